@@ -1,0 +1,113 @@
+"""Composition root: build everything from the settings, run, stop cleanly.
+
+Libraries do not own the event loop: every transport starts and stops through
+its own coroutines inside one TaskGroup, and every resource is entered in an
+AsyncExitStack in dependency order, so a failed start cleans up what began.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from contextlib import AsyncExitStack
+
+from bot.commands import CommandDispatcher, Registry
+from bot.config import Settings
+from bot.delivery import DeliveryEngine
+from bot.store import Database
+from bot.transports.base import Transport
+from bot.transports.console import ConsoleTransport, Speaker
+
+log = logging.getLogger(__name__)
+
+PER_LINE_SETTLE_SECONDS = 10.0
+
+
+def _first_console_user(settings: Settings) -> str:
+    for admin in settings.network.admins:
+        platform, _, user = admin.partition(":")
+        if platform == "console" and user:
+            return user
+    return "you"
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stop = asyncio.Event()
+        self.engine: DeliveryEngine | None = None
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def _build_transports(self) -> dict[str, Transport]:
+        settings = self.settings
+        transports: dict[str, Transport] = {}
+        if settings.console.enabled:
+            transports["console"] = ConsoleTransport(
+                first_speaker=Speaker(_first_console_user(settings), settings.console.prompt_room),
+                after_line=self._settle_console,
+                on_eof=self._console_finished,
+            )
+        for name in ("telegram", "discord", "irc"):
+            if getattr(settings, name).enabled:
+                log.warning("the %s transport is not available in this version; skipped", name)
+        return transports
+
+    async def _settle_console(self) -> None:
+        """Let each console line's answers print before the next line is read."""
+        if self.engine is not None:
+            await self.engine.wait_idle(PER_LINE_SETTLE_SECONDS, ("console",))
+
+    async def _console_finished(self) -> None:
+        """End of piped input: deliver what is due, then exit."""
+        if self.engine is not None:
+            await self.engine.wait_idle(self.settings.delivery.drain_timeout)
+        self.request_stop()
+
+    async def run(self) -> None:
+        from handlers import ROUTERS  # the composition root is the one place bot meets handlers
+
+        async with AsyncExitStack() as stack:
+            db = await stack.enter_async_context(
+                Database.open(self.settings.storage.database, self.settings.admin_keys)
+            )
+            await db.migrate()
+            transports = self._build_transports()
+            engine = DeliveryEngine(db, transports)
+            self.engine = engine
+            await engine.recover()
+            dispatcher = CommandDispatcher(
+                db,
+                Registry(ROUTERS),
+                self.settings.network,
+                {name: t.limits for name, t in transports.items()},
+                on_commit=engine.wake,
+            )
+            async with asyncio.TaskGroup() as group:
+                delivery = group.create_task(engine.run(), name="delivery")
+                try:
+                    for transport in transports.values():
+                        await transport.start(dispatcher)
+                        stack.push_async_callback(transport.stop)
+                        dispatcher.set_bot_name(transport.platform, transport.bot_username)
+                        log.info("transport %s started", transport.platform)
+                    engine.wake()
+                    await self._stop.wait()
+                finally:
+                    log.info("stopping")
+                    engine.stop()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await delivery
+
+
+async def run_app(settings: Settings) -> int:
+    app = App(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, app.request_stop)
+    await app.run()
+    return 0

@@ -1,0 +1,83 @@
+"""What a handler gets: who, where, in which language, and a way to answer.
+
+Replies are not sent from here: they are outbox rows in the handler's own
+transaction, so an answer exists exactly when what it announces does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.commands.errors import UserError
+from bot.commands.registry import Registry
+from bot.config import NetworkSettings
+from bot.domain.members import Member
+from bot.domain.messages import Button, IncomingMessage, OutgoingMessage, Span, Target, TargetKind
+from bot.domain.roles import Role, has_role
+from bot.domain.rooms import Room
+from bot.domain.tags import TagAliases
+from bot.i18n import spans, text
+from bot.store.outbox import Priority
+from bot.store.transaction import Tx
+from bot.transports.base import PlatformLimits
+
+
+@dataclass
+class Context:
+    message: IncomingMessage
+    member: Member
+    room: Room | None
+    lang: str
+    tx: Tx
+    network: NetworkSettings
+    registry: Registry
+    limits: PlatformLimits
+    aliases: TagAliases
+    replies: int = 0
+
+    @property
+    def origin(self) -> Target:
+        """Where the command was typed: the room, or the user's private chat."""
+        if self.message.is_private:
+            return Target(self.message.platform, TargetKind.USER, self.message.user_id)
+        return Target(self.message.platform, TargetKind.ROOM, self.message.chat_id)
+
+    @property
+    def room_label(self) -> str:
+        if self.room is not None:
+            return self.room.label
+        return self.message.chat_title or self.message.chat_id
+
+    def t(self, key: str, **params: object) -> str:
+        return text(self.lang, key, **params)
+
+    def has_role(self, needed: Role, scope: Iterable[str] | None = None) -> bool:
+        return has_role(self.member.grants, needed, scope, self.aliases)
+
+    def require(self, needed: Role, scope: Iterable[str] | None = None) -> None:
+        if not self.has_role(needed, scope):
+            raise UserError("refused.scope", role=needed.name.lower())
+
+    async def reply(self, key: str, *, buttons: tuple[Button, ...] = (), **params: object) -> None:
+        await self.reply_message(OutgoingMessage(spans(self.lang, key, **params), buttons))
+
+    async def reply_text(self, body: str) -> None:
+        await self.reply_message(OutgoingMessage((Span(body),)))
+
+    async def reply_message(self, message: OutgoingMessage) -> None:
+        self.replies += 1
+        await self.tx.outbox.enqueue(self.origin, message, Priority.REPLY)
+
+    async def send(
+        self,
+        target: Target,
+        message: OutgoingMessage,
+        priority: int,
+        *,
+        subject: str | None = None,
+        lang: str | None = None,
+    ) -> int:
+        return await self.tx.outbox.enqueue(
+            target, message, priority, subject=subject, lang=lang
+        )

@@ -1,0 +1,344 @@
+"""Configuration: TOML in, typed frozen settings out, validated once at the edge.
+
+Every error names the file, the key path, what was expected and what was found,
+so a typo is fixed in one go. Unknown keys are errors. Secrets are written
+`env:NAME` and read from the environment only for sections that are enabled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PLATFORMS = ("console", "telegram", "discord", "irc")
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A token or password. Its repr never shows the value, so it cannot leak into logs."""
+
+    value: str
+    env: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Secret(env={self.env!r})" if self.env else "Secret('***')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    name: str = "Riposte"
+    lang: Literal["fr", "en"] = "fr"
+    timezone: str = "Europe/Paris"
+    admins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    database: Path = Path("riposte.db")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSettings:
+    dir: Path = Path("archive")
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    drain_timeout: float = 30.0
+    """Seconds the console's end-of-input waits for pending deliveries before exiting."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    enabled: bool = True
+    prompt_room: str = "#general"
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    enabled: bool = False
+    token: Secret | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    enabled: bool = False
+    token: Secret | None = None
+    api_base: str = "https://discord.com/api/v10"
+    guilds: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IrcSettings:
+    enabled: bool = False
+    host: str = "irc.libera.chat"
+    port: int = 6697
+    tls: bool = True
+    nick: str = "riposte"
+    channels: tuple[str, ...] = ()
+    realname: str = "Riposte bot"
+    password: Secret | None = None
+    sasl_username: str | None = None
+    sasl_password: Secret | None = None
+    trust_nicks: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    source: Path
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    irc: IrcSettings = field(default_factory=IrcSettings)
+
+    @property
+    def admin_keys(self) -> frozenset[str]:
+        return frozenset(self.network.admins)
+
+    def secrets(self) -> list[str]:
+        """Every secret value in force, for the log redaction filter."""
+        found: list[str] = []
+        for section in (self.telegram, self.discord, self.irc):
+            for f in dataclasses.fields(section):
+                value = getattr(section, f.name)
+                if isinstance(value, Secret) and value.value:
+                    found.append(value.value)
+        return found
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    f.name: typing.get_type_hints(Settings)[f.name]
+    for f in dataclasses.fields(Settings)
+    if f.name != "source"
+}
+
+
+class ConfigError(Exception):
+    def __init__(self, source: Path | str, problems: list[str]) -> None:
+        self.source = str(source)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.source}: {p}" for p in problems))
+
+
+def _describe_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return '"' + shown.replace('"', '\\"') + '"'
+    return repr(value)
+
+
+def _describe_type(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        inner = [a for a in args if a is not type(None)]
+        return _describe_type(inner[0]) if len(inner) == 1 else " or ".join(map(_describe_type, inner))
+    if origin is Literal:
+        return "one of " + ", ".join(f'"{a}"' for a in args)
+    if origin is tuple:
+        return f"a list of {_describe_type(args[0]).removeprefix('a ').removeprefix('an ')}s"
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        Path: "a path (string)",
+        Secret: '"env:NAME" or a string',
+    }.get(hint, str(hint))
+
+
+class _Loader:
+    def __init__(self, source: Path, environ: typing.Mapping[str, str]) -> None:
+        self.source = source
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def expected(self, path: str, hint: Any, value: Any) -> None:
+        self.fail(path, f"expected {_describe_type(hint)}, got {_describe_value(value)}")
+
+    def coerce(self, path: str, hint: Any, value: Any) -> Any:
+        origin = typing.get_origin(hint)
+        args = typing.get_args(hint)
+        if origin in (types.UnionType, typing.Union):
+            inner = [a for a in args if a is not type(None)]
+            return self.coerce(path, inner[0], value)
+        if origin is Literal:
+            if value not in args:
+                self.expected(path, hint, value)
+            return value
+        if origin is tuple:
+            if not isinstance(value, list):
+                self.expected(path, hint, value)
+                return ()
+            return tuple(self.coerce(f"{path}[{i}]", args[0], v) for i, v in enumerate(value))
+        if hint is bool:
+            if not isinstance(value, bool):
+                self.expected(path, hint, value)
+            return value
+        if hint is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.expected(path, hint, value)
+            return value
+        if hint is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.expected(path, hint, value)
+                return 0.0
+            return float(value)
+        if hint is str:
+            if not isinstance(value, str):
+                self.expected(path, hint, value)
+            return value
+        if hint is Path:
+            if not isinstance(value, str) or not value:
+                self.expected(path, hint, value)
+                return Path()
+            candidate = Path(value).expanduser()
+            return candidate if candidate.is_absolute() else self.source.parent / candidate
+        if hint is Secret:
+            if not isinstance(value, str) or not value:
+                self.expected(path, hint, value)
+                return Secret("")
+            if value.startswith("env:"):
+                return Secret("", env=value[4:])
+            return Secret(value)
+        raise TypeError(f"unsupported config type {hint!r}")  # pragma: no cover
+
+    def section(self, name: str, cls: type[Any], table: Any) -> Any:
+        if not isinstance(table, dict):
+            self.fail(name, f"expected a table, got {_describe_value(table)}")
+            return cls()
+        hints = typing.get_type_hints(cls)
+        known = {f.name for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in known:
+                self.fail(f"{name}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+                continue
+            values[key] = self.coerce(f"{name}.{key}", hints[key], value)
+        return cls(**values)
+
+    def resolve_secrets(self, name: str, section: Any) -> Any:
+        """Read `env:NAME` secrets, only where the section is switched on."""
+        if not getattr(section, "enabled", False):
+            return section
+        changes: dict[str, Secret] = {}
+        for f in dataclasses.fields(section):
+            value = getattr(section, f.name)
+            if isinstance(value, Secret) and value.env is not None:
+                if not value.env:
+                    self.fail(f"{name}.{f.name}", 'expected "env:NAME" with a variable name')
+                    continue
+                found = self.environ.get(value.env)
+                if not found:
+                    self.fail(
+                        f"{name}.{f.name}",
+                        f"environment variable {value.env} is not set (or is empty)",
+                    )
+                    continue
+                changes[f.name] = Secret(found, env=value.env)
+        return dataclasses.replace(section, **changes) if changes else section
+
+
+def _check_semantics(loader: _Loader, settings: Settings) -> None:
+    try:
+        ZoneInfo(settings.network.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        loader.fail(
+            "network.timezone",
+            f'expected an IANA time zone such as "Europe/Paris", got '
+            f"{_describe_value(settings.network.timezone)}",
+        )
+    for i, admin in enumerate(settings.network.admins):
+        platform, _, user_id = admin.partition(":") if isinstance(admin, str) else ("", "", "")
+        if platform not in PLATFORMS or not user_id:
+            loader.fail(
+                f"network.admins[{i}]",
+                f'expected "platform:user_id" with platform one of {", ".join(PLATFORMS)}, '
+                f"got {_describe_value(admin)}",
+            )
+    if settings.telegram.enabled and settings.telegram.token is None:
+        loader.fail("telegram.token", "required when telegram.enabled is true")
+    if settings.discord.enabled and settings.discord.token is None:
+        loader.fail("discord.token", "required when discord.enabled is true")
+    if not 1 <= settings.irc.port <= 65535:
+        loader.fail("irc.port", f"expected a port between 1 and 65535, got {settings.irc.port}")
+    if settings.delivery.drain_timeout < 0:
+        loader.fail("delivery.drain_timeout", "expected a number >= 0")
+    enabled = [
+        name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)
+    ]
+    if not enabled:
+        loader.fail("console.enabled", "no transport is enabled; enable at least one")
+
+
+def parse_settings(
+    data: dict[str, Any], source: Path, environ: typing.Mapping[str, str] | None = None
+) -> Settings:
+    loader = _Loader(source.resolve(), os.environ if environ is None else environ)
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            loader.fail(name, f"unknown section (known: {', '.join(sorted(_SECTIONS))})")
+            continue
+        section = loader.section(name, _SECTIONS[name], value)
+        sections[name] = loader.resolve_secrets(name, section)
+    if loader.problems:
+        raise ConfigError(source, loader.problems)
+    settings = Settings(source=source.resolve(), **sections)
+    if "storage" not in sections:
+        settings = dataclasses.replace(
+            settings, storage=StorageSettings(source.resolve().parent / "riposte.db")
+        )
+    if "archive" not in sections:
+        settings = dataclasses.replace(
+            settings, archive=ArchiveSettings(source.resolve().parent / "archive")
+        )
+    _check_semantics(loader, settings)
+    if loader.problems:
+        raise ConfigError(source, loader.problems)
+    return settings
+
+
+def load_settings(path: Path | str, environ: typing.Mapping[str, str] | None = None) -> Settings:
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+    except OSError as error:
+        raise ConfigError(source, [f"cannot read the file: {error.strerror or error}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(source, ["the file is not valid UTF-8"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(source, [f"not valid TOML: {error}"]) from None
+    return parse_settings(data, source, environ)

@@ -1,0 +1,70 @@
+"""Members and their platform identities. One person may be on several platforms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain.ids import Kind, format_id
+from bot.domain.roles import Grant, Role, highest_role
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    platform: str
+    user_id: str
+    display_name: str
+    username: str | None = None
+    dm_reachable: bool = False
+    unreachable_reason: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    display_name: str
+    lang: str | None
+    joined: bool
+    home_platform: str | None
+    identities: tuple[Identity, ...] = field(default=())
+    grants: tuple[Grant, ...] = field(default=())
+    subscriptions: tuple[str, ...] = field(default=())
+
+    @property
+    def short_id(self) -> str:
+        return format_id(Kind.MEMBER, self.id)
+
+    @property
+    def role(self) -> Role:
+        return highest_role(self.grants)
+
+    def identity_on(self, platform: str) -> Identity | None:
+        return next((i for i in self.identities if i.platform == platform), None)
+
+    def home_identity(self) -> Identity | None:
+        """Where their private notifications go: the platform they joined on."""
+        if self.home_platform is not None:
+            found = self.identity_on(self.home_platform)
+            if found is not None:
+                return found
+        return self.identities[0] if self.identities else None
+
+
+def effective_grants(
+    stored: tuple[Grant, ...], identity_keys: tuple[str, ...], config_admins: frozenset[str],
+    joined: bool,
+) -> tuple[Grant, ...]:
+    """Stored grants, plus what the config and joining give.
+
+    Config admins are admins everywhere whatever the database says, so that a
+    network can always recover its admin; joining makes one a member.
+    """
+    grants = list(stored)
+    if any(key in config_admins for key in identity_keys):
+        grants.append(Grant(Role.ADMIN))
+    if joined:
+        grants.append(Grant(Role.MEMBER))
+    return tuple(grants)

@@ -1,0 +1,111 @@
+"""The plain data that crosses the transport seam. No live objects, JSON-serialisable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One message a transport received, stripped of everything platform-specific."""
+
+    platform: str
+    chat_id: str
+    user_id: str
+    display_name: str
+    text: str
+    is_private: bool
+    username: str | None = None
+    chat_title: str | None = None
+    message_id: str | None = None
+
+
+class TargetKind(StrEnum):
+    ROOM = "room"
+    USER = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a message goes: a room (chat id) or a user's private chat (user id)."""
+
+    platform: str
+    kind: TargetKind
+    address: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"platform": self.platform, "kind": self.kind.value, "address": self.address}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Target:
+        return cls(str(data["platform"]), TargetKind(data["kind"]), str(data["address"]))
+
+
+class Style(StrEnum):
+    PLAIN = "plain"
+    BOLD = "bold"
+    CODE = "code"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text. Transports escape every span; only the style is markup."""
+
+    text: str
+    style: Style = Style.PLAIN
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An action a transport may show as a button; `command` is what typing it would do."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    spans: tuple[Span, ...]
+    buttons: tuple[Button, ...] = field(default=())
+    is_error: bool = False
+
+    @classmethod
+    def plain(cls, text: str, *, is_error: bool = False) -> OutgoingMessage:
+        return cls((Span(text),), is_error=is_error)
+
+    @property
+    def text(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "spans": [[span.text, span.style.value] for span in self.spans],
+            "buttons": [[button.label, button.command] for button in self.buttons],
+            "is_error": self.is_error,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OutgoingMessage:
+        return cls(
+            spans=tuple(Span(str(text), Style(style)) for text, style in data["spans"]),
+            buttons=tuple(Button(str(label), str(cmd)) for label, cmd in data.get("buttons", [])),
+            is_error=bool(data.get("is_error", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SentRef:
+    """What a platform answered when a message was sent; enough to edit it later."""
+
+    platform: str
+    chat_id: str
+    message_ids: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"platform": self.platform, "chat_id": self.chat_id, "ids": list(self.message_ids)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SentRef:
+        return cls(str(data["platform"]), str(data["chat_id"]), tuple(map(str, data["ids"])))

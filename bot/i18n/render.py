@@ -1,0 +1,79 @@
+"""Turn catalogue templates into text or spans.
+
+Templates are trusted text from our catalogues: `**bold**` in a template is
+markup, `{name}` is a value. Values are inserted after the markup is read, so
+user text can never turn into markup, whatever it contains.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+
+from bot.domain.messages import Span, Style
+from bot.i18n import en, fr
+
+LANGS = ("fr", "en")
+DEFAULT_LANG = "fr"
+CATALOGUES: Mapping[str, Mapping[str, str]] = {"fr": fr.MESSAGES, "en": en.MESSAGES}
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+_FORMATTER = string.Formatter()
+
+
+def pick_lang(*candidates: str | None) -> str:
+    """The first supported language among the candidates (member, room, network)."""
+    for candidate in candidates:
+        if candidate in CATALOGUES:
+            return candidate
+    return DEFAULT_LANG
+
+
+def template(lang: str, key: str) -> str:
+    catalogue = CATALOGUES.get(lang, CATALOGUES[DEFAULT_LANG])
+    found = catalogue.get(key)
+    if found is None:
+        found = CATALOGUES["en"].get(key, key)
+    return found
+
+
+def _fill(text: str, params: Mapping[str, object]) -> str:
+    out: list[str] = []
+    for literal, name, spec, conversion in _FORMATTER.parse(text):
+        out.append(literal)
+        if name is None:
+            continue
+        value = params.get(name, "{" + name + "}")
+        if conversion:
+            value = _FORMATTER.convert_field(value, conversion)
+        out.append(format(value, spec or ""))
+    return "".join(out)
+
+
+def spans(lang: str, key: str, **params: object) -> tuple[Span, ...]:
+    raw = template(lang, key)
+    result: list[Span] = []
+    cursor = 0
+    for match in _BOLD.finditer(raw):
+        if match.start() > cursor:
+            result.append(Span(_fill(raw[cursor : match.start()], params)))
+        result.append(Span(_fill(match.group(1), params), Style.BOLD))
+        cursor = match.end()
+    if cursor < len(raw):
+        result.append(Span(_fill(raw[cursor:], params)))
+    return tuple(span for span in result if span.text)
+
+
+def text(lang: str, key: str, **params: object) -> str:
+    return "".join(span.text for span in spans(lang, key, **params))
+
+
+def placeholders(raw: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in _FORMATTER.parse(raw) if name)
+
+
+def count(lang: str, key: str, n: int) -> str:
+    """`3 salons`, `1 salon`, `0 salon` (French singular for 0 and 1; English for 1 only)."""
+    singular = n <= 1 if lang == "fr" else n == 1
+    return text(lang, f"{key}.{'one' if singular else 'many'}", n=n)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.domain.alerts import Alert, AlertAck, AlertDraft, AlertStatus
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+class AlertRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def create(
+        self,
+        draft: AlertDraft,
+        *,
+        author_member_id: int,
+        author_name: str,
+        origin_platform: str,
+        origin_chat_id: str,
+        origin_label: str,
+        origin_private: bool,
+    ) -> Alert:
+        cur = await self._conn.execute(
+            "INSERT INTO alerts (text, url, scope, author_member_id, author_name, origin_platform,"
+            " origin_chat_id, origin_private, origin_label, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft.text,
+                draft.url,
+                json.dumps(list(draft.scope)),
+                author_member_id,
+                author_name,
+                origin_platform,
+                origin_chat_id,
+                int(origin_private),
+                origin_label,
+                time.time(),
+            ),
+        )
+        alert = await self.get(int(cur.lastrowid or 0))
+        assert alert is not None
+        return alert
+
+    async def get(self, alert_id: int) -> Alert | None:
+        async with self._conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else await self._load(row)
+
+    async def recent(self, limit: int, include_cancelled: bool = False) -> list[Alert]:
+        query = "SELECT * FROM alerts"
+        if not include_cancelled:
+            query += " WHERE status = 'open'"
+        query += " ORDER BY id DESC LIMIT ?"
+        async with self._conn.execute(query, (limit,)) as cur:
+            rows = await cur.fetchall()
+        return [await self._load(row) for row in rows]
+
+    async def _load(self, row: aiosqlite.Row) -> Alert:
+        async with self._conn.execute(
+            "SELECT member_id, member_name, at FROM alert_acks WHERE alert_id = ? ORDER BY at",
+            (row["id"],),
+        ) as cur:
+            acks = tuple(
+                AlertAck(r["member_id"], r["member_name"], datetime.fromtimestamp(r["at"], UTC))
+                for r in await cur.fetchall()
+            )
+        return Alert(
+            id=row["id"],
+            text=row["text"],
+            url=row["url"],
+            scope=tuple(json.loads(row["scope"])),
+            author_member_id=row["author_member_id"] or 0,
+            author_name=row["author_name"],
+            origin_platform=row["origin_platform"],
+            origin_chat_id=row["origin_chat_id"],
+            origin_label=row["origin_label"],
+            origin_private=bool(row["origin_private"]),
+            created_at=datetime.fromtimestamp(row["created_at"], UTC),
+            status=AlertStatus(row["status"]),
+            cancelled_at=_dt(row["cancelled_at"]),
+            acks=acks,
+        )
+
+    async def ack(self, alert_id: int, member_id: int, member_name: str) -> bool:
+        """Record an ack; False when this member had already acked."""
+        cur = await self._conn.execute(
+            "INSERT OR IGNORE INTO alert_acks (alert_id, member_id, member_name, at)"
+            " VALUES (?, ?, ?, ?)",
+            (alert_id, member_id, member_name, time.time()),
+        )
+        return cur.rowcount > 0
+
+    async def cancel(self, alert_id: int, member_id: int) -> None:
+        await self._conn.execute(
+            "UPDATE alerts SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?"
+            " WHERE id = ?",
+            (time.time(), member_id, alert_id),
+        )

@@ -1,0 +1,39 @@
+"""One unit of work: the repositories, all on the same open transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiosqlite
+
+from bot.store.alerts import AlertRepository
+from bot.store.audit import AuditRepository
+from bot.store.members import MemberRepository
+from bot.store.outbox import OutboxRepository
+from bot.store.rooms import RoomRepository
+from bot.store.tags import TagRepository
+
+
+class Tx:
+    def __init__(self, conn: aiosqlite.Connection, config_admins: frozenset[str]) -> None:
+        self._conn = conn
+        self.members = MemberRepository(conn, config_admins)
+        self.rooms = RoomRepository(conn)
+        self.tags = TagRepository(conn)
+        self.alerts = AlertRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.audit = AuditRepository(conn)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo only what happens inside, keeping the rest of the transaction."""
+        await self._conn.execute("SAVEPOINT unit")
+        try:
+            yield
+        except BaseException:
+            await self._conn.execute("ROLLBACK TO unit")
+            await self._conn.execute("RELEASE unit")
+            raise
+        else:
+            await self._conn.execute("RELEASE unit")

@@ -1,0 +1,74 @@
+"""The one seam between the core and a chat platform.
+
+A transport turns platform updates into `IncomingMessage`s for the inbox, and
+sends or edits `OutgoingMessage`s; it renders and splits text itself. Its
+limits and abilities are declared as data so the core decides before it
+enqueues, instead of discovering them by failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from bot.domain.messages import IncomingMessage, OutgoingMessage, SentRef, Target
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformLimits:
+    max_text_length: int
+    global_rate: float | None = None
+    """Messages per second across the platform; None: no pacing."""
+    per_chat_rate: float | None = None
+    """Messages per second into one chat."""
+    per_group_per_minute: int | None = None
+    can_edit: bool = True
+    has_buttons: bool = False
+    can_upload: bool = False
+    dm_without_prompt: bool = False
+    """True when the bot may write first to a user who never opened a private chat with it."""
+    command_prefix: str = "/"
+
+
+class DeliveryError(Exception):
+    """Base of what a transport raises when a send or edit does not happen."""
+
+
+class RateLimited(DeliveryError):
+    def __init__(self, retry_after: float, whole_platform: bool = False) -> None:
+        super().__init__(f"rate limited, retry after {retry_after:.1f}s")
+        self.retry_after = retry_after
+        self.whole_platform = whole_platform
+
+
+class TransientError(DeliveryError):
+    """Timeouts, 5xx, a connection lost: try again later."""
+
+
+class PermanentError(DeliveryError):
+    """The chat is gone, the bot was kicked or blocked: retrying will not help."""
+
+
+class Inbox(Protocol):
+    """What a transport hands its traffic to."""
+
+    async def handle(self, message: IncomingMessage) -> None: ...
+
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None: ...
+
+
+@runtime_checkable
+class Transport(Protocol):
+    platform: str
+    limits: PlatformLimits
+
+    @property
+    def bot_username(self) -> str | None: ...
+
+    async def start(self, inbox: Inbox) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, target: Target, message: OutgoingMessage) -> SentRef: ...
+
+    async def edit(self, ref: SentRef, message: OutgoingMessage) -> None: ...

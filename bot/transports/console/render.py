@@ -1,0 +1,30 @@
+"""Console output: one message per line, `-> #room: text`, `-> @user: text`, `~>` for edits.
+
+A message of several lines keeps its first line on the arrow line and indents
+the rest, so `grep '^-> #lyon'` finds every message and a person can still read
+a help page.
+"""
+
+from __future__ import annotations
+
+from bot.domain.messages import OutgoingMessage, Target, TargetKind
+
+
+def render_text(message: OutgoingMessage) -> str:
+    body = message.text
+    if message.buttons:
+        body += " " + " ".join(f"[{b.label}: {b.command}]" for b in message.buttons)
+    return body
+
+
+def target_label(target: Target) -> str:
+    if target.kind is TargetKind.USER:
+        return f"@{target.address}"
+    return target.address
+
+
+def format_output(target: Target, message: OutgoingMessage, *, edit: bool = False) -> str:
+    arrow = "~>" if edit else "->"
+    lines = render_text(message).split("\n")
+    head = f"{arrow} {target_label(target)}: {lines[0]}"
+    return "\n".join([head, *("    " + line for line in lines[1:])])

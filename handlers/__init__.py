@@ -1,0 +1,13 @@
+"""Chat commands, one module per family. The list is explicit: no discovery."""
+
+from bot.commands import Router
+from handlers import alerts, help, members, rooms
+
+ROUTERS: tuple[Router, ...] = (
+    rooms.router,
+    members.router,
+    alerts.router,
+    help.router,
+)
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,225 @@
+"""Alerts: raise one, acknowledge it, list them, cancel one everywhere."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.commands import Context, Id, Rest, Router, UserError
+from bot.domain import (
+    Alert,
+    AlertStatus,
+    AlertTextError,
+    Button,
+    Kind,
+    OutgoingMessage,
+    Role,
+    Target,
+    TargetKind,
+    format_id,
+    parse_alert_text,
+    plan_fanout,
+)
+from bot.i18n import count, pick_lang, spans
+from bot.store import Priority
+
+router = Router("alerts")
+
+RECENT_LIMIT = 10
+
+
+def alert_subject(alert_id: int) -> str:
+    return f"alert:{alert_id}"
+
+
+def render_alert(alert: Alert, lang: str) -> OutgoingMessage:
+    """The relayed copy, in the recipient's language; cancelled copies lose their button."""
+    tags = "".join(f" #{tag}" for tag in alert.scope)
+    key = "alert.relay" if alert.status is AlertStatus.OPEN else "alert.relay_cancelled"
+    body = spans(
+        lang, key, id=alert.short_id, author=alert.author_name, origin=alert.origin_label,
+        text=alert.text, tags=tags,
+    )
+    if alert.status is not AlertStatus.OPEN:
+        return OutgoingMessage(body)
+    button = Button(spans(lang, "alert.ack_button")[0].text, f"/ack {alert.short_id}")
+    return OutgoingMessage(body, (button,))
+
+
+def _clock(ctx: Context, moment: datetime) -> str:
+    local = moment.astimezone(ZoneInfo(ctx.network.timezone))
+    now = datetime.now(local.tzinfo)
+    return local.strftime("%H:%M") if local.date() == now.date() else local.strftime("%d/%m %H:%M")
+
+
+async def _load(ctx: Context, alert_id: int) -> Alert:
+    alert = await ctx.tx.alerts.get(alert_id)
+    if alert is None:
+        raise UserError("alert.not_found", id=format_id(Kind.ALERT, alert_id))
+    return alert
+
+
+@router.command(
+    "alert",
+    aliases=("alerte",),
+    args=(Rest("text"),),
+    role=Role.MEMBER,
+    summary=("Lancer une alerte aux salons et aux abonnés", "Raise an alert to rooms and subscribers"),
+    usage=("alert <texte> [url] [#tags]", "alert <text> [url] [#tags]"),
+    details=(
+        "Sans #tag, l'alerte va à tout le réseau. Avec des #tags, seulement aux salons et "
+        "abonnés qui partagent un de ces tags.",
+        "Without a #tag the alert goes to the whole network. With #tags, only to rooms and "
+        "subscribers sharing one of them.",
+    ),
+)
+async def alert(ctx: Context, text: str) -> None:
+    try:
+        draft = parse_alert_text(text)
+    except AlertTextError as error:
+        raise UserError(error.key, **error.params) from None
+    created = await ctx.tx.alerts.create(
+        draft,
+        author_member_id=ctx.member.id,
+        author_name=ctx.member.display_name,
+        origin_platform=ctx.message.platform,
+        origin_chat_id=ctx.message.chat_id,
+        origin_label=ctx.room_label if not ctx.message.is_private else ctx.t("alert.private"),
+        origin_private=ctx.message.is_private,
+    )
+    plan = plan_fanout(
+        draft.scope,
+        await ctx.tx.rooms.all(),
+        await ctx.tx.members.subscribers(),
+        ctx.aliases,
+        ctx.origin,
+        ctx.member.id,
+    )
+    subject = alert_subject(created.id)
+    for recipient in plan.recipients:
+        lang = pick_lang(recipient.lang, ctx.network.lang)
+        await ctx.send(
+            recipient.target, render_alert(created, lang), Priority.ALERT,
+            subject=subject, lang=lang,
+        )
+    await ctx.reply(
+        "alert.sent",
+        id=created.short_id,
+        rooms=count(ctx.lang, "count.rooms", len(plan.rooms)),
+        members=count(ctx.lang, "count.members", len(plan.members)),
+    )
+    unreachable = len(plan.unreachable_rooms) + len(plan.unreachable_members)
+    if unreachable:
+        await ctx.reply("alert.unreachable", n=unreachable)
+
+
+@router.command(
+    "ack",
+    aliases=("ok", "jemenoccupe"),
+    args=(Id("alert", kind=Kind.ALERT),),
+    role=Role.MEMBER,
+    summary=("Dire que vous vous occupez d'une alerte", "Say you are on an alert"),
+    usage="ack A17",
+)
+async def ack(ctx: Context, alert: int) -> None:
+    found = await _load(ctx, alert)
+    if found.status is not AlertStatus.OPEN:
+        raise UserError("alert.is_cancelled", id=found.short_id)
+    if not await ctx.tx.alerts.ack(found.id, ctx.member.id, ctx.member.display_name):
+        await ctx.reply("ack.already", id=found.short_id)
+        return
+    kind = TargetKind.USER if found.origin_private else TargetKind.ROOM
+    origin = Target(found.origin_platform, kind, found.origin_chat_id)
+    origin_room = await ctx.tx.rooms.get(found.origin_platform, found.origin_chat_id)
+    author = await ctx.tx.members.get(found.author_member_id)
+    lang = pick_lang(
+        origin_room.lang if origin_room else (author.lang if author else None), ctx.network.lang
+    )
+    notice = OutgoingMessage(spans(lang, "ack.notice", name=ctx.member.display_name,
+                                   id=found.short_id))
+    await ctx.send(origin, notice, Priority.ALERT, lang=lang)
+    if origin != ctx.origin:
+        await ctx.reply("ack.done", id=found.short_id)
+
+
+@router.command(
+    "alerts",
+    aliases=("alertes",),
+    args=(Id("alert", kind=Kind.ALERT, optional=True),),
+    role=Role.MEMBER,
+    summary=("Les alertes en cours, ou le détail d'une alerte", "Open alerts, or one alert's detail"),
+    usage=("alerts [A17]", "alerts [A17]"),
+)
+async def alerts(ctx: Context, alert: int | None) -> None:
+    if alert is not None:
+        found = await _load(ctx, alert)
+        lines = [
+            ctx.t("alerts.detail_header", id=found.short_id, author=found.author_name,
+                  origin=found.origin_label, text=found.text[:300]),
+            ctx.t("alerts.detail_raised", at=_clock(ctx, found.created_at)),
+        ]
+        if found.acks:
+            names = ", ".join(a.member_name for a in found.acks)
+            lines.append(ctx.t("alerts.detail_acks", at=_clock(ctx, found.acks[0].at),
+                               n=len(found.acks), names=names))
+        else:
+            lines.append(ctx.t("alerts.detail_no_ack"))
+        if found.cancelled_at is not None:
+            lines.append(ctx.t("alerts.detail_cancelled", at=_clock(ctx, found.cancelled_at)))
+        await ctx.reply_text("\n".join(lines))
+        return
+    recent = await ctx.tx.alerts.recent(RECENT_LIMIT)
+    if not recent:
+        await ctx.reply("alerts.none")
+        return
+    lines = [ctx.t("alerts.header")]
+    for item in recent:
+        excerpt = item.text if len(item.text) <= 80 else item.text[:79] + "…"
+        lines.append(
+            ctx.t("alerts.line", id=item.short_id, at=_clock(ctx, item.created_at),
+                  author=item.author_name, origin=item.origin_label,
+                  acks=count(ctx.lang, "count.acks", len(item.acks)), text=excerpt)
+        )
+    await ctx.reply_text("\n".join(lines))
+
+
+@router.command(
+    "cancel",
+    aliases=("annuler",),
+    args=(Id("alert", kind=Kind.ALERT),),
+    role=Role.MEMBER,
+    summary=("Annuler une alerte partout", "Cancel an alert everywhere"),
+    usage="cancel A17",
+    details=(
+        "Réservé à l'auteur de l'alerte et aux coordinateurs de son périmètre. Chaque copie "
+        "relayée devient « [annulée] … ».",
+        "For the alert's author and the coordinators of its scope. Every relayed copy "
+        "becomes \"[cancelled] …\".",
+    ),
+)
+async def cancel(ctx: Context, alert: int) -> None:
+    found = await _load(ctx, alert)
+    if found.author_member_id != ctx.member.id and not ctx.has_role(Role.COORDINATOR, found.scope):
+        await ctx.tx.audit.record(
+            platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
+            chat_id=ctx.message.chat_id, command="cancel", outcome="refused",
+            detail=found.short_id,
+        )
+        raise UserError("alert.cancel_refused", id=found.short_id)
+    if found.status is AlertStatus.CANCELLED:
+        raise UserError("alert.is_cancelled", id=found.short_id)
+    await ctx.tx.alerts.cancel(found.id, ctx.member.id)
+    cancelled = await _load(ctx, alert)
+    fixed = 0
+    for row in await ctx.tx.outbox.copies(alert_subject(found.id)):
+        lang = pick_lang(row.lang, ctx.network.lang)
+        message = render_alert(cancelled, lang)
+        if row.status == "pending" and await ctx.tx.outbox.replace_payload(row.id, message):
+            fixed += 1
+        elif row.status in ("pending", "sending", "sent"):
+            await ctx.tx.outbox.enqueue(
+                row.target, message, Priority.ALERT, subject=row.subject, edit_of=row.id,
+                lang=lang,
+            )
+            fixed += 1
+    await ctx.reply("alert.cancelled", id=found.short_id, copies=count(ctx.lang, "count.copies", fixed))

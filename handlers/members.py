@@ -1,0 +1,200 @@
+"""Members: join, see yourself, roles, subscriptions, language."""
+
+from __future__ import annotations
+
+from bot.commands import Choice, Context, Handle, Router, Tags, UserError
+from bot.domain import NATIONAL, Kind, Member, Role, parse_short_id
+
+router = Router("members")
+
+_ROLES = {
+    "member": Role.MEMBER, "membre": Role.MEMBER,
+    "coordinator": Role.COORDINATOR, "coordinateur": Role.COORDINATOR,
+    "coordinatrice": Role.COORDINATOR, "coord": Role.COORDINATOR,
+    "admin": Role.ADMIN,
+}
+_LANGS = {"fr": "fr", "francais": "fr", "français": "fr", "en": "en", "english": "en"}
+
+
+def _tags_text(ctx: Context, tags: tuple[str, ...]) -> str:
+    return " ".join(f"#{t}" for t in tags) if tags else ctx.t("member.no_subscriptions")
+
+
+async def _find_member(ctx: Context, handle: str) -> Member:
+    short = parse_short_id(handle, Kind.MEMBER)
+    if short is not None and not handle.startswith("@"):
+        found = await ctx.tx.members.get(short.number)
+        if found is None:
+            raise UserError("member.not_found", who=handle)
+        return found
+    matches = await ctx.tx.members.find(ctx.message.platform, handle)
+    if not matches:
+        raise UserError("member.not_found", who=handle)
+    if len(matches) > 1:
+        ids = ", ".join(m.short_id for m in matches)
+        raise UserError("member.ambiguous", who=handle, ids=ids)
+    return matches[0]
+
+
+@router.command(
+    "join",
+    aliases=("rejoindre",),
+    role=Role.GUEST,
+    summary=("Rejoindre le réseau", "Join the network"),
+    usage="join",
+)
+async def join(ctx: Context) -> None:
+    if ctx.member.joined:
+        await ctx.reply("member.already_joined", id=ctx.member.short_id)
+        return
+    await ctx.tx.members.join(ctx.member.id, ctx.message.platform)
+    reachable = ctx.message.is_private or ctx.limits.dm_without_prompt
+    if reachable:
+        await ctx.tx.members.set_dm_reachable(ctx.message.platform, ctx.message.user_id, True)
+    await ctx.reply(
+        "member.joined",
+        name=ctx.member.display_name,
+        id=ctx.member.short_id,
+        prefix=ctx.limits.command_prefix,
+    )
+    if not reachable:
+        await ctx.reply("member.dm_needed")
+
+
+@router.command(
+    "me",
+    aliases=("moi",),
+    role=Role.GUEST,
+    summary=("Ce que le réseau sait de vous", "What the network knows about you"),
+    usage="me",
+)
+async def me(ctx: Context) -> None:
+    member = ctx.member
+    roles = ", ".join(
+        ctx.t(f"role.{g.role.name.lower()}") + (f" ({g.scope})" if g.scope else "")
+        for g in sorted(set(member.grants), key=lambda g: (-g.role, g.scope or ""))
+        if g.role > Role.GUEST
+    ) or ctx.t("role.guest")
+    lines = [
+        ctx.t("me.header", name=member.display_name, id=member.short_id),
+        ctx.t("me.roles", roles=roles),
+        ctx.t("me.subscriptions", tags=_tags_text(ctx, member.subscriptions)),
+        ctx.t("me.lang", lang=member.lang or ctx.t("me.lang_default", lang=ctx.lang)),
+    ]
+    home = member.home_identity()
+    for identity in member.identities:
+        if identity.unreachable_reason:
+            state = ctx.t("me.dm_broken", reason=identity.unreachable_reason[:120])
+        elif identity.dm_reachable:
+            state = ctx.t("me.dm_ok")
+        else:
+            state = ctx.t("me.dm_missing")
+        marker = " *" if home is not None and identity.key == home.key and member.joined else ""
+        lines.append(
+            ctx.t("me.identity", platform=identity.platform, name=identity.display_name,
+                  state=state) + marker
+        )
+    if not member.joined:
+        lines.append(ctx.t("me.not_joined", prefix=ctx.limits.command_prefix))
+    await ctx.reply_text("\n".join(lines))
+
+
+@router.command(
+    "role",
+    args=(Handle("member"), Choice("role", choices=_ROLES), Tags("scope")),
+    role=Role.ADMIN,
+    summary=("Donner un rôle à quelqu'un", "Give someone a role"),
+    usage=("role @pseudo member|coordinator|admin [tag]", "role @name member|coordinator|admin [tag]"),
+    details=(
+        "Avec un tag, le rôle ne vaut que pour ce périmètre (ex. role @paul coordinator dept:069). "
+        "member retire les rôles (ceux du tag donné, ou tous).",
+        "With a tag, the role holds only in that scope (e.g. role @paul coordinator dept:069). "
+        "member removes roles (those of the given tag, or all of them).",
+    ),
+)
+async def role(ctx: Context, member: str, role: Role, scope: tuple[str, ...]) -> None:
+    if len(scope) > 1:
+        raise UserError("role.one_scope")
+    tag = scope[0] if scope else None
+    ctx.require(Role.ADMIN, scope)
+    target = await _find_member(ctx, member)
+    await ctx.tx.members.revoke(target.id, tag)
+    if role > Role.MEMBER:
+        await ctx.tx.members.grant(target.id, role, tag)
+    await ctx.tx.audit.record(
+        platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
+        chat_id=ctx.message.chat_id, command="role", outcome="done",
+        detail=f"{target.short_id} {role.name.lower()} {tag or '*'}",
+    )
+    where = f" ({tag})" if tag else ""
+    await ctx.reply(
+        "role.set", who=target.display_name, id=target.short_id,
+        role=ctx.t(f"role.{role.name.lower()}"), scope=where,
+    )
+
+
+@router.command(
+    "subscribe",
+    aliases=("abonner", "sabonner"),
+    args=(Tags("tags"),),
+    role=Role.MEMBER,
+    summary=("Recevoir en privé les alertes de ces tags", "Get alerts with these tags privately"),
+    usage=("subscribe [tags…]", "subscribe [tags…]"),
+    details=(
+        "Sans tag : toutes les alertes (tag national).",
+        "Without tags: every alert (tag national).",
+    ),
+)
+async def subscribe(ctx: Context, tags: tuple[str, ...]) -> None:
+    wanted = tags or (NATIONAL,)
+    await ctx.tx.members.subscribe(ctx.member.id, wanted)
+    refreshed = await ctx.tx.members.get(ctx.member.id)
+    assert refreshed is not None
+    await ctx.reply("member.subscribed", tags=_tags_text(ctx, refreshed.subscriptions))
+    home = refreshed.home_identity()
+    if home is None or not home.dm_reachable or home.unreachable_reason:
+        await ctx.reply("member.dm_needed")
+
+
+@router.command(
+    "unsubscribe",
+    aliases=("desabonner",),
+    args=(Tags("tags"),),
+    role=Role.MEMBER,
+    summary=("Ne plus recevoir ces alertes (ou aucune)", "Stop getting these alerts (or any)"),
+    usage=("unsubscribe [tags…]", "unsubscribe [tags…]"),
+)
+async def unsubscribe(ctx: Context, tags: tuple[str, ...]) -> None:
+    removed = await ctx.tx.members.unsubscribe(ctx.member.id, tags or None)
+    if removed == 0:
+        raise UserError("member.not_subscribed", tags=_tags_text(ctx, tags))
+    refreshed = await ctx.tx.members.get(ctx.member.id)
+    assert refreshed is not None
+    await ctx.reply("member.unsubscribed", tags=_tags_text(ctx, refreshed.subscriptions))
+
+
+@router.command(
+    "lang",
+    aliases=("langue",),
+    args=(Choice("target", optional=True, choices={"room": "room", "salon": "room"}),
+          Choice("lang", choices=_LANGS)),
+    role=Role.GUEST,
+    summary=("Choisir votre langue (fr/en)", "Choose your language (fr/en)"),
+    usage=("lang [salon] fr|en", "lang [room] fr|en"),
+    details=(
+        "lang salon en (admin) change la langue des messages relayés dans ce salon.",
+        "lang room en (admin) sets the language of messages relayed into this room.",
+    ),
+)
+async def lang(ctx: Context, target: str | None, lang: str) -> None:
+    if target == "room":
+        if ctx.room is None:
+            raise UserError("room.not_linked")
+        ctx.require(Role.ADMIN, ctx.room.tags)
+        await ctx.tx.rooms.set_lang(ctx.room.id, lang)
+        ctx.lang = lang
+        await ctx.reply("room.lang_set", room=ctx.room.label)
+        return
+    await ctx.tx.members.set_lang(ctx.member.id, lang)
+    ctx.lang = lang
+    await ctx.reply("member.lang_set")

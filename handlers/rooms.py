@@ -1,0 +1,157 @@
+"""Rooms: link a chat into the network, tag it, list rooms, make tags synonyms."""
+
+from __future__ import annotations
+
+from bot.commands import Choice, Context, Router, Tags, UserError, Where
+from bot.domain import Role, plan_alias
+from bot.i18n import count
+
+router = Router("rooms")
+
+_ADD = {"add": "add", "ajoute": "add", "ajouter": "add", "+": "add"}
+_REMOVE = {
+    "rm": "rm", "remove": "rm", "del": "rm", "retire": "rm", "retirer": "rm",
+    "supprime": "rm", "supprimer": "rm", "-": "rm",
+}
+
+
+def _show_tags(ctx: Context, tags: tuple[str, ...]) -> str:
+    return " ".join(f"#{tag}" for tag in tags) if tags else ctx.t("room.no_tags")
+
+
+@router.command(
+    "link",
+    aliases=("lier",),
+    args=(Tags("tags"),),
+    role=Role.ADMIN,
+    where=Where.ROOM,
+    summary=("Relier ce salon au réseau, avec des tags", "Link this room to the network, with tags"),
+    usage=("link [tags…]", "link [tags…]"),
+    details=(
+        "Un salon reçoit les alertes sans tag et celles qui partagent un de ses tags. "
+        "Le tag national reçoit tout. Refaire /link avec des tags les remplace.",
+        "A room receives untagged alerts and those sharing one of its tags. "
+        "The tag national receives everything. Running /link again with tags replaces them.",
+    ),
+)
+async def link(ctx: Context, tags: tuple[str, ...]) -> None:
+    room = await ctx.tx.rooms.link(
+        ctx.message.platform, ctx.message.chat_id, ctx.message.chat_title or "", tags
+    )
+    await ctx.tx.audit.record(
+        platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
+        chat_id=ctx.message.chat_id, command="link", outcome="done", detail=" ".join(tags),
+    )
+    await ctx.reply("room.linked", room=room.label, tags=_show_tags(ctx, room.tags))
+
+
+@router.command(
+    "unlink",
+    aliases=("delier",),
+    role=Role.ADMIN,
+    where=Where.ROOM,
+    summary=("Retirer ce salon du réseau", "Remove this room from the network"),
+    usage="unlink",
+)
+async def unlink(ctx: Context) -> None:
+    if ctx.room is None:
+        raise UserError("room.not_linked")
+    await ctx.tx.rooms.unlink(ctx.room.id)
+    await ctx.tx.audit.record(
+        platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
+        chat_id=ctx.message.chat_id, command="unlink", outcome="done",
+    )
+    await ctx.reply("room.unlinked", room=ctx.room.label)
+
+
+@router.command(
+    "tags",
+    args=(Choice("action", optional=True, choices={**_ADD, **_REMOVE}), Tags("tags")),
+    role=Role.ADMIN,
+    where=Where.ROOM,
+    summary=("Voir, ajouter ou retirer les tags du salon", "Show, add or remove this room's tags"),
+    usage=("tags [add|rm tags…]", "tags [add|rm tags…]"),
+)
+async def tags(ctx: Context, action: str | None, tags: tuple[str, ...]) -> None:
+    if ctx.room is None:
+        raise UserError("room.not_linked")
+    if action is None and tags:
+        raise UserError("room.tags_action")
+    if action is not None and not tags:
+        raise UserError("room.tags_missing")
+    if action == "add":
+        await ctx.tx.rooms.add_tags(ctx.room.id, tags)
+    elif action == "rm":
+        await ctx.tx.rooms.remove_tags(ctx.room.id, tags)
+    room = await ctx.tx.rooms.get(ctx.room.platform, ctx.room.chat_id)
+    assert room is not None
+    await ctx.reply("room.tags", room=room.label, tags=_show_tags(ctx, room.tags))
+
+
+@router.command(
+    "rooms",
+    aliases=("salons",),
+    role=Role.COORDINATOR,
+    summary=("Lister les salons reliés", "List linked rooms"),
+    usage="rooms",
+)
+async def rooms(ctx: Context) -> None:
+    linked = await ctx.tx.rooms.all()
+    if not linked:
+        await ctx.reply("rooms.none")
+        return
+    lines = [ctx.t("rooms.header", count=count(ctx.lang, "count.rooms", len(linked)))]
+    for room in linked:
+        line = ctx.t(
+            "rooms.line", room=room.label, platform=room.platform, tags=_show_tags(ctx, room.tags)
+        )
+        if room.unreachable_reason:
+            line += " " + ctx.t("rooms.unreachable", reason=room.unreachable_reason[:120])
+        lines.append(line)
+    await ctx.reply_text("\n".join(lines))
+
+
+@router.command(
+    "alias",
+    args=(Choice("action", optional=True, choices=_REMOVE), Tags("tags")),
+    role=Role.ADMIN,
+    summary=("Rendre deux tags synonymes", "Make two tags mean the same"),
+    usage=("alias [#tag #synonyme | rm #tag]", "alias [#tag #synonym | rm #tag]"),
+    details=(
+        "Exemple : /alias #insoumise #insoumis. Sans argument : la liste des synonymes.",
+        "Example: /alias #insoumise #insoumis. Without arguments: the list of synonyms.",
+    ),
+)
+async def alias(ctx: Context, action: str | None, tags: tuple[str, ...]) -> None:
+    if action == "rm":
+        if len(tags) != 1:
+            raise UserError("alias.rm_one")
+        if not await ctx.tx.tags.remove(tags[0]):
+            raise UserError("alias.unknown", tag=tags[0])
+        await ctx.reply("alias.removed", tag=tags[0])
+        return
+    if not tags:
+        mapping = ctx.aliases.mapping
+        if not mapping:
+            await ctx.reply("alias.none")
+            return
+        groups: dict[str, list[str]] = {}
+        for name, canonical in sorted(mapping.items()):
+            groups.setdefault(canonical, []).append(name)
+        lines = [ctx.t("alias.header")]
+        lines += [" = ".join(f"#{t}" for t in (c, *names)) for c, names in sorted(groups.items())]
+        await ctx.reply_text("\n".join(lines))
+        return
+    if len(tags) != 2:
+        raise UserError("alias.two")
+    first, second = tags
+    updates = plan_alias(ctx.aliases, first, second)
+    if not updates:
+        await ctx.reply("alias.already", a=first, b=second)
+        return
+    await ctx.tx.tags.upsert(updates)
+    await ctx.tx.audit.record(
+        platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
+        chat_id=ctx.message.chat_id, command="alias", outcome="done", detail=f"{first}={second}",
+    )
+    await ctx.reply("alias.added", a=first, b=second)
