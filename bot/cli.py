@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def with_config(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--config", "-c", default=os.environ.get("RIPOSTE_CONFIG", DEFAULT_CONFIG),
+            "--config",
+            "-c",
+            default=os.environ.get("RIPOSTE_CONFIG", DEFAULT_CONFIG),
             help="TOML configuration file (default: $RIPOSTE_CONFIG or config.toml)",
         )
         p.add_argument("--database", help="override [storage] database")
@@ -78,8 +80,10 @@ async def _status(settings: Settings) -> None:
     if not counts:
         print("(nothing queued or sent yet)")
     for failure in failures:
-        print(f"failed #{failure.id} -> {failure.target.platform}:{failure.target.address}: "
-              f"{failure.last_error}")
+        print(
+            f"failed #{failure.id} -> {failure.target.platform}:{failure.target.address}: "
+            f"{failure.last_error}"
+        )
 
 
 async def _backup(settings: Settings, destination: str) -> None:

@@ -159,7 +159,9 @@ def _describe_type(hint: Any) -> str:
     args = typing.get_args(hint)
     if origin in (types.UnionType, typing.Union):
         inner = [a for a in args if a is not type(None)]
-        return _describe_type(inner[0]) if len(inner) == 1 else " or ".join(map(_describe_type, inner))
+        return (
+            _describe_type(inner[0]) if len(inner) == 1 else " or ".join(map(_describe_type, inner))
+        )
     if origin is Literal:
         return "one of " + ", ".join(f'"{a}"' for a in args)
     if origin is tuple:
@@ -294,9 +296,7 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("irc.port", f"expected a port between 1 and 65535, got {settings.irc.port}")
     if settings.delivery.drain_timeout < 0:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
-    enabled = [
-        name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)
-    ]
+    enabled = [name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)]
     if not enabled:
         loader.fail("console.enabled", "no transport is enabled; enable at least one")
 

@@ -37,8 +37,13 @@ def render_alert(alert: Alert, lang: str) -> OutgoingMessage:
     tags = "".join(f" #{tag}" for tag in alert.scope)
     key = "alert.relay" if alert.status is AlertStatus.OPEN else "alert.relay_cancelled"
     body = spans(
-        lang, key, id=alert.short_id, author=alert.author_name, origin=alert.origin_label,
-        text=alert.text, tags=tags,
+        lang,
+        key,
+        id=alert.short_id,
+        author=alert.author_name,
+        origin=alert.origin_label,
+        text=alert.text,
+        tags=tags,
     )
     if alert.status is not AlertStatus.OPEN:
         return OutgoingMessage(body)
@@ -64,7 +69,10 @@ async def _load(ctx: Context, alert_id: int) -> Alert:
     aliases=("alerte",),
     args=(Rest("text"),),
     role=Role.MEMBER,
-    summary=("Lancer une alerte aux salons et aux abonnés", "Raise an alert to rooms and subscribers"),
+    summary=(
+        "Lancer une alerte aux salons et aux abonnés",
+        "Raise an alert to rooms and subscribers",
+    ),
     usage=("alert <texte> [url] [#tags]", "alert <text> [url] [#tags]"),
     details=(
         "Sans #tag, l'alerte va à tout le réseau. Avec des #tags, seulement aux salons et "
@@ -99,8 +107,11 @@ async def alert(ctx: Context, text: str) -> None:
     for recipient in plan.recipients:
         lang = pick_lang(recipient.lang, ctx.network.lang)
         await ctx.send(
-            recipient.target, render_alert(created, lang), Priority.ALERT,
-            subject=subject, lang=lang,
+            recipient.target,
+            render_alert(created, lang),
+            Priority.ALERT,
+            subject=subject,
+            lang=lang,
         )
     await ctx.reply(
         "alert.sent",
@@ -135,8 +146,9 @@ async def ack(ctx: Context, alert: int) -> None:
     lang = pick_lang(
         origin_room.lang if origin_room else (author.lang if author else None), ctx.network.lang
     )
-    notice = OutgoingMessage(spans(lang, "ack.notice", name=ctx.member.display_name,
-                                   id=found.short_id))
+    notice = OutgoingMessage(
+        spans(lang, "ack.notice", name=ctx.member.display_name, id=found.short_id)
+    )
     await ctx.send(origin, notice, Priority.ALERT, lang=lang)
     if origin != ctx.origin:
         await ctx.reply("ack.done", id=found.short_id)
@@ -147,21 +159,35 @@ async def ack(ctx: Context, alert: int) -> None:
     aliases=("alertes",),
     args=(Id("alert", kind=Kind.ALERT, optional=True),),
     role=Role.MEMBER,
-    summary=("Les alertes en cours, ou le détail d'une alerte", "Open alerts, or one alert's detail"),
+    summary=(
+        "Les alertes en cours, ou le détail d'une alerte",
+        "Open alerts, or one alert's detail",
+    ),
     usage=("alerts [A17]", "alerts [A17]"),
 )
 async def alerts(ctx: Context, alert: int | None) -> None:
     if alert is not None:
         found = await _load(ctx, alert)
         lines = [
-            ctx.t("alerts.detail_header", id=found.short_id, author=found.author_name,
-                  origin=found.origin_label, text=found.text[:300]),
+            ctx.t(
+                "alerts.detail_header",
+                id=found.short_id,
+                author=found.author_name,
+                origin=found.origin_label,
+                text=found.text[:300],
+            ),
             ctx.t("alerts.detail_raised", at=_clock(ctx, found.created_at)),
         ]
         if found.acks:
             names = ", ".join(a.member_name for a in found.acks)
-            lines.append(ctx.t("alerts.detail_acks", at=_clock(ctx, found.acks[0].at),
-                               n=len(found.acks), names=names))
+            lines.append(
+                ctx.t(
+                    "alerts.detail_acks",
+                    at=_clock(ctx, found.acks[0].at),
+                    n=len(found.acks),
+                    names=names,
+                )
+            )
         else:
             lines.append(ctx.t("alerts.detail_no_ack"))
         if found.cancelled_at is not None:
@@ -176,9 +202,15 @@ async def alerts(ctx: Context, alert: int | None) -> None:
     for item in recent:
         excerpt = item.text if len(item.text) <= 80 else item.text[:79] + "…"
         lines.append(
-            ctx.t("alerts.line", id=item.short_id, at=_clock(ctx, item.created_at),
-                  author=item.author_name, origin=item.origin_label,
-                  acks=count(ctx.lang, "count.acks", len(item.acks)), text=excerpt)
+            ctx.t(
+                "alerts.line",
+                id=item.short_id,
+                at=_clock(ctx, item.created_at),
+                author=item.author_name,
+                origin=item.origin_label,
+                acks=count(ctx.lang, "count.acks", len(item.acks)),
+                text=excerpt,
+            )
         )
     await ctx.reply_text("\n".join(lines))
 
@@ -194,15 +226,19 @@ async def alerts(ctx: Context, alert: int | None) -> None:
         "Réservé à l'auteur de l'alerte et aux coordinateurs de son périmètre. Chaque copie "
         "relayée devient « [annulée] … ».",
         "For the alert's author and the coordinators of its scope. Every relayed copy "
-        "becomes \"[cancelled] …\".",
+        'becomes "[cancelled] …".',
     ),
 )
 async def cancel(ctx: Context, alert: int) -> None:
     found = await _load(ctx, alert)
     if found.author_member_id != ctx.member.id and not ctx.has_role(Role.COORDINATOR, found.scope):
         await ctx.tx.audit.record(
-            platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
-            chat_id=ctx.message.chat_id, command="cancel", outcome="refused",
+            platform=ctx.message.platform,
+            user_id=ctx.message.user_id,
+            member_id=ctx.member.id,
+            chat_id=ctx.message.chat_id,
+            command="cancel",
+            outcome="refused",
             detail=found.short_id,
         )
         raise UserError("alert.cancel_refused", id=found.short_id)
@@ -218,8 +254,14 @@ async def cancel(ctx: Context, alert: int) -> None:
             fixed += 1
         elif row.status in ("pending", "sending", "sent"):
             await ctx.tx.outbox.enqueue(
-                row.target, message, Priority.ALERT, subject=row.subject, edit_of=row.id,
+                row.target,
+                message,
+                Priority.ALERT,
+                subject=row.subject,
+                edit_of=row.id,
                 lang=lang,
             )
             fixed += 1
-    await ctx.reply("alert.cancelled", id=found.short_id, copies=count(ctx.lang, "count.copies", fixed))
+    await ctx.reply(
+        "alert.cancelled", id=found.short_id, copies=count(ctx.lang, "count.copies", fixed)
+    )

@@ -8,9 +8,12 @@ from bot.domain import NATIONAL, Kind, Member, Role, parse_short_id
 router = Router("members")
 
 _ROLES = {
-    "member": Role.MEMBER, "membre": Role.MEMBER,
-    "coordinator": Role.COORDINATOR, "coordinateur": Role.COORDINATOR,
-    "coordinatrice": Role.COORDINATOR, "coord": Role.COORDINATOR,
+    "member": Role.MEMBER,
+    "membre": Role.MEMBER,
+    "coordinator": Role.COORDINATOR,
+    "coordinateur": Role.COORDINATOR,
+    "coordinatrice": Role.COORDINATOR,
+    "coord": Role.COORDINATOR,
     "admin": Role.ADMIN,
 }
 _LANGS = {"fr": "fr", "francais": "fr", "français": "fr", "en": "en", "english": "en"}
@@ -91,8 +94,10 @@ async def me(ctx: Context) -> None:
             state = ctx.t("me.dm_missing")
         marker = " *" if home is not None and identity.key == home.key and member.joined else ""
         lines.append(
-            ctx.t("me.identity", platform=identity.platform, name=identity.display_name,
-                  state=state) + marker
+            ctx.t(
+                "me.identity", platform=identity.platform, name=identity.display_name, state=state
+            )
+            + marker
         )
     if not member.joined:
         lines.append(ctx.t("me.not_joined", prefix=ctx.limits.command_prefix))
@@ -104,7 +109,10 @@ async def me(ctx: Context) -> None:
     args=(Handle("member"), Choice("role", choices=_ROLES), Tags("scope")),
     role=Role.ADMIN,
     summary=("Donner un rôle à quelqu'un", "Give someone a role"),
-    usage=("role @pseudo member|coordinator|admin [tag]", "role @name member|coordinator|admin [tag]"),
+    usage=(
+        "role @pseudo member|coordinator|admin [tag]",
+        "role @name member|coordinator|admin [tag]",
+    ),
     details=(
         "Avec un tag, le rôle ne vaut que pour ce périmètre (ex. role @paul coordinator dept:069). "
         "member retire les rôles (ceux du tag donné, ou tous).",
@@ -122,14 +130,21 @@ async def role(ctx: Context, member: str, role: Role, scope: tuple[str, ...]) ->
     if role > Role.MEMBER:
         await ctx.tx.members.grant(target.id, role, tag)
     await ctx.tx.audit.record(
-        platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id, command="role", outcome="done",
+        platform=ctx.message.platform,
+        user_id=ctx.message.user_id,
+        member_id=ctx.member.id,
+        chat_id=ctx.message.chat_id,
+        command="role",
+        outcome="done",
         detail=f"{target.short_id} {role.name.lower()} {tag or '*'}",
     )
     where = f" ({tag})" if tag else ""
     await ctx.reply(
-        "role.set", who=target.display_name, id=target.short_id,
-        role=ctx.t(f"role.{role.name.lower()}"), scope=where,
+        "role.set",
+        who=target.display_name,
+        id=target.short_id,
+        role=ctx.t(f"role.{role.name.lower()}"),
+        scope=where,
     )
 
 
@@ -176,8 +191,10 @@ async def unsubscribe(ctx: Context, tags: tuple[str, ...]) -> None:
 @router.command(
     "lang",
     aliases=("langue",),
-    args=(Choice("target", optional=True, choices={"room": "room", "salon": "room"}),
-          Choice("lang", choices=_LANGS)),
+    args=(
+        Choice("target", optional=True, choices={"room": "room", "salon": "room"}),
+        Choice("lang", choices=_LANGS),
+    ),
     role=Role.GUEST,
     summary=("Choisir votre langue (fr/en)", "Choose your language (fr/en)"),
     usage=("lang [salon] fr|en", "lang [room] fr|en"),

@@ -10,8 +10,14 @@ router = Router("rooms")
 
 _ADD = {"add": "add", "ajoute": "add", "ajouter": "add", "+": "add"}
 _REMOVE = {
-    "rm": "rm", "remove": "rm", "del": "rm", "retire": "rm", "retirer": "rm",
-    "supprime": "rm", "supprimer": "rm", "-": "rm",
+    "rm": "rm",
+    "remove": "rm",
+    "del": "rm",
+    "retire": "rm",
+    "retirer": "rm",
+    "supprime": "rm",
+    "supprimer": "rm",
+    "-": "rm",
 }
 
 
@@ -25,7 +31,10 @@ def _show_tags(ctx: Context, tags: tuple[str, ...]) -> str:
     args=(Tags("tags"),),
     role=Role.ADMIN,
     where=Where.ROOM,
-    summary=("Relier ce salon au réseau, avec des tags", "Link this room to the network, with tags"),
+    summary=(
+        "Relier ce salon au réseau, avec des tags",
+        "Link this room to the network, with tags",
+    ),
     usage=("link [tags…]", "link [tags…]"),
     details=(
         "Un salon reçoit les alertes sans tag et celles qui partagent un de ses tags. "
@@ -39,8 +48,13 @@ async def link(ctx: Context, tags: tuple[str, ...]) -> None:
         ctx.message.platform, ctx.message.chat_id, ctx.message.chat_title or "", tags
     )
     await ctx.tx.audit.record(
-        platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id, command="link", outcome="done", detail=" ".join(tags),
+        platform=ctx.message.platform,
+        user_id=ctx.message.user_id,
+        member_id=ctx.member.id,
+        chat_id=ctx.message.chat_id,
+        command="link",
+        outcome="done",
+        detail=" ".join(tags),
     )
     await ctx.reply("room.linked", room=room.label, tags=_show_tags(ctx, room.tags))
 
@@ -58,8 +72,12 @@ async def unlink(ctx: Context) -> None:
         raise UserError("room.not_linked")
     await ctx.tx.rooms.unlink(ctx.room.id)
     await ctx.tx.audit.record(
-        platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id, command="unlink", outcome="done",
+        platform=ctx.message.platform,
+        user_id=ctx.message.user_id,
+        member_id=ctx.member.id,
+        chat_id=ctx.message.chat_id,
+        command="unlink",
+        outcome="done",
     )
     await ctx.reply("room.unlinked", room=ctx.room.label)
 
@@ -151,7 +169,12 @@ async def alias(ctx: Context, action: str | None, tags: tuple[str, ...]) -> None
         return
     await ctx.tx.tags.upsert(updates)
     await ctx.tx.audit.record(
-        platform=ctx.message.platform, user_id=ctx.message.user_id, member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id, command="alias", outcome="done", detail=f"{first}={second}",
+        platform=ctx.message.platform,
+        user_id=ctx.message.user_id,
+        member_id=ctx.member.id,
+        chat_id=ctx.message.chat_id,
+        command="alias",
+        outcome="done",
+        detail=f"{first}={second}",
     )
     await ctx.reply("alias.added", a=first, b=second)

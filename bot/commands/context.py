@@ -78,6 +78,4 @@ class Context:
         subject: str | None = None,
         lang: str | None = None,
     ) -> int:
-        return await self.tx.outbox.enqueue(
-            target, message, priority, subject=subject, lang=lang
-        )
+        return await self.tx.outbox.enqueue(target, message, priority, subject=subject, lang=lang)

@@ -76,7 +76,11 @@ class CommandDispatcher:
             error_id = secrets.token_hex(3)
             log.exception(
                 "error %s in command %s from %s:%s in %s",
-                error_id, spec.name, message.platform, message.user_id, message.chat_id,
+                error_id,
+                spec.name,
+                message.platform,
+                message.user_id,
+                message.chat_id,
             )
         if error_id is not None:
             await self._apologise(message, error_id)
@@ -111,7 +115,11 @@ class CommandDispatcher:
             )
             log.info(
                 "refused %s to %s:%s (member %s, role %s)",
-                spec.name, message.platform, message.user_id, member.id, member.role.name,
+                spec.name,
+                message.platform,
+                message.user_id,
+                member.id,
+                member.role.name,
             )
             key = "refused.join_first" if member.role.value == 0 else "refused.role"
             await self._error(ctx, key, role=ctx.t(f"role.{spec.role.name.lower()}"))
@@ -166,7 +174,9 @@ class CommandDispatcher:
                 lang = pick_lang(self._network.lang)
                 await tx.outbox.enqueue(
                     _origin(message),
-                    OutgoingMessage(spans(lang, "error.internal", error_id=error_id), is_error=True),
+                    OutgoingMessage(
+                        spans(lang, "error.internal", error_id=error_id), is_error=True
+                    ),
                     Priority.REPLY,
                 )
         except Exception:

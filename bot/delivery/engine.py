@@ -10,6 +10,7 @@ rows claimed but not yet recorded when the process died: at most one batch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -93,10 +94,8 @@ class DeliveryEngine:
             async with self._db.transaction() as tx:
                 rows = await tx.outbox.claim_due(platform, self._clock(), BATCH, LEASE_SECONDS)
             if not rows:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)
-                except TimeoutError:
-                    pass
                 continue
             for index, row in enumerate(rows):
                 if self._stopping.is_set():
@@ -124,7 +123,10 @@ class DeliveryEngine:
             pacer.pause(error.retry_after, None if error.whole_platform else row.target.address)
             log.warning(
                 "outbox %d to %s:%s rate limited for %.1fs",
-                row.id, platform, row.target.address, error.retry_after,
+                row.id,
+                platform,
+                row.target.address,
+                error.retry_after,
             )
             await self._retry(row, error.retry_after, str(error), count_attempt=False)
             return
@@ -187,5 +189,9 @@ class DeliveryEngine:
                 await tx.members.mark_unreachable(target.platform, target.address, error)
         log.warning(
             "outbox %d: %s:%s unreachable (%s); %d queued deliveries dropped",
-            row.id, target.platform, target.address, error, dropped,
+            row.id,
+            target.platform,
+            target.address,
+            error,
+            dropped,
         )

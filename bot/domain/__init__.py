@@ -1,6 +1,13 @@
 """Plain data and pure rules. Nothing here does I/O; everything here is tested without it."""
 
-from bot.domain.alerts import Alert, AlertAck, AlertDraft, AlertStatus, AlertTextError, parse_alert_text
+from bot.domain.alerts import (
+    Alert,
+    AlertAck,
+    AlertDraft,
+    AlertStatus,
+    AlertTextError,
+    parse_alert_text,
+)
 from bot.domain.fanout import FanoutPlan, Recipient, plan_fanout
 from bot.domain.ids import Kind, ShortId, format_id, parse_short_id
 from bot.domain.members import Identity, Member
@@ -17,7 +24,14 @@ from bot.domain.messages import (
 from bot.domain.roles import Grant, Role, has_role, highest_role
 from bot.domain.rooms import Room
 from bot.domain.scopes import is_network_wide, scope_matches, subscription_matches
-from bot.domain.tags import NATIONAL, InvalidTag, TagAliases, normalize_tag, normalize_tags, plan_alias
+from bot.domain.tags import (
+    NATIONAL,
+    InvalidTag,
+    TagAliases,
+    normalize_tag,
+    normalize_tags,
+    plan_alias,
+)
 
 __all__ = [
     "NATIONAL",

@@ -54,7 +54,9 @@ class Member:
 
 
 def effective_grants(
-    stored: tuple[Grant, ...], identity_keys: tuple[str, ...], config_admins: frozenset[str],
+    stored: tuple[Grant, ...],
+    identity_keys: tuple[str, ...],
+    config_admins: frozenset[str],
     joined: bool,
 ) -> tuple[Grant, ...]:
     """Stored grants, plus what the config and joining give.

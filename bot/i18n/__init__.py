@@ -11,4 +11,13 @@ from bot.i18n.render import (
     text,
 )
 
-__all__ = ["CATALOGUES", "DEFAULT_LANG", "LANGS", "count", "pick_lang", "placeholders", "spans", "text"]
+__all__ = [
+    "CATALOGUES",
+    "DEFAULT_LANG",
+    "LANGS",
+    "count",
+    "pick_lang",
+    "placeholders",
+    "spans",
+    "text",
+]

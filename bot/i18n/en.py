@@ -13,12 +13,12 @@ MESSAGES: dict[str, str] = {
     "error.internal": "Sorry, an internal error occurred (error {error_id}). "
     "Nothing was changed; the tech team can find this error by its number.",
     "args.missing": "An argument is missing: {name}.",
-    "args.bad_id": "\"{value}\" is not a valid id (expected: {letter}17).",
-    "args.bad_choice": "\"{value}\" is not recognised (choices: {choices}).",
+    "args.bad_id": '"{value}" is not a valid id (expected: {letter}17).',
+    "args.bad_choice": '"{value}" is not recognised (choices: {choices}).',
     "args.too_long": "The {name} argument is too long (at most {limit} characters).",
-    "args.bad_tag": "\"{value}\" is not a valid tag (letters, digits, : - _ .).",
+    "args.bad_tag": '"{value}" is not a valid tag (letters, digits, : - _ .).',
     "args.too_many_tags": "Too many tags (at most {limit}).",
-    "args.unexpected": "Unexpected argument: \"{value}\".",
+    "args.unexpected": 'Unexpected argument: "{value}".',
     "role.guest": "guest",
     "role.member": "member",
     "role.coordinator": "coordinator",
@@ -54,8 +54,8 @@ MESSAGES: dict[str, str] = {
     "alias.added": "Done: #{a} and #{b} now mean the same.",
     # Members
     "member.no_subscriptions": "none",
-    "member.not_found": "Nobody known as \"{who}\" here.",
-    "member.ambiguous": "\"{who}\" matches several members ({ids}): use the id.",
+    "member.not_found": 'Nobody known as "{who}" here.',
+    "member.ambiguous": '"{who}" matches several members ({ids}): use the id.',
     "member.already_joined": "You are already a member ({id}).",
     "member.joined": "Welcome {name}! You are a member of the network ({id}). "
     "To get alerts privately: {prefix}subscribe dept:075 (or no tag for everything).",
@@ -104,7 +104,7 @@ MESSAGES: dict[str, str] = {
     "alerts.detail_no_ack": "Nobody is on it yet.",
     "alerts.detail_cancelled": "Cancelled: {at}",
     # Help
-    "help.unknown": "No command \"{command}\". Type {prefix}help for the list.",
+    "help.unknown": 'No command "{command}". Type {prefix}help for the list.',
     "help.aliases": "Other names: {aliases}",
     "help.role": "For the role: {role}",
     "help.header": "{network} commands:",

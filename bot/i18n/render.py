@@ -25,7 +25,7 @@ _FORMATTER = string.Formatter()
 def pick_lang(*candidates: str | None) -> str:
     """The first supported language among the candidates (member, room, network)."""
     for candidate in candidates:
-        if candidate in CATALOGUES:
+        if candidate is not None and candidate in CATALOGUES:
             return candidate
     return DEFAULT_LANG
 
@@ -33,9 +33,7 @@ def pick_lang(*candidates: str | None) -> str:
 def template(lang: str, key: str) -> str:
     catalogue = CATALOGUES.get(lang, CATALOGUES[DEFAULT_LANG])
     found = catalogue.get(key)
-    if found is None:
-        found = CATALOGUES["en"].get(key, key)
-    return found
+    return found if found is not None else CATALOGUES["en"].get(key, key)
 
 
 def _fill(text: str, params: Mapping[str, object]) -> str:
