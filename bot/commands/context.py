@@ -49,7 +49,7 @@ class Context:
             return self.room.label
         return self.message.chat_title or self.message.chat_id
 
-    def t(self, key: str, **params: object) -> str:
+    def t(self, key: str, /, **params: object) -> str:
         return text(self.lang, key, **params)
 
     def has_role(self, needed: Role, scope: Iterable[str] | None = None) -> bool:
@@ -59,7 +59,9 @@ class Context:
         if not self.has_role(needed, scope):
             raise UserError("refused.scope", role=needed.name.lower())
 
-    async def reply(self, key: str, *, buttons: tuple[Button, ...] = (), **params: object) -> None:
+    async def reply(
+        self, key: str, /, *, buttons: tuple[Button, ...] = (), **params: object
+    ) -> None:
         await self.reply_message(OutgoingMessage(spans(self.lang, key, **params), buttons))
 
     async def reply_text(self, body: str) -> None:

@@ -143,7 +143,7 @@ class CommandDispatcher:
         except UserError as error:
             await self._error(ctx, error.key, **error.params)
 
-    async def _error(self, ctx: Context, key: str, **params: object) -> None:
+    async def _error(self, ctx: Context, key: str, /, **params: object) -> None:
         await ctx.tx.outbox.enqueue(
             ctx.origin,
             OutgoingMessage(spans(ctx.lang, key, **params), is_error=True),

@@ -6,7 +6,7 @@ from __future__ import annotations
 class UserError(Exception):
     """A refusal the user can act on; its key names a catalogue message."""
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         super().__init__(key)
         self.key = key
         self.params = params

@@ -59,7 +59,7 @@ class AlertDraft:
 class AlertTextError(ValueError):
     """Carries an i18n key: the handler turns it into a localized reply."""
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         super().__init__(key)
         self.key = key
         self.params = params

@@ -12,7 +12,7 @@ MESSAGES: dict[str, str] = {
     "unknown.command": "Unknown command: {command}. Type {prefix}help for the list.",
     "error.internal": "Sorry, an internal error occurred (error {error_id}). "
     "Nothing was changed; the tech team can find this error by its number.",
-    "args.missing": "An argument is missing: {name}.",
+    "args.missing": "An argument is missing.",
     "args.bad_id": '"{value}" is not a valid id (expected: {letter}17).',
     "args.bad_choice": '"{value}" is not recognised (choices: {choices}).',
     "args.too_long": "The {name} argument is too long (at most {limit} characters).",

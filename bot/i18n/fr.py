@@ -12,7 +12,7 @@ MESSAGES: dict[str, str] = {
     "unknown.command": "Commande inconnue : {command}. Tapez {prefix}help pour la liste.",
     "error.internal": "Désolé, une erreur interne est survenue (erreur {error_id}). "
     "Rien n'a été modifié ; l'équipe technique peut retrouver cette erreur par son numéro.",
-    "args.missing": "Il manque un argument : {name}.",
+    "args.missing": "Il manque un argument.",
     "args.bad_id": "« {value} » n'est pas un identifiant valide (attendu : {letter}17).",
     "args.bad_choice": "« {value} » n'est pas reconnu (choix : {choices}).",
     "args.too_long": "L'argument {name} est trop long (au plus {limit} caractères).",

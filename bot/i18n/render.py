@@ -49,7 +49,7 @@ def _fill(text: str, params: Mapping[str, object]) -> str:
     return "".join(out)
 
 
-def spans(lang: str, key: str, **params: object) -> tuple[Span, ...]:
+def spans(lang: str, key: str, /, **params: object) -> tuple[Span, ...]:
     raw = template(lang, key)
     result: list[Span] = []
     cursor = 0
@@ -63,7 +63,7 @@ def spans(lang: str, key: str, **params: object) -> tuple[Span, ...]:
     return tuple(span for span in result if span.text)
 
 
-def text(lang: str, key: str, **params: object) -> str:
+def text(lang: str, key: str, /, **params: object) -> str:
     return "".join(span.text for span in spans(lang, key, **params))
 
 
