@@ -71,19 +71,22 @@ class Database:
         finally:
             await conn.close()
 
-    async def schema_version(self) -> int:
+    async def applied_versions(self) -> set[int]:
         await self._conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
         )
-        async with self._conn.execute("SELECT MAX(version) FROM schema_migrations") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        async with self._conn.execute("SELECT version FROM schema_migrations") as cur:
+            return {int(row[0]) for row in await cur.fetchall()}
+
+    async def schema_version(self) -> int:
+        return max(await self.applied_versions(), default=0)
 
     async def migrate(self) -> list[Migration]:
         """Apply pending migrations; refuse a database newer than this code."""
         async with self._lock:
-            current = await self.schema_version()
+            applied_before = await self.applied_versions()
+            current = max(applied_before, default=0)
             migrations = known_migrations()
             latest = migrations[-1].version if migrations else 0
             if current > latest:
@@ -93,7 +96,7 @@ class Database:
                 )
             applied: list[Migration] = []
             for migration in migrations:
-                if migration.version <= current:
+                if migration.version in applied_before:
                     continue
                 log.info("applying migration %04d_%s", migration.version, migration.name)
                 script = (
