@@ -73,12 +73,16 @@ class DeliveryEngine:
         self.wake()
 
     async def wait_idle(self, timeout: float, platforms: tuple[str, ...] | None = None) -> bool:
-        """Wait until nothing is due or in flight on these (default: all running) platforms."""
+        """Wait until nothing is in flight or due before the deadline on these platforms.
+
+        Rows scheduled past the deadline (a retry much later, a reminder
+        tomorrow) are not waited for: they are not pending deliveries yet.
+        """
         deadline = time.monotonic() + timeout
         names = tuple(self._transports) if platforms is None else platforms
         while True:
             async with self._db.transaction() as tx:
-                busy = await tx.outbox.busy_count(names, self._clock())
+                busy = await tx.outbox.busy_count(names, self._clock() + timeout)
             if busy == 0:
                 return True
             if time.monotonic() >= deadline:

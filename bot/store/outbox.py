@@ -96,6 +96,41 @@ class OutboxRepository:
         )
         return int(cur.lastrowid or 0)
 
+    async def enqueue_many(
+        self,
+        rows: list[tuple[Target, OutgoingMessage, str | None]],
+        priority: int,
+        *,
+        subject: str | None = None,
+    ) -> None:
+        """One statement for a whole fan-out; (target, message, lang) per row."""
+        now = time.time()
+        payloads: dict[int, str] = {}
+        params: list[tuple[object, ...]] = []
+        for target, message, lang in rows:
+            payload = payloads.get(id(message))
+            if payload is None:
+                payload = json.dumps(message.to_json(), ensure_ascii=False)
+                payloads[id(message)] = payload
+            params.append(
+                (
+                    target.platform,
+                    target.kind.value,
+                    target.address,
+                    payload,
+                    lang,
+                    priority,
+                    subject,
+                    now,
+                    now,
+                )
+            )
+        await self._conn.executemany(
+            "INSERT INTO outbox (platform, target_kind, address, payload, lang, priority, subject,"
+            " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params,
+        )
+
     async def copies(self, subject: str) -> list[OutboxRow]:
         """Every original (non-edit) row sent or to be sent for one subject."""
         async with self._conn.execute(
@@ -187,8 +222,8 @@ class OutboxRepository:
         )
         return cur.rowcount
 
-    async def busy_count(self, platforms: Iterable[str], now: float) -> int:
-        """Rows due now or being sent on these platforms: what a drain waits for."""
+    async def busy_count(self, platforms: Iterable[str], due_by: float) -> int:
+        """Rows being sent, or due by `due_by`, on these platforms: what a drain waits for."""
         names = list(platforms)
         if not names:
             return 0
@@ -196,7 +231,7 @@ class OutboxRepository:
         async with self._conn.execute(
             f"SELECT COUNT(*) FROM outbox WHERE platform IN ({marks}) AND"
             " (status = 'sending' OR (status = 'pending' AND not_before <= ?))",
-            (*names, now),
+            (*names, due_by),
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
