@@ -122,14 +122,11 @@ async def test_one_platform_down_does_not_delay_another(
         await enqueue(db, "tg", ["a", "b", "c"], "alerte", Priority.ALERT)
         await enqueue(db, "console", ["#x", "#y"], "alerte", Priority.ALERT)
         engine.wake()
-        started = time.monotonic()
-        while len(up.sent) < 2:
+        while len(up.sent) < 2:  # noqa: ASYNC110 - polling a plain list, bounded by timeout
             await asyncio.sleep(0.01)
-        console_done = time.monotonic() - started
-        assert not down.sent  # still failing
+        assert not down.sent  # the console did not wait for Telegram's retries
         assert await engine.wait_idle(30)
     assert len(down.sent) == 3
-    assert console_done < 5  # generous: it did not wait for the retries
 
 
 async def test_a_429_pauses_then_everything_arrives(tmp_path: Path) -> None:
