@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ("bench.alert_fanout",)
+BENCHMARKS = ("bench.alert_fanout", "bench.fanout")
 
 
 def main() -> int:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import Context, Id, Rest, Router, UserError
 from bot.domain import (
+    NATIONAL,
     Alert,
     AlertStatus,
     AlertTextError,
@@ -17,10 +18,11 @@ from bot.domain import (
     Target,
     TargetKind,
     format_id,
+    is_network_wide,
     parse_alert_text,
     plan_fanout,
 )
-from bot.i18n import count, pick_lang, spans
+from bot.i18n import LANGS, count, pick_lang, spans
 from bot.store import Priority
 
 router = Router("alerts")
@@ -96,28 +98,37 @@ async def alert(ctx: Context, text: str) -> None:
         origin_private=ctx.message.is_private,
     )
     plan = plan_fanout(
-        draft.scope,
-        await ctx.tx.rooms.all(),
-        await ctx.tx.members.subscribers(),
-        ctx.aliases,
-        ctx.origin,
-        ctx.member.id,
+        draft.scope, await ctx.tx.rooms.all(), (), ctx.aliases, ctx.origin, ctx.member.id
     )
-    rendered: dict[str, OutgoingMessage] = {}
-    rows: list[tuple[Target, OutgoingMessage, str | None]] = []
-    for recipient in plan.recipients:
-        lang = pick_lang(recipient.lang, ctx.network.lang)
-        if lang not in rendered:
-            rendered[lang] = render_alert(created, lang)
-        rows.append((recipient.target, rendered[lang], lang))
-    await ctx.tx.outbox.enqueue_many(rows, Priority.ALERT, subject=alert_subject(created.id))
+    subject = alert_subject(created.id)
+    rendered = {lang: render_alert(created, lang) for lang in LANGS}
+    rows = [
+        (
+            r.target,
+            rendered[pick_lang(r.lang, ctx.network.lang)],
+            pick_lang(r.lang, ctx.network.lang),
+        )
+        for r in plan.rooms
+    ]
+    await ctx.tx.outbox.enqueue_many(rows, Priority.ALERT, subject=subject)
+    members = await ctx.tx.fanout.enqueue_for_subscribers(
+        scope=ctx.aliases.canonical_set(draft.scope),
+        network_wide=is_network_wide(draft.scope, ctx.aliases),
+        national=ctx.aliases.canonical(NATIONAL),
+        author_member_id=ctx.member.id,
+        messages=rendered,
+        default_lang=ctx.network.lang,
+        no_dm_platforms=ctx.no_dm_platforms,
+        priority=Priority.ALERT,
+        subject=subject,
+    )
     await ctx.reply(
         "alert.sent",
         id=created.short_id,
         rooms=count(ctx.lang, "count.rooms", len(plan.rooms)),
-        members=count(ctx.lang, "count.members", len(plan.members)),
+        members=count(ctx.lang, "count.members", members.queued),
     )
-    unreachable = len(plan.unreachable_rooms) + len(plan.unreachable_members)
+    unreachable = len(plan.unreachable_rooms) + members.unreachable
     if unreachable:
         await ctx.reply("alert.unreachable", n=unreachable)
 

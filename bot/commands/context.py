@@ -34,6 +34,7 @@ class Context:
     registry: Registry
     limits: PlatformLimits
     aliases: TagAliases
+    no_dm_platforms: frozenset[str] = frozenset()
     replies: int = 0
 
     @property

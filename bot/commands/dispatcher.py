@@ -104,6 +104,7 @@ class CommandDispatcher:
             registry=self._registry,
             limits=self._limits.get(message.platform, DEFAULT_LIMITS),
             aliases=await tx.tags.aliases(),
+            no_dm_platforms=frozenset(p for p, lim in self._limits.items() if not lim.notify_by_dm),
         )
         if member.role < spec.role:
             await tx.audit.record(

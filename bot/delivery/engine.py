@@ -62,7 +62,12 @@ class DeliveryEngine:
                     log.info(
                         "delivery %s: %d claimed, %d in flight, %d sent, %d failed, "
                         "%d rate-limited, paused %.0fs",
-                        name, s.buffered, s.in_flight, s.sent, s.failed, s.rate_limited,
+                        name,
+                        s.buffered,
+                        s.in_flight,
+                        s.sent,
+                        s.failed,
+                        s.rate_limited,
                         worker.paused_for,
                     )
 

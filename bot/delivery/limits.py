@@ -68,9 +68,7 @@ class Slot:
 
 
 class Pacer:
-    def __init__(
-        self, limits: PlatformLimits, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, limits: PlatformLimits, clock: Callable[[], float] = time.monotonic) -> None:
         self._limits = limits
         self._clock = clock
         self._global = self._make_global(limits.global_rate)

@@ -157,7 +157,10 @@ class PlatformWorker:
             below, room = worst, CLAIM_BATCH
         async with self._db.transaction() as tx:
             rows = await tx.outbox.claim_due(
-                self.platform, self._clock(), min(room, CLAIM_BATCH), LEASE_SECONDS,
+                self.platform,
+                self._clock(),
+                min(room, CLAIM_BATCH),
+                LEASE_SECONDS,
                 below_priority=below,
             )
         for row in rows:
@@ -276,8 +279,11 @@ class PlatformWorker:
             self._pacer.rate_limited(error.retry_after, scope)
             self.stats.rate_limited += 1
             log.warning(
-                "%s:%s rate limited for %.1fs (outbox %s)", self.platform, key,
-                error.retry_after, ",".join(str(r.id) for r in rows),
+                "%s:%s rate limited for %.1fs (outbox %s)",
+                self.platform,
+                key,
+                error.retry_after,
+                ",".join(str(r.id) for r in rows),
             )
             until = self._clock() + error.retry_after
             outcomes = [Retry(r.id, until, str(error), count_attempt=False) for r in rows]
@@ -291,8 +297,9 @@ class PlatformWorker:
             await self._gone(head, str(error))
         except (TransientError, Exception) as error:
             if not isinstance(error, TransientError):
-                log.exception("%s:%s unexpected error sending outbox %d", self.platform, key,
-                              head.id)
+                log.exception(
+                    "%s:%s unexpected error sending outbox %d", self.platform, key, head.id
+                )
             outcomes = [self._retry(row, f"{type(error).__name__}: {error}") for row in rows]
         finally:
             self._pacer.release(key, is_group)
@@ -307,8 +314,13 @@ class PlatformWorker:
 
     def _retry(self, row: OutboxRow, error: str) -> Outcome:
         if row.attempts >= MAX_ATTEMPTS:
-            log.error("outbox %d to %s: gave up after %d tries: %s", row.id, row.target,
-                      row.attempts, error)
+            log.error(
+                "outbox %d to %s: gave up after %d tries: %s",
+                row.id,
+                row.target,
+                row.attempts,
+                error,
+            )
             return Failed(row.id, f"gave up after {row.attempts} tries: {error}")
         delay = backoff_delay(row.attempts)
         log.info("outbox %d to %s: retry in %.1fs (%s)", row.id, row.target, delay, error)
@@ -326,8 +338,12 @@ class PlatformWorker:
             return Failed(row.id, "the original was never delivered", "skipped")
         if original.status != "sent" or original.sent_ref is None:
             # Still queued or in flight: edit once it has landed.
-            return Retry(row.id, self._clock() + EDIT_WAIT_SECONDS, "waiting for the original",
-                         count_attempt=False)
+            return Retry(
+                row.id,
+                self._clock() + EDIT_WAIT_SECONDS,
+                "waiting for the original",
+                count_attempt=False,
+            )
         if not self._transport.limits.can_edit or original.coalesced:
             # A merged message holds other alerts too: say the change in a new message.
             ref = await self._transport.send(row.target, row.message)
@@ -345,8 +361,13 @@ class PlatformWorker:
             else:
                 await tx.members.mark_unreachable(target.platform, target.address, error)
         self.stats.failed += 1
-        log.warning("%s:%s unreachable (%s); %d queued deliveries dropped",
-                    target.platform, target.address, error, dropped)
+        log.warning(
+            "%s:%s unreachable (%s); %d queued deliveries dropped",
+            target.platform,
+            target.address,
+            error,
+            dropped,
+        )
 
     async def _persist_pause(self, until: float) -> None:
         async with self._db.transaction() as tx:

@@ -152,8 +152,17 @@ class OutboxRepository:
             if payload is None:
                 payload = payloads[id(message)] = _payload(message)
             params.append(
-                (target.platform, target.kind.value, target.address, payload, lang, priority,
-                 subject, now, now)
+                (
+                    target.platform,
+                    target.kind.value,
+                    target.address,
+                    payload,
+                    lang,
+                    priority,
+                    subject,
+                    now,
+                    now,
+                )
             )
         await self._conn.executemany(
             "INSERT INTO outbox (platform, target_kind, address, payload, lang, priority, subject,"
@@ -201,9 +210,7 @@ class OutboxRepository:
         exclude: Iterable[int] = (),
     ) -> list[OutboxRow]:
         """Take due rows in (priority, id) order and mark them `sending` under a lease."""
-        query = (
-            "SELECT * FROM outbox WHERE platform = ? AND status = 'pending' AND not_before <= ?"
-        )
+        query = "SELECT * FROM outbox WHERE platform = ? AND status = 'pending' AND not_before <= ?"
         params: list[object] = [platform, now]
         if below_priority is not None:
             query += " AND priority < ?"
@@ -232,8 +239,12 @@ class OutboxRepository:
                 "UPDATE outbox SET status = 'sent', sent_ref = ?, sent_at = ?, coalesced = ?,"
                 " lease_until = NULL, last_error = NULL WHERE id = ?",
                 [
-                    (json.dumps(o.ref.to_json()) if o.ref else None, o.at, int(o.coalesced),
-                     o.row_id)
+                    (
+                        json.dumps(o.ref.to_json()) if o.ref else None,
+                        o.at,
+                        int(o.coalesced),
+                        o.row_id,
+                    )
                     for o in sent
                 ],
             )
@@ -241,8 +252,10 @@ class OutboxRepository:
             await self._conn.executemany(
                 "UPDATE outbox SET status = 'pending', not_before = ?, lease_until = NULL,"
                 " last_error = ?, attempts = attempts - ? WHERE id = ?",
-                [(o.not_before, o.error[:500], 0 if o.count_attempt else 1, o.row_id)
-                 for o in retries],
+                [
+                    (o.not_before, o.error[:500], 0 if o.count_attempt else 1, o.row_id)
+                    for o in retries
+                ],
             )
         if failed:
             await self._conn.executemany(

@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.store.alerts import AlertRepository
 from bot.store.audit import AuditRepository
+from bot.store.fanout import FanoutRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.rooms import RoomRepository
@@ -23,6 +24,7 @@ class Tx:
         self.tags = TagRepository(conn)
         self.alerts = AlertRepository(conn)
         self.outbox = OutboxRepository(conn)
+        self.fanout = FanoutRepository(conn)
         self.audit = AuditRepository(conn)
 
     @asynccontextmanager

@@ -28,6 +28,8 @@ class PlatformLimits:
     dm_without_prompt: bool = False
     """True when the bot may write first to a user who never opened a private chat with it."""
     command_prefix: str = "/"
+    notify_by_dm: bool = True
+    """False where alerting subscribers by private message is unwelcome (Discord's policy)."""
     max_in_flight: int = 8
     """Sends awaiting the platform's answer at once; 1 keeps a strict global order."""
 

@@ -1,0 +1,105 @@
+"""Alert fan-out to subscribers, done inside SQLite.
+
+The rule is `bot.domain.scopes.subscription_matches` (a test checks that both
+agree); it is repeated here in SQL because a national network has 150,000
+subscribers and loading them into Python to write them back as outbox rows
+took several seconds, while one INSERT … SELECT takes well under one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.domain.messages import OutgoingMessage
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberFanout:
+    queued: int
+    unreachable: int
+
+
+_MATCHES = """
+    m.joined = 1 AND m.id != :author
+    AND EXISTS (
+        SELECT 1 FROM subscriptions s LEFT JOIN tag_aliases a ON a.alias = s.tag
+        WHERE s.member_id = m.id AND (
+            :wide
+            OR COALESCE(a.canonical, s.tag) = :national
+            OR COALESCE(a.canonical, s.tag) IN (SELECT value FROM json_each(:scope))
+        )
+    )
+"""
+
+_REACHABLE = """
+    i.dm_reachable = 1 AND i.unreachable_reason IS NULL
+    AND i.platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))
+"""
+
+
+class FanoutRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def enqueue_for_subscribers(
+        self,
+        *,
+        scope: Iterable[str],
+        network_wide: bool,
+        national: str,
+        author_member_id: int,
+        messages: Mapping[str, OutgoingMessage],
+        default_lang: str,
+        no_dm_platforms: Iterable[str],
+        priority: int,
+        subject: str,
+    ) -> SubscriberFanout:
+        """Queue one private message per matching, reachable subscriber, in their language.
+
+        `scope` and `national` are canonical tags (aliases already resolved).
+        Members at home on a platform in `no_dm_platforms` are reached another
+        way (Discord: a role mention) and are neither queued nor counted.
+        """
+        langs = sorted(messages)
+        payload_case = " ".join(
+            f"WHEN '{lang}' THEN :payload_{lang}" for lang in langs if lang.isalpha()
+        )
+        lang_case = " ".join(f"WHEN '{lang}' THEN '{lang}'" for lang in langs if lang.isalpha())
+        params: dict[str, object] = {
+            "author": author_member_id,
+            "wide": int(network_wide),
+            "national": national,
+            "scope": json.dumps(sorted(set(scope))),
+            "no_dm_platforms": json.dumps(sorted(set(no_dm_platforms))),
+            "default": default_lang,
+            "priority": priority,
+            "subject": subject,
+            "now": time.time(),
+        }
+        for lang in langs:
+            params[f"payload_{lang}"] = json.dumps(messages[lang].to_json(), ensure_ascii=False)
+        lang_expr = f"(CASE m.lang {lang_case} ELSE :default END)"
+        cur = await self._conn.execute(
+            "INSERT INTO outbox (platform, target_kind, address, payload, lang, priority,"
+            " subject, not_before, created_at)"
+            f" SELECT i.platform, 'user', i.user_id, (CASE {lang_expr} {payload_case} END),"
+            f" {lang_expr}, :priority, :subject, :now, :now"
+            " FROM members m JOIN identities i"
+            "  ON i.member_id = m.id AND i.platform = m.home_platform"
+            f" WHERE {_MATCHES} AND {_REACHABLE}",
+            params,
+        )
+        queued = cur.rowcount
+        async with self._conn.execute(
+            f"SELECT COUNT(*) FROM members m WHERE {_MATCHES}"
+            " AND m.home_platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))",
+            params,
+        ) as count_cur:
+            row = await count_cur.fetchone()
+        matching = int(row[0]) if row else 0
+        return SubscriberFanout(queued=queued, unreachable=max(0, matching - queued))
