@@ -35,8 +35,10 @@ def populate(path: Path, members: int, rooms: int) -> None:
     with conn:
         conn.executemany(
             "INSERT INTO rooms (id, platform, chat_id, title, linked_at) VALUES (?, ?, ?, ?, ?)",
-            [(i + 1, "telegram" if i % 2 else "console", f"-100{i}", f"room {i}", now)
-             for i in range(rooms)],
+            [
+                (i + 1, "telegram" if i % 2 else "console", f"-100{i}", f"room {i}", now)
+                for i in range(rooms)
+            ],
         )
         conn.executemany(
             "INSERT INTO room_tags (room_id, tag) VALUES (?, ?)",
@@ -45,14 +47,24 @@ def populate(path: Path, members: int, rooms: int) -> None:
         conn.executemany(
             "INSERT INTO members (id, display_name, lang, joined, home_platform, created_at)"
             " VALUES (?, ?, ?, 1, ?, ?)",
-            [(i + 2, f"m{i}", "en" if i % 5 == 0 else None,
-              "telegram" if i % 3 else "console", now) for i in range(members)],
+            [
+                (
+                    i + 2,
+                    f"m{i}",
+                    "en" if i % 5 == 0 else None,
+                    "telegram" if i % 3 else "console",
+                    now,
+                )
+                for i in range(members)
+            ],
         )
         conn.executemany(
             "INSERT INTO identities (platform, user_id, member_id, display_name, dm_reachable)"
             " VALUES (?, ?, ?, ?, 1)",
-            [("telegram" if i % 3 else "console", str(1000 + i), i + 2, f"m{i}")
-             for i in range(members)],
+            [
+                ("telegram" if i % 3 else "console", str(1000 + i), i + 2, f"m{i}")
+                for i in range(members)
+            ],
         )
         conn.executemany(
             "INSERT INTO subscriptions (member_id, tag) VALUES (?, ?)",
@@ -106,7 +118,10 @@ async def measure_drain(path: Path) -> dict[str, float]:
 def _step(step: str, path: Path) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-m", "bench.fanout", step, str(path)],
-        capture_output=True, text=True, timeout=900, check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
     )
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -119,14 +134,15 @@ async def main() -> None:
         enqueue = _step("enqueue", path)
         drain = _step("drain", path)
     print(f"{'measure':<44} {'result':>22} {'goal':>12}")
-    print(f"{'enqueue: /alert to rows committed':<44} "
-          f"{enqueue['seconds']:>20.2f} s {'<= 2 s':>12}")
+    print(f"{'enqueue: /alert to rows committed':<44} {enqueue['seconds']:>20.2f} s {'<= 2 s':>12}")
     print(f"{'  rows written':<44} {int(enqueue['rows']):>22,}")
     rate = drain["sent"] / drain["seconds"]
     print(f"{'engine: deliveries/s, durable bookkeeping':<44} {rate:>22,.0f} {'>= 10,000':>12}")
     print(f"{'  delivered':<44} {int(drain['sent']):>22,}")
-    print(f"{'  peak RSS of the draining process':<44} "
-          f"{drain['peak_rss_mb']:>19.0f} MB {'<= 300 MB':>12}")
+    print(
+        f"{'  peak RSS of the draining process':<44} "
+        f"{drain['peak_rss_mb']:>19.0f} MB {'<= 300 MB':>12}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from pathlib import Path
 from bot.domain import (
     NATIONAL,
     OutgoingMessage,
+    TagAliases,
     Target,
     TargetKind,
-    TagAliases,
     is_network_wide,
     plan_alias,
     plan_fanout,
