@@ -28,6 +28,9 @@ class PlatformLimits:
     dm_without_prompt: bool = False
     """True when the bot may write first to a user who never opened a private chat with it."""
     command_prefix: str = "/"
+    dm_link_template: str | None = None
+    """Where a user opens a private chat with the bot, when the platform has such a link:
+    `{bot}` is the bot's username, `{payload}` what the bot is told on arrival."""
 
 
 class DeliveryError(Exception):
@@ -47,6 +50,13 @@ class TransientError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """The chat is gone, the bot was kicked or blocked: retrying will not help."""
+
+
+class TransportStartError(Exception):
+    """A transport cannot start for a reason the operator must fix (a refused token).
+
+    The message names the configuration key and is shown as is, without a traceback.
+    """
 
 
 class Inbox(Protocol):
