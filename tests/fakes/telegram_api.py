@@ -135,7 +135,7 @@ class _TelegramHTML(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
-        self.offset = 0
+        self._units_seen = 0
         self.open: list[tuple[str, int]] = []
         self.entities: list[dict[str, Any]] = []
 
@@ -144,20 +144,20 @@ class _TelegramHTML(HTMLParser):
             raise ApiError(
                 400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"'
             )
-        self.open.append((tag, self.offset))
+        self.open.append((tag, self._units_seen))
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open or self.open[-1][0] != tag:
             raise ApiError(400, f"Bad Request: can't parse entities: Unexpected end tag {tag}")
         name, start = self.open.pop()
-        if self.offset > start:
+        if self._units_seen > start:
             self.entities.append(
-                {"type": _ENTITY_OF_TAG[name], "offset": start, "length": self.offset - start}
+                {"type": _ENTITY_OF_TAG[name], "offset": start, "length": self._units_seen - start}
             )
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
-        self.offset += utf16_len(data)
+        self._units_seen += utf16_len(data)
 
 
 def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
@@ -196,6 +196,15 @@ class SentMessage:
     reply_markup: dict[str, Any] | None
     message_thread_id: int | None = None
     edits: int = 0
+
+    def entity_texts(self, kind: str | None = None) -> list[str]:
+        """The text each entity covers (offsets are in UTF-16 units, as Telegram counts)."""
+        units = self.text.encode("utf-16-le")
+        return [
+            units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in self.entities
+            if kind is None or e["type"] == kind
+        ]
 
     @property
     def buttons(self) -> list[dict[str, Any]]:

@@ -53,12 +53,14 @@ class RunningBot:
     async def say(self, chat_id: int, user_id: int, text: str, **extra: Any) -> None:
         self.api.group_message(chat_id, user_id, text, **extra)
 
-    async def wait_sent(self, chat_id: int, contains: str, *, timeout: float = 20.0) -> SentMessage:
-        """The first message the bot sent to `chat_id` whose visible text contains `contains`."""
+    async def wait_sent(
+        self, chat_id: int, contains: str, *, after: int = 0, timeout: float = 20.0
+    ) -> SentMessage:
+        """The first message to `chat_id` containing `contains`, skipping the first `after`."""
 
         def found() -> SentMessage | None:
             return next(
-                (m for m in self.api.sent_to(chat_id) if contains in m.text),
+                (m for m in self.api.sent_to(chat_id)[after:] if contains in m.text),
                 None,
             )
 
@@ -66,12 +68,13 @@ class RunningBot:
         return result
 
     async def converse(self, chat_id: int, user_id: int, text: str, expect: str) -> SentMessage:
-        """Write in a chat and wait for the answer containing `expect`."""
+        """Write in a chat (private when `chat_id` > 0) and wait for an answer with `expect`."""
+        before = len(self.api.sent_to(chat_id))
         if chat_id > 0:
             self.api.private_message(user_id, text)
         else:
             self.api.group_message(chat_id, user_id, text)
-        return await self.wait_sent(chat_id, expect)
+        return await self.wait_sent(chat_id, expect, after=before)
 
 
 @contextlib.asynccontextmanager
