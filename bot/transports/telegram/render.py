@@ -79,7 +79,9 @@ def split_ranges(text: str, limit: int = MAX_TEXT_UTF16) -> list[tuple[int, int]
     start = 0
     while start < len(text):
         end, following = _next_cut(text, start, limit)
-        if text[start:end].strip():
+        while end > start and text[end - 1] in " \n":
+            end -= 1  # Telegram trims it anyway; this keeps chunks exact
+        if end > start and text[start:end].strip():
             ranges.append((start, end))
         start = following
     return ranges
