@@ -85,6 +85,8 @@ class TelegramSettings:
     per_group_per_minute: int = 20
     set_commands: bool = True
     """Register the command menu (setMyCommands) in French and English at start."""
+    max_upload_mb: int = 50
+    """Largest video the bot uploads: 50 on the cloud Bot API, up to 2000 on a local server."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +297,8 @@ def _check_telegram(loader: _Loader, telegram: TelegramSettings) -> None:
     for key in ("poll_timeout", "request_timeout", "global_rate", "per_chat_rate"):
         if getattr(telegram, key) <= 0:
             loader.fail(f"telegram.{key}", "expected a number > 0")
+    if not 1 <= telegram.max_upload_mb <= 2000:
+        loader.fail("telegram.max_upload_mb", "expected an integer between 1 and 2000")
     if telegram.per_group_per_minute <= 0:
         loader.fail("telegram.per_group_per_minute", "expected an integer > 0")
 

@@ -242,3 +242,39 @@ async def test_webhook_mode_receives_updates_posted_by_telegram(
                 assert ok.status == 200
         await api.wait_for(lambda: any("Salon relié" in m.text for m in api.sent_to(PARIS)))
         assert not api.calls_to("getUpdates")
+
+
+class _NoInbox:
+    async def handle(self, message: object) -> None:
+        pass
+
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        pass
+
+
+async def test_clip_is_uploaded_as_a_video_with_an_escaped_caption(
+    tmp_path: Path, api: FakeTelegramAPI
+) -> None:
+    from bot.config import Secret, TelegramSettings
+    from bot.domain.messages import OutgoingMessage, Span, Style, Target, TargetKind
+    from bot.transports.telegram import TelegramTransport
+
+    settings = TelegramSettings(
+        enabled=True, token=Secret(api.token), base_url=api.base_url, set_commands=False
+    )
+    transport = TelegramTransport(settings)
+    clip = tmp_path / "K17.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096)
+    await transport.start(_NoInbox())
+    try:
+        caption = OutgoingMessage((Span("Clip K17", Style.BOLD), Span(" <45 s>")))
+        ref = await transport.send_video(
+            Target("telegram", TargetKind.ROOM, f"{PARIS}:7"), clip, caption
+        )
+    finally:
+        await transport.stop()
+    [call] = api.calls_to("sendVideo")
+    assert call.files == ("video",) and call.params["message_thread_id"] == 7
+    [sent] = api.sent_to(PARIS)
+    assert sent.text == "Clip K17 <45 s>" and sent.entity_texts("bold") == ["Clip K17"]
+    assert ref.message_ids == (str(sent.message_id),)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from telegram import Message, Update
@@ -37,6 +38,7 @@ from bot.transports.telegram.webhook import WebhookServer, webhook_secret
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "callback_query")
+MAX_CAPTION_UTF16 = 1024
 DEEP_LINK = "https://t.me/{bot}?start={payload}"
 START_ATTEMPTS = 3
 
@@ -49,7 +51,7 @@ def telegram_limits(settings: TelegramSettings) -> PlatformLimits:
         per_group_per_minute=settings.per_group_per_minute,
         can_edit=True,
         has_buttons=True,
-        can_upload=False,
+        can_upload=True,
         dm_without_prompt=False,
         command_prefix="/",
         dm_link_template=DEEP_LINK,
@@ -91,6 +93,7 @@ class TelegramTransport:
         self._inbox: Inbox | None = None
         self._username: str | None = None
         self._webhook: WebhookServer | None = None
+        self.max_upload_bytes = settings.max_upload_mb * 1024 * 1024
 
     @property
     def bot_username(self) -> str | None:
@@ -273,6 +276,33 @@ class TelegramTransport:
             )
             ids.append(str(sent.message_id))
         return ids
+
+    async def send_video(self, target: Target, path: Path, caption: OutgoingMessage) -> SentRef:
+        """Upload a clip with its caption (cut to Telegram's 1,024 units).
+
+        Callers check `max_upload_bytes` first: a file over it is refused here with
+        ValueError, since it is no fault of the chat and retrying cannot help.
+        """
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if size > self.max_upload_bytes:
+            raise ValueError(f"{path.name}: {size} bytes, over telegram.max_upload_mb")
+        data = await asyncio.to_thread(path.read_bytes)
+        chat_id, topic = parse_address(target.address)
+        text = render_chunks(caption.spans, MAX_CAPTION_UTF16)
+        try:
+            sent: Message = await self._bot().send_video(
+                chat_id=chat_id,
+                video=data,
+                filename=path.name,
+                caption=text[0] if text else None,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=topic,
+                supports_streaming=True,
+                reply_markup=keyboard(caption.buttons),
+            )
+        except TelegramError as error:
+            raise map_error(error) from None
+        return SentRef(PLATFORM, target.address, (str(sent.message_id),))
 
     async def edit(self, ref: SentRef, message: OutgoingMessage) -> None:
         chat_id, _ = parse_address(ref.chat_id)
