@@ -21,6 +21,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot.config import TelegramSettings
 from bot.domain.messages import OutgoingMessage, SentRef, Target
@@ -103,32 +104,36 @@ class TelegramTransport:
     def webhook_port(self) -> int | None:
         return self._webhook.port if self._webhook is not None else None
 
-    def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
+    def _build(self) -> tuple[Application[Any, Any, Any, Any, Any, Any], tuple[HTTPXRequest, ...]]:
+        """The Application, and its two HTTP clients (ours to close if initialize fails)."""
         settings = self._settings
         timeout = settings.request_timeout
+        calls = HTTPXRequest(
+            connection_pool_size=64,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            media_write_timeout=max(timeout, 60.0),
+        )
+        polls = HTTPXRequest(connection_pool_size=1, connect_timeout=timeout, read_timeout=timeout)
         app = (
             ApplicationBuilder()
             .token(self._token)
             .base_url(settings.base_url)
             .base_file_url(settings.base_file_url)
-            .connect_timeout(timeout)
-            .read_timeout(timeout)
-            .write_timeout(timeout)
-            .media_write_timeout(max(timeout, 60.0))
-            .get_updates_connect_timeout(timeout)
-            .get_updates_read_timeout(timeout)
+            .request(calls)
+            .get_updates_request(polls)
             .job_queue(None)  # schedules are ours (rows in the store), not PTB's
             .build()
         )
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_error)
-        return app
+        return app, (calls, polls)
 
     async def start(self, inbox: Inbox) -> None:
         _quiet_http_logs()
         self._inbox = inbox
-        app = self._build()
-        await self._initialize(app)
+        app = await self._initialize()
         self._app = app
         self._username = app.bot.username
         try:
@@ -159,26 +164,28 @@ class TelegramTransport:
             "webhook" if self._settings.webhook_url else "long polling",
         )
 
-    async def _initialize(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    async def _initialize(self) -> Application[Any, Any, Any, Any, Any, Any]:
         """getMe, with a few tries on network errors; a refused token stops here."""
         for attempt in range(1, START_ATTEMPTS + 1):
+            app, requests = self._build()
             try:
                 await app.initialize()
-                return
+                return app
             except InvalidToken:
-                await app.shutdown()
-                raise TransportStartError(
+                problem = (
                     "telegram.token: the Telegram server refused this token "
                     "(check the token BotFather gave you, and telegram.base_url)"
-                ) from None
+                )
             except NetworkError as error:
-                await app.shutdown()
-                if attempt == START_ATTEMPTS:
-                    raise TransportStartError(
-                        f"telegram.base_url: cannot reach the Telegram Bot API ({error})"
-                    ) from None
-                log.warning("telegram: getMe failed (%s); retrying", error)
-                await asyncio.sleep(attempt)
+                problem = f"telegram.base_url: cannot reach the Telegram Bot API ({error})"
+            # initialize() failed half-way: the HTTP clients are open, the app thinks not.
+            for request in requests:
+                await request.shutdown()
+            if problem.startswith("telegram.token") or attempt == START_ATTEMPTS:
+                raise TransportStartError(problem)
+            log.warning("telegram: getMe failed (%s); retrying", problem)
+            await asyncio.sleep(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _start_webhook(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         url = self._settings.webhook_url
