@@ -301,6 +301,8 @@ class FakeTelegramAPI:
         rate_limits: RateLimits | None = None,
         record_calls: bool = True,
     ) -> None:
+        """`record_calls=False` keeps counters only (`method_counts`, `sent_count`): for
+        benchmarks of many thousands of sends, where the call log would be the cost."""
         self.token = token
         self.bot_username = bot_username
         self.bot_id = bot_id if bot_id is not None else int(token.split(":", 1)[0] or 1)
@@ -314,6 +316,7 @@ class FakeTelegramAPI:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.webhook_url: str | None = None
         self.rate_limit_violations = 0
+        self.sent_count = 0
         self.method_counts: collections.Counter[str] = collections.Counter()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -715,7 +718,9 @@ class FakeTelegramAPI:
             int(thread) if thread is not None else None,
         )
         self.messages[(chat_id, message_id)] = sent
-        self.sent.append(sent)
+        self.sent_count += 1
+        if self.record_calls:
+            self.sent.append(sent)
         result: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
@@ -889,7 +894,7 @@ class FakeTelegramAPI:
                 {
                     "methods": dict(self.method_counts),
                     "rate_limit_violations": self.rate_limit_violations,
-                    "sent": len(self.sent),
+                    "sent": self.sent_count,
                 }
             )
         return web.json_response({"ok": False, "description": "unknown action"}, status=404)
