@@ -278,3 +278,19 @@ async def test_clip_is_uploaded_as_a_video_with_an_escaped_caption(
     [sent] = api.sent_to(PARIS)
     assert sent.text == "Clip K17 <45 s>" and sent.entity_texts("bold") == ["Clip K17"]
     assert ref.message_ids == (str(sent.message_id),)
+
+
+async def test_button_on_a_private_alert_acks_it_from_the_private_chat(bot: RunningBot) -> None:
+    await link_rooms(bot, PARIS)
+    await join_with_dm(bot, BOB)
+    await bot.converse(BOB, BOB, "/subscribe", "Abonnements")
+    await bot.converse(PARIS, ALICE, "/alert Au JT de 20h", "Alerte A1 relayée")
+    private = await bot.wait_sent(BOB, "Au JT de 20h")
+    bot.api.callback_query(BOB, private, private.buttons[0]["callback_data"])
+    await bot.wait_sent(BOB, "vous vous occupez de A1")
+    await bot.wait_sent(PARIS, "Bob s'en occupe (A1)")
+
+
+async def test_start_in_a_group_points_to_join_and_help(bot: RunningBot) -> None:
+    reply = await bot.converse(PARIS, BOB, "/start", "/join")
+    assert "/help" in reply.text
