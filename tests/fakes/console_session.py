@@ -32,10 +32,7 @@ class Session:
 
 
 def run_console(
-    config: Path,
-    lines: list[str],
-    *,
-    extra_env: dict[str, str] | None = None,
+    config: Path, lines: list[str], *, extra_env: dict[str, str] | None = None,
     timeout: float = SESSION_TIMEOUT,
 ) -> Session:
     env = {**os.environ, **(extra_env or {})}
