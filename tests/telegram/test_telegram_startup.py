@@ -43,3 +43,9 @@ async def test_unreachable_server_names_base_url_after_a_few_tries() -> None:
     with pytest.raises(TransportStartError, match=r"^telegram\.base_url: cannot reach"):
         await TelegramTransport(settings).start(_NoInbox())
     gc.collect()
+
+
+def test_token_with_a_line_break_is_refused_before_any_request() -> None:
+    settings = TelegramSettings(enabled=True, token=Secret("42:abc\n"))
+    with pytest.raises(TransportStartError, match=r"^telegram\.token: contains"):
+        TelegramTransport(settings)

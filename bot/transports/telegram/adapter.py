@@ -85,6 +85,10 @@ class TelegramTransport:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         if settings.token is None or not settings.token.value:
             raise TransportStartError("telegram.token: required when telegram.enabled is true")
+        if any(char.isspace() for char in settings.token.value):
+            # Typically a trailing newline from `cat token.txt`: say so rather than
+            # fail later with a confusing URL error.
+            raise TransportStartError("telegram.token: contains a space or a line break")
         self._settings = settings
         self._token = settings.token.value
         self.limits = telegram_limits(settings)
