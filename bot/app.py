@@ -17,7 +17,7 @@ from bot.commands import CommandDispatcher, Registry
 from bot.config import Settings
 from bot.delivery import DeliveryEngine
 from bot.store import Database
-from bot.transports.base import Transport
+from bot.transports.base import Transport, TransportStartError
 from bot.transports.console import ConsoleTransport, Speaker
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,17 @@ class App:
                 after_line=self._settle_console,
                 on_eof=self._console_finished,
             )
+        if settings.telegram.enabled:
+            from bot.transports.telegram import TelegramTransport, menu_from_registry
+            from handlers import ROUTERS
+
+            transports["telegram"] = TelegramTransport(
+                settings.telegram,
+                menu=menu_from_registry(Registry(ROUTERS)),
+                default_lang=settings.network.lang,
+            )
         for name in ("telegram", "discord", "irc"):
-            if getattr(settings, name).enabled:
+            if getattr(settings, name).enabled and name not in transports:
                 log.warning("the %s transport is not available in this version; skipped", name)
         return transports
 
@@ -109,5 +118,12 @@ async def run_app(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, app.request_stop)
-    await app.run()
-    return 0
+    failed = False
+    try:
+        await app.run()
+    except* TransportStartError as group:
+        # A refused token is a configuration problem: one clear line, no traceback.
+        for error in group.exceptions:
+            log.error("%s", error)
+        failed = True
+    return 2 if failed else 0

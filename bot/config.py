@@ -74,6 +74,19 @@ class TelegramSettings:
     token: Secret | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str | None = None
+    """Public HTTPS URL Telegram posts updates to; unset: long polling (the default)."""
+    listen: str = "127.0.0.1:8443"
+    """host:port the webhook server binds, behind the reverse proxy serving webhook_url."""
+    poll_timeout: float = 10.0
+    request_timeout: float = 10.0
+    max_rate: float = 30.0
+    per_chat_rate: float = 1.0
+    per_group_per_minute: int = 20
+    set_commands: bool = True
+    """Register the command menu (setMyCommands) in French and English at start."""
+    max_upload_mb: int = 50
+    """Largest video the bot uploads: 50 on the cloud Bot API, up to 2000 on a local server."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +284,25 @@ class _Loader:
         return dataclasses.replace(section, **changes) if changes else section
 
 
+def _check_telegram(loader: _Loader, telegram: TelegramSettings) -> None:
+    for key in ("base_url", "base_file_url", "webhook_url"):
+        value = getattr(telegram, key)
+        if value is not None and not value.startswith(("https://", "http://")):
+            loader.fail(f"telegram.{key}", f"expected an http(s) URL, got {_describe_value(value)}")
+    host, _, port = telegram.listen.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        loader.fail(
+            "telegram.listen", f'expected "host:port", got {_describe_value(telegram.listen)}'
+        )
+    for key in ("poll_timeout", "request_timeout", "max_rate", "per_chat_rate"):
+        if getattr(telegram, key) <= 0:
+            loader.fail(f"telegram.{key}", "expected a number > 0")
+    if not 1 <= telegram.max_upload_mb <= 2000:
+        loader.fail("telegram.max_upload_mb", "expected an integer between 1 and 2000")
+    if telegram.per_group_per_minute <= 0:
+        loader.fail("telegram.per_group_per_minute", "expected an integer > 0")
+
+
 def _check_semantics(loader: _Loader, settings: Settings) -> None:
     try:
         ZoneInfo(str(settings.network.timezone))
@@ -290,6 +322,7 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
             )
     if settings.telegram.enabled and settings.telegram.token is None:
         loader.fail("telegram.token", "required when telegram.enabled is true")
+    _check_telegram(loader, settings.telegram)
     if settings.discord.enabled and settings.discord.token is None:
         loader.fail("discord.token", "required when discord.enabled is true")
     if isinstance(settings.irc.port, int) and not 1 <= settings.irc.port <= 65535:

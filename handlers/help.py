@@ -10,7 +10,7 @@ router = Router("help")
 
 @router.command(
     "help",
-    aliases=("aide", "start"),
+    aliases=("aide",),
     args=(Word("command", optional=True, max_length=40),),
     role=Role.GUEST,
     summary=("Les commandes, ou le détail de l'une", "The commands, or one command in detail"),

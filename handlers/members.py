@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import Choice, Context, Handle, Router, Tags, UserError
+from bot.commands import Choice, Context, Handle, Router, Tags, UserError, Word
 from bot.domain import NATIONAL, Kind, Member, Role, parse_short_id
 
 router = Router("members")
@@ -39,17 +39,21 @@ async def _find_member(ctx: Context, handle: str) -> Member:
     return matches[0]
 
 
-@router.command(
-    "join",
-    aliases=("rejoindre",),
-    role=Role.GUEST,
-    summary=("Rejoindre le réseau", "Join the network"),
-    usage="join",
-)
-async def join(ctx: Context) -> None:
-    if ctx.member.joined:
-        await ctx.reply("member.already_joined", id=ctx.member.short_id)
-        return
+def _dm_ok(ctx: Context) -> bool:
+    identity = ctx.member.identity_on(ctx.message.platform)
+    return identity is not None and identity.dm_reachable and not identity.unreachable_reason
+
+
+async def _ask_for_dm(ctx: Context) -> None:
+    """Say how to open the private chat: a link where the platform has one (Telegram)."""
+    link = ctx.dm_link("join")
+    if link is not None:
+        await ctx.reply("member.dm_link", link=link)
+    else:
+        await ctx.reply("member.dm_needed")
+
+
+async def _complete_join(ctx: Context) -> None:
     await ctx.tx.members.join(ctx.member.id, ctx.message.platform)
     reachable = ctx.message.is_private or ctx.limits.dm_without_prompt
     if reachable:
@@ -60,8 +64,49 @@ async def join(ctx: Context) -> None:
         id=ctx.member.short_id,
         prefix=ctx.limits.command_prefix,
     )
-    if not reachable:
-        await ctx.reply("member.dm_needed")
+    if not reachable and not _dm_ok(ctx):
+        await _ask_for_dm(ctx)
+
+
+@router.command(
+    "join",
+    aliases=("rejoindre",),
+    role=Role.GUEST,
+    summary=("Rejoindre le réseau", "Join the network"),
+    usage="join",
+)
+async def join(ctx: Context) -> None:
+    if ctx.member.joined:
+        await ctx.reply("member.already_joined", id=ctx.member.short_id)
+        if not ctx.message.is_private and not _dm_ok(ctx):
+            await _ask_for_dm(ctx)
+        return
+    await _complete_join(ctx)
+
+
+@router.command(
+    "start",
+    args=(Word("payload", optional=True, max_length=64),),
+    role=Role.GUEST,
+    summary=("Ouvrir la conversation privée avec le bot", "Open the private chat with the bot"),
+    usage="start",
+    details=(
+        "Sur Telegram, le lien donné par join envoie start en privé : le bot peut alors vous "
+        "écrire, et vous rejoignez le réseau si ce n'est pas déjà fait.",
+        "On Telegram, the link join gives sends start privately: the bot may then write to "
+        "you, and you join the network if you had not yet.",
+    ),
+)
+async def start(ctx: Context, payload: str | None) -> None:
+    """A Telegram bot may write to a user only after the user opened the chat: this is it."""
+    if not ctx.message.is_private:
+        await ctx.reply("start.group", prefix=ctx.limits.command_prefix)
+        return
+    await ctx.tx.members.set_dm_reachable(ctx.message.platform, ctx.message.user_id, True)
+    if not ctx.member.joined and payload in (None, "join"):
+        await _complete_join(ctx)
+        return
+    await ctx.reply("member.dm_ready")
 
 
 @router.command(
@@ -101,6 +146,9 @@ async def me(ctx: Context) -> None:
         )
     if not member.joined:
         lines.append(ctx.t("me.not_joined", prefix=ctx.limits.command_prefix))
+    link = ctx.dm_link("join")
+    if link is not None and not _dm_ok(ctx):
+        lines.append(ctx.t("member.dm_link", link=link))
     await ctx.reply_text("\n".join(lines))
 
 
@@ -168,7 +216,7 @@ async def subscribe(ctx: Context, tags: tuple[str, ...]) -> None:
     await ctx.reply("member.subscribed", tags=_tags_text(ctx, refreshed.subscriptions))
     home = refreshed.home_identity()
     if home is None or not home.dm_reachable or home.unreachable_reason:
-        await ctx.reply("member.dm_needed")
+        await _ask_for_dm(ctx)
 
 
 @router.command(

@@ -36,6 +36,15 @@ class Context:
     aliases: TagAliases
     no_dm_platforms: frozenset[str] = frozenset()
     replies: int = 0
+    bot_username: str | None = None
+    """The bot's own username on the message's platform, when it has one (Telegram)."""
+
+    def dm_link(self, payload: str) -> str | None:
+        """A link that opens a private chat with the bot, where the platform has one."""
+        template = self.limits.dm_link_template
+        if template is None or not self.bot_username:
+            return None
+        return template.format(bot=self.bot_username, payload=payload)
 
     @property
     def origin(self) -> Target:

@@ -46,10 +46,12 @@ class CommandDispatcher:
         self._limits = limits
         self._on_commit = on_commit
         self._bot_names: dict[str, set[str]] = {}
+        self._bot_usernames: dict[str, str] = {}
 
     def set_bot_name(self, platform: str, name: str | None) -> None:
         if name:
             self._bot_names.setdefault(platform, set()).add(name.casefold())
+            self._bot_usernames[platform] = name
 
     async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         async with self._db.transaction() as tx:
@@ -105,6 +107,7 @@ class CommandDispatcher:
             limits=self._limits.get(message.platform, DEFAULT_LIMITS),
             aliases=await tx.tags.aliases(),
             no_dm_platforms=frozenset(p for p, lim in self._limits.items() if not lim.notify_by_dm),
+            bot_username=self._bot_usernames.get(message.platform),
         )
         if member.role < spec.role:
             await tx.audit.record(

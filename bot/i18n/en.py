@@ -109,4 +109,8 @@ MESSAGES: dict[str, str] = {
     "help.role": "For the role: {role}",
     "help.header": "{network} commands:",
     "help.footer": "One command in detail: {prefix}help <command>.",
+    # Telegram (private chats need a start)
+    "member.dm_link": "To get alerts privately, open this link and press “Start”: {link}",
+    "member.dm_ready": "Noted: I can now write to you privately.",
+    "start.group": "Hello! {prefix}join to join the network, {prefix}help for the commands.",
 }

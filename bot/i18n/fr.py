@@ -109,4 +109,10 @@ MESSAGES: dict[str, str] = {
     "help.role": "Réservé au rôle : {role}",
     "help.header": "Commandes de {network} :",
     "help.footer": "Détail d'une commande : {prefix}help <commande>.",
+    # Telegram (private chats need a start)
+    "member.dm_link": "Pour recevoir les alertes en privé, ouvrez ce lien et appuyez sur "
+    "« Démarrer » : {link}",
+    "member.dm_ready": "C'est noté : je peux maintenant vous écrire en privé.",
+    "start.group": "Bonjour ! {prefix}join pour rejoindre le réseau, "
+    "{prefix}help pour les commandes.",
 }

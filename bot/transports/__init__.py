@@ -8,6 +8,7 @@ from bot.transports.base import (
     RateLimited,
     TransientError,
     Transport,
+    TransportStartError,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "RateLimited",
     "TransientError",
     "Transport",
+    "TransportStartError",
 ]

@@ -32,6 +32,9 @@ class PlatformLimits:
     """False where alerting subscribers by private message is unwelcome (Discord's policy)."""
     max_in_flight: int = 8
     """Sends awaiting the platform's answer at once; 1 keeps a strict global order."""
+    dm_link_template: str | None = None
+    """Where a user opens a private chat with the bot, when the platform has such a link:
+    `{bot}` is the bot's username, `{payload}` what the bot is told on arrival."""
 
 
 class DeliveryError(Exception):
@@ -51,6 +54,13 @@ class TransientError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """The chat is gone, the bot was kicked or blocked: retrying will not help."""
+
+
+class TransportStartError(Exception):
+    """A transport cannot start for a reason the operator must fix (a refused token).
+
+    The message names the configuration key and is shown as is, without a traceback.
+    """
 
 
 class Inbox(Protocol):

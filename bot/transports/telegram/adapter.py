@@ -1,0 +1,354 @@
+"""The Telegram transport, on python-telegram-bot's `Application`.
+
+The library does not own the event loop: we never call `run_polling`. Start is
+`initialize` (getMe: the token is checked here), `start` (the update
+processor), then `updater.start_polling` or our webhook endpoint; stop is the
+reverse. Sending goes straight through `Bot`; pacing and retries are the
+delivery engine's job, so no PTB rate limiter is installed and nothing is
+retried here except a send into a group that just became a supergroup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import ChatMigrated, InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.config import TelegramSettings
+from bot.domain.messages import OutgoingMessage, SentRef, Target
+from bot.transports.base import Inbox, PlatformLimits, TransportStartError
+from bot.transports.telegram.errors import (
+    EDIT_TARGET_GONE,
+    NOT_MODIFIED,
+    map_error,
+)
+from bot.transports.telegram.inbound import PLATFORM, ChatMoved, parse_address, parse_update
+from bot.transports.telegram.menu import MenuCommand, register_menu
+from bot.transports.telegram.render import MAX_TEXT_UTF16, keyboard, render_chunks
+from bot.transports.telegram.webhook import WebhookServer, webhook_secret
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "callback_query")
+MAX_CAPTION_UTF16 = 1024
+DEEP_LINK = "https://t.me/{bot}?start={payload}"
+START_ATTEMPTS = 3
+
+
+def telegram_limits(settings: TelegramSettings) -> PlatformLimits:
+    return PlatformLimits(
+        max_text_length=MAX_TEXT_UTF16,
+        global_rate=settings.max_rate,
+        per_chat_rate=settings.per_chat_rate,
+        per_group_per_minute=settings.per_group_per_minute,
+        can_edit=True,
+        has_buttons=True,
+        can_upload=True,
+        dm_without_prompt=False,
+        command_prefix="/",
+        dm_link_template=DEEP_LINK,
+        # Enough concurrent requests to fill the rate across a ~100 ms round trip.
+        max_in_flight=max(8, min(128, int(settings.max_rate // 8))),
+    )
+
+
+def _quiet_http_logs() -> None:
+    """httpx logs every request at INFO, long polls included, with the token in the URL.
+
+    The log filter masks the token, but one line per poll drowns the log. Left
+    alone when the operator configured that logger.
+    """
+    httpx_log = logging.getLogger("httpx")
+    if httpx_log.level == logging.NOTSET:
+        httpx_log.setLevel(logging.WARNING)
+
+
+class TelegramTransport:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        *,
+        menu: Sequence[MenuCommand] = (),
+        default_lang: str = "fr",
+    ) -> None:
+        # PTB 22 warns when retry_after & co. are read as ints; opt in to timedeltas
+        # (read at call time, so this covers every later RetryAfter).
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        if settings.token is None or not settings.token.value:
+            raise TransportStartError("telegram.token: required when telegram.enabled is true")
+        if any(char.isspace() for char in settings.token.value):
+            # Typically a trailing newline from `cat token.txt`: say so rather than
+            # fail later with a confusing URL error.
+            raise TransportStartError("telegram.token: contains a space or a line break")
+        self._settings = settings
+        self._token = settings.token.value
+        self.limits = telegram_limits(settings)
+        self._menu = tuple(menu)
+        self._default_lang = default_lang
+        self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._inbox: Inbox | None = None
+        self._username: str | None = None
+        self._webhook: WebhookServer | None = None
+        self.max_upload_bytes = settings.max_upload_mb * 1024 * 1024
+
+    @property
+    def bot_username(self) -> str | None:
+        return self._username
+
+    @property
+    def webhook_port(self) -> int | None:
+        return self._webhook.port if self._webhook is not None else None
+
+    def _build(self) -> tuple[Application[Any, Any, Any, Any, Any, Any], tuple[HTTPXRequest, ...]]:
+        """The Application, and its two HTTP clients (ours to close if initialize fails)."""
+        settings = self._settings
+        timeout = settings.request_timeout
+        calls = HTTPXRequest(
+            connection_pool_size=64,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            media_write_timeout=max(timeout, 60.0),
+        )
+        polls = HTTPXRequest(connection_pool_size=1, connect_timeout=timeout, read_timeout=timeout)
+        app = (
+            ApplicationBuilder()
+            .token(self._token)
+            .base_url(settings.base_url)
+            .base_file_url(settings.base_file_url)
+            .request(calls)
+            .get_updates_request(polls)
+            .job_queue(None)  # schedules are ours (rows in the store), not PTB's
+            .build()
+        )
+        app.add_handler(TypeHandler(Update, self._on_update))
+        app.add_error_handler(self._on_error)
+        return app, (calls, polls)
+
+    async def start(self, inbox: Inbox) -> None:
+        _quiet_http_logs()
+        self._inbox = inbox
+        app = await self._initialize()
+        self._app = app
+        self._username = app.bot.username
+        try:
+            await app.start()
+            if self._menu and self._settings.set_commands:
+                await register_menu(app.bot, self._menu, self._default_lang)
+            if self._settings.webhook_url:
+                await self._start_webhook(app)
+            else:
+                assert app.updater is not None
+                await app.updater.start_polling(
+                    timeout=int(self._settings.poll_timeout),
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    bootstrap_retries=START_ATTEMPTS,
+                    error_callback=self._on_poll_error,
+                )
+        except TelegramError as error:
+            await self.stop()
+            raise TransportStartError(
+                f"telegram: could not start receiving updates: {error}"
+            ) from None
+        except BaseException:
+            await self.stop()
+            raise
+        log.info(
+            "telegram: connected as @%s (%s)",
+            self._username,
+            "webhook" if self._settings.webhook_url else "long polling",
+        )
+
+    async def _initialize(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        """getMe, with a few tries on network errors; a refused token stops here."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            app, requests = self._build()
+            try:
+                await app.initialize()
+                return app
+            except InvalidToken:
+                problem = (
+                    "telegram.token: the Telegram server refused this token "
+                    "(check the token BotFather gave you, and telegram.base_url)"
+                )
+            except NetworkError as error:
+                problem = f"telegram.base_url: cannot reach the Telegram Bot API ({error})"
+            # initialize() failed half-way: the HTTP clients are open, the app thinks not.
+            for request in requests:
+                await request.shutdown()
+            if problem.startswith("telegram.token") or attempt == START_ATTEMPTS:
+                raise TransportStartError(problem)
+            log.warning("telegram: getMe failed (%s); retrying", problem)
+            await asyncio.sleep(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _start_webhook(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        url = self._settings.webhook_url
+        assert url is not None
+        secret = webhook_secret(self._token)
+        self._webhook = WebhookServer(app, url, self._settings.listen, secret)
+        await self._webhook.start()
+        await app.bot.set_webhook(
+            url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
+        )
+
+    async def stop(self) -> None:
+        app, self._app = self._app, None
+        if app is None:
+            return
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        log.info("telegram: stopped")
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbox = self._inbox
+        if inbox is None:
+            return
+        event = parse_update(update)
+        query = update.callback_query
+        if query is not None:
+            # Stop the client's spinner first: the answer to the command comes as a message.
+            try:
+                await query.answer()
+            except TelegramError as error:
+                log.info("telegram: could not answer callback query: %s", error)
+        if isinstance(event, ChatMoved):
+            log.info("telegram: chat %s became %s", event.old_chat_id, event.new_chat_id)
+            await inbox.chat_moved(PLATFORM, event.old_chat_id, event.new_chat_id)
+        elif event is not None:
+            await inbox.handle(event)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error(
+            "telegram: error while handling an update",
+            exc_info=context.error,
+        )
+
+    @staticmethod
+    def _on_poll_error(error: TelegramError) -> None:
+        log.warning("telegram: polling failed, retrying: %s", error)
+
+    # -- outbound ----------------------------------------------------------------------------
+
+    def _bot(self) -> Any:
+        if self._app is None:
+            raise TransportStartError("telegram: transport not started")
+        return self._app.bot
+
+    async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
+        address = target.address
+        try:
+            ids = await self._send_chunks(address, message)
+        except ChatMigrated as moved:
+            new_address = str(moved.new_chat_id)
+            log.info("telegram: %s moved to %s; sending there", address, new_address)
+            if self._inbox is not None:
+                await self._inbox.chat_moved(PLATFORM, address, new_address)
+            address = new_address
+            try:
+                ids = await self._send_chunks(address, message)
+            except TelegramError as error:
+                raise map_error(error) from None
+        except TelegramError as error:
+            raise map_error(error) from None
+        return SentRef(PLATFORM, address, tuple(ids))
+
+    async def _send_chunks(self, address: str, message: OutgoingMessage) -> list[str]:
+        chat_id, topic = parse_address(address)
+        chunks = render_chunks(message.spans) or ["…"]
+        markup = keyboard(message.buttons)
+        bot = self._bot()
+        ids: list[str] = []
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            sent: Message = await bot.send_message(
+                chat_id=chat_id,
+                text=chunk,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=topic,
+                reply_markup=markup if last else None,
+            )
+            ids.append(str(sent.message_id))
+        return ids
+
+    async def send_video(self, target: Target, path: Path, caption: OutgoingMessage) -> SentRef:
+        """Upload a clip with its caption (cut to Telegram's 1,024 units).
+
+        Callers check `max_upload_bytes` first: a file over it is refused here with
+        ValueError, since it is no fault of the chat and retrying cannot help.
+        """
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if size > self.max_upload_bytes:
+            raise ValueError(f"{path.name}: {size} bytes, over telegram.max_upload_mb")
+        data = await asyncio.to_thread(path.read_bytes)
+        chat_id, topic = parse_address(target.address)
+        text = render_chunks(caption.spans, MAX_CAPTION_UTF16)
+        try:
+            sent: Message = await self._bot().send_video(
+                chat_id=chat_id,
+                video=data,
+                filename=path.name,
+                caption=text[0] if text else None,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=topic,
+                supports_streaming=True,
+                reply_markup=keyboard(caption.buttons),
+            )
+        except TelegramError as error:
+            raise map_error(error) from None
+        return SentRef(PLATFORM, target.address, (str(sent.message_id),))
+
+    async def edit(self, ref: SentRef, message: OutgoingMessage) -> None:
+        chat_id, _ = parse_address(ref.chat_id)
+        chunks = render_chunks(message.spans) or ["…"]
+        if len(chunks) > len(ref.message_ids):
+            log.warning(
+                "telegram: edit of %s in %s is longer than the original; tail left out",
+                ref.message_ids[0],
+                ref.chat_id,
+            )
+        markup = keyboard(message.buttons)
+        bot = self._bot()
+        for index, (message_id, chunk) in enumerate(zip(ref.message_ids, chunks, strict=False)):
+            last = index == min(len(chunks), len(ref.message_ids)) - 1
+            try:
+                await bot.edit_message_text(
+                    chat_id=chat_id,
+                    message_id=int(message_id),
+                    text=chunk,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                )
+            except ChatMigrated:
+                log.info("telegram: %s became a supergroup; old messages stay as they are",
+                         ref.chat_id)  # fmt: skip
+                return
+            except TelegramError as error:
+                text = error.message.casefold()
+                if NOT_MODIFIED in text:
+                    continue
+                if any(marker in text for marker in EDIT_TARGET_GONE):
+                    # Deleted in the chat: nothing to correct, and the chat itself is fine.
+                    log.info("telegram: message %s in %s is gone; edit skipped", message_id,
+                             ref.chat_id)  # fmt: skip
+                    continue
+                raise map_error(error) from None
