@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
 from bot.commands import CommandDispatcher, Registry
 from bot.config import Settings
 from bot.delivery import DeliveryEngine
+from bot.domain import roles_for_scope
 from bot.store import Database
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport, Speaker
@@ -33,6 +35,20 @@ def _first_console_user(settings: Settings) -> str:
     return "you"
 
 
+def _scope_roles(
+    db: Database, platform: str
+) -> Callable[[tuple[str, ...]], Awaitable[tuple[str, ...]]]:
+    """The opt-in roles (`rolemap`) a message for these scope tags mentions on `platform`."""
+
+    async def lookup(tags: tuple[str, ...]) -> tuple[str, ...]:
+        async with db.transaction() as tx:
+            mapping = await tx.scope_roles.all(platform)
+            aliases = await tx.tags.aliases()
+        return roles_for_scope(tags, mapping, aliases)
+
+    return lookup
+
+
 class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -42,7 +58,7 @@ class App:
     def request_stop(self) -> None:
         self._stop.set()
 
-    def _build_transports(self) -> dict[str, Transport]:
+    def _build_transports(self, db: Database, registry: Registry) -> dict[str, Transport]:
         settings = self.settings
         transports: dict[str, Transport] = {}
         if settings.console.enabled:
@@ -51,7 +67,13 @@ class App:
                 after_line=self._settle_console,
                 on_eof=self._console_finished,
             )
-        for name in ("telegram", "discord", "irc"):
+        if settings.discord.enabled:
+            from bot.transports.discord import DiscordTransport
+
+            transports["discord"] = DiscordTransport(
+                settings.discord, registry, role_lookup=_scope_roles(db, "discord")
+            )
+        for name in ("telegram", "irc"):
             if getattr(settings, name).enabled:
                 log.warning("the %s transport is not available in this version; skipped", name)
         return transports
@@ -75,13 +97,14 @@ class App:
                 Database.open(self.settings.storage.database, self.settings.admin_keys)
             )
             await db.migrate()
-            transports = self._build_transports()
+            registry = Registry(ROUTERS)
+            transports = self._build_transports(db, registry)
             engine = DeliveryEngine(db, transports)
             self.engine = engine
             await engine.recover()
             dispatcher = CommandDispatcher(
                 db,
-                Registry(ROUTERS),
+                registry,
                 self.settings.network,
                 {name: t.limits for name, t in transports.items()},
                 on_commit=engine.wake,

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import Context, Id, Rest, Router, UserError
 from bot.domain import (
+    NATIONAL,
     Alert,
     AlertStatus,
     AlertTextError,
@@ -48,7 +49,8 @@ def render_alert(alert: Alert, lang: str) -> OutgoingMessage:
     if alert.status is not AlertStatus.OPEN:
         return OutgoingMessage(body)
     button = Button(spans(lang, "alert.ack_button")[0].text, f"/ack {alert.short_id}")
-    return OutgoingMessage(body, (button,))
+    # Where subscribers are notified in rooms (Discord roles), the scope says whom.
+    return OutgoingMessage(body, (button,), mention_tags=alert.scope or (NATIONAL,))
 
 
 def _clock(ctx: Context, moment: datetime) -> str:
@@ -102,6 +104,7 @@ async def alert(ctx: Context, text: str) -> None:
         ctx.aliases,
         ctx.origin,
         ctx.member.id,
+        ctx.platforms_without_dm(),
     )
     subject = alert_subject(created.id)
     for recipient in plan.recipients:

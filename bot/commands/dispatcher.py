@@ -102,6 +102,7 @@ class CommandDispatcher:
             registry=self._registry,
             limits=self._limits.get(message.platform, DEFAULT_LIMITS),
             aliases=await tx.tags.aliases(),
+            platform_limits=self._limits,
         )
         if member.role < spec.role:
             await tx.audit.record(

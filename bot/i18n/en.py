@@ -109,4 +109,14 @@ MESSAGES: dict[str, str] = {
     "help.role": "For the role: {role}",
     "help.header": "{network} commands:",
     "help.footer": "One command in detail: {prefix}help <command>.",
+    # Discord: opt-in roles per scope (rolemap)
+    "rolemap.not_here": "Here, subscribers get alerts privately: there is no role to map.",
+    "rolemap.rm_one": "Give one tag to remove: rolemap rm #tag.",
+    "rolemap.unknown": "No role is mapped to #{tag}.",
+    "rolemap.removed": "#{tag} no longer has a subscriber role.",
+    "rolemap.none": "No subscriber roles. Example: rolemap #pensions @pensions.",
+    "rolemap.header": "Subscriber roles (mentioned by their tag's alerts):",
+    "rolemap.line": "#{tag} → role {role}",
+    "rolemap.bad_role": '"{value}" is not a role: mention it (@role) or give its id.',
+    "rolemap.set": "Done: #{tag} alerts will mention role {role}.",
 }

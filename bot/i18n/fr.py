@@ -109,4 +109,16 @@ MESSAGES: dict[str, str] = {
     "help.role": "Réservé au rôle : {role}",
     "help.header": "Commandes de {network} :",
     "help.footer": "Détail d'une commande : {prefix}help <commande>.",
+    # Discord: opt-in roles per scope (rolemap)
+    "rolemap.not_here": "Ici, les abonnés reçoivent les alertes en privé : pas de rôle à "
+    "associer.",
+    "rolemap.rm_one": "Donnez un tag à retirer : rolemap rm #tag.",
+    "rolemap.unknown": "Aucun rôle n'est associé à #{tag}.",
+    "rolemap.removed": "#{tag} n'a plus de rôle d'abonnement.",
+    "rolemap.none": "Aucun rôle d'abonnement. Exemple : rolemap #retraites @retraites.",
+    "rolemap.header": "Rôles d'abonnement (mentionnés par les alertes de leur tag) :",
+    "rolemap.line": "#{tag} → rôle {role}",
+    "rolemap.bad_role": "« {value} » n'est pas un rôle : mentionnez-le (@rôle) ou donnez son "
+    "identifiant.",
+    "rolemap.set": "C'est fait : les alertes #{tag} mentionneront le rôle {role}.",
 }

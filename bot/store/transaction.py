@@ -12,6 +12,7 @@ from bot.store.audit import AuditRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.rooms import RoomRepository
+from bot.store.scope_roles import ScopeRoleRepository
 from bot.store.tags import TagRepository
 
 
@@ -24,6 +25,7 @@ class Tx:
         self.alerts = AlertRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.audit = AuditRepository(conn)
+        self.scope_roles = ScopeRoleRepository(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

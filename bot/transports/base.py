@@ -28,6 +28,9 @@ class PlatformLimits:
     dm_without_prompt: bool = False
     """True when the bot may write first to a user who never opened a private chat with it."""
     command_prefix: str = "/"
+    notify_by_dm: bool = True
+    """False where the platform forbids unsolicited mass DMs (Discord): subscribers there
+    are notified in rooms instead (an opt-in role per scope), never by a queued DM."""
 
 
 class DeliveryError(Exception):
