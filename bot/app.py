@@ -19,12 +19,14 @@ from bot.config import Settings
 from bot.delivery import DeliveryEngine
 from bot.domain import roles_for_scope
 from bot.store import Database
-from bot.transports.base import Transport
+from bot.transports.base import Transport, TransportStartError
 from bot.transports.console import ConsoleTransport, Speaker
 
 log = logging.getLogger(__name__)
 
 PER_LINE_SETTLE_SECONDS = 10.0
+EXIT_START_FAILED = 4
+"""A transport could not start (bad token, server unreachable); the log line says why."""
 
 
 def _first_console_user(settings: Settings) -> str:
@@ -54,6 +56,7 @@ class App:
         self.settings = settings
         self._stop = asyncio.Event()
         self.engine: DeliveryEngine | None = None
+        self.exit_code = 0
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -113,7 +116,16 @@ class App:
                 delivery = group.create_task(engine.run(), name="delivery")
                 try:
                     for transport in transports.values():
-                        await transport.start(dispatcher)
+                        try:
+                            await transport.start(dispatcher)
+                        except TransportStartError as error:
+                            # A refused token or an unreachable server: one clear line, no
+                            # traceback, a non-zero exit; what already started is stopped.
+                            log.error("%s", error)
+                            self.exit_code = EXIT_START_FAILED
+                            self.request_stop()
+                            await transport.stop()
+                            break
                         stack.push_async_callback(transport.stop)
                         dispatcher.set_bot_name(transport.platform, transport.bot_username)
                         log.info("transport %s started", transport.platform)
@@ -133,4 +145,4 @@ async def run_app(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, app.request_stop)
     await app.run()
-    return 0
+    return app.exit_code

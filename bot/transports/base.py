@@ -52,6 +52,11 @@ class PermanentError(DeliveryError):
     """The chat is gone, the bot was kicked or blocked: retrying will not help."""
 
 
+class TransportStartError(RuntimeError):
+    """A transport cannot start (token refused, server unreachable); the message says why
+    and what to check, and never contains a secret."""
+
+
 class Inbox(Protocol):
     """What a transport hands its traffic to."""
 

@@ -8,6 +8,7 @@ their scope's role, never by DM; a deleted channel is marked unreachable.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -156,3 +157,25 @@ async def test_deleted_channel_is_marked_unreachable(
     line = await riposte.expect(r"#alertes \(discord\).*injoignable")
     assert "Unknown Channel" in line
     assert await riposte.finish() == 0
+
+
+async def test_refused_token_stops_riposte_with_one_clear_line(
+    tmp_path: Path, fake_discord: FakeDiscord
+) -> None:
+    config = write_config(
+        tmp_path,
+        discord={
+            "enabled": True,
+            "token": "env:RIPOSTE_TEST_DISCORD_TOKEN",
+            "api_base": fake_discord.api_base,
+        },
+    )
+    session = await LiveSession.start(config, {"RIPOSTE_TEST_DISCORD_TOKEN": "s3cret-but-wrong"})
+    try:
+        code = await asyncio.wait_for(session.process.wait(), 30)
+    finally:
+        await session.kill()
+    stderr = "\n".join(session.stderr_lines)
+    assert code == 4
+    assert "discord: the bot token was refused" in stderr
+    assert "Traceback" not in stderr and "s3cret-but-wrong" not in stderr

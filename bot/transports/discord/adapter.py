@@ -30,7 +30,13 @@ import yarl
 from bot.commands.registry import Registry
 from bot.config import DiscordSettings
 from bot.domain.messages import OutgoingMessage, SentRef, Target, TargetKind
-from bot.transports.base import DeliveryError, Inbox, PlatformLimits, TransientError
+from bot.transports.base import (
+    DeliveryError,
+    Inbox,
+    PlatformLimits,
+    TransientError,
+    TransportStartError,
+)
 from bot.transports.discord.errors import map_error
 from bot.transports.discord.inbound import PLATFORM, from_interaction, from_message, slash_text
 from bot.transports.discord.render import (
@@ -66,7 +72,7 @@ RoleLookup = Callable[[tuple[str, ...]], Awaitable[tuple[str, ...]]]
 """Scope tags -> ids of the Discord roles to mention (the opt-in roles of those scopes)."""
 
 
-class DiscordStartError(RuntimeError):
+class DiscordStartError(TransportStartError):
     """Discord refused to start: a bad token, an unreachable API. The message says which."""
 
 
@@ -170,6 +176,9 @@ class DiscordTransport:
         self._inbox = inbox
         token = self._settings.token.value if self._settings.token else ""
         point_library_at(self._settings.api_base)
+        # We never join voice: skip discord.py's start-up warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         client = _Client(
             self,
             intents=self._intents(),
