@@ -119,4 +119,6 @@ MESSAGES: dict[str, str] = {
     "rolemap.line": "#{tag} → role {role}",
     "rolemap.bad_role": '"{value}" is not a role: mention it (@role) or give its id.',
     "rolemap.set": "Done: #{tag} alerts will mention role {role}.",
+    "member.notified_by_role": "On {platform}, alerts are not sent privately: take the role of "
+    "each of your tags; alerts with those tags mention it in the rooms.",
 }

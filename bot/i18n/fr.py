@@ -121,4 +121,7 @@ MESSAGES: dict[str, str] = {
     "rolemap.bad_role": "« {value} » n'est pas un rôle : mentionnez-le (@rôle) ou donnez son "
     "identifiant.",
     "rolemap.set": "C'est fait : les alertes #{tag} mentionneront le rôle {role}.",
+    "member.notified_by_role": "Sur {platform}, les alertes ne sont pas envoyées en privé : "
+    "prenez le rôle de chacun de vos tags, les alertes de ces tags le mentionnent dans les "
+    "salons.",
 }

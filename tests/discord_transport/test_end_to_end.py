@@ -123,6 +123,13 @@ async def test_discord_subscribers_get_their_scope_role_mentioned_and_no_dm(
     await say_on_discord(fake_discord, ALERTES, ADMIN, "admin", f"!rolemap dept:075 {ROLE_DEPT}")
     await say_on_discord(fake_discord, ALERTES, MARC, "marc", "!join")
     await say_on_discord(fake_discord, ALERTES, MARC, "marc", "!subscribe retraites")
+    await fake_discord.wait_until(
+        lambda: any("pas envoyées en privé" in m.content for m in fake_discord.sent_to(ALERTES))
+    )
+    listing = await say_on_discord(fake_discord, ALERTES, ADMIN, "admin", "!rolemap")
+    assert f"#retraites → rôle {ROLE_RETRAITES}" in listing
+    refusal = await say_on_discord(fake_discord, ALERTES, ADMIN, "admin", "!rolemap #x personne")
+    assert "n'est pas un rôle" in refusal
 
     # The gateway drops; the client resumes and the alert still goes out.
     await fake_discord.drop_gateway()
