@@ -157,9 +157,7 @@ async def test_deleted_channel_is_marked_unreachable(
     fake_discord.delete_channel(ALERTES)
     await riposte.say("#paris alice: /alert Ce salon a disparu")
     await riposte.expect(r"^-> #paris: Alerte A1 relayée")
-    await fake_discord.wait_until(
-        lambda: any(c.status == 404 for c in fake_discord.calls if ALERTES in c.path)
-    )
+    await riposte.expect(rf"discord:{ALERTES} unreachable", in_log=True)
     await riposte.say("#paris alice: /rooms")
     line = await riposte.expect(r"#alertes \(discord\).*injoignable")
     assert "Unknown Channel" in line

@@ -227,3 +227,15 @@ async def test_edit_replaces_the_text_and_removes_the_button(
     assert sent.content == "\\[annulée\\] Alerte A1" or sent.content == "[annulée] Alerte A1"
     assert sent.components == []
     assert isinstance(ref, SentRef) and ref.chat_id == GENERAL
+
+
+async def test_missing_message_content_intent_is_a_clear_start_error(
+    fake_discord: FakeDiscord,
+) -> None:
+    from handlers import ROUTERS
+
+    fake_discord.message_content_allowed = False
+    transport = DiscordTransport(discord_settings(fake_discord), Registry(ROUTERS))
+    with pytest.raises(DiscordStartError, match="Message Content intent is not enabled"):
+        await transport.start(RecordingInbox())
+    await transport.stop()

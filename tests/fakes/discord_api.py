@@ -31,6 +31,7 @@ from aiohttp import WSMsgType, web
 
 API_PREFIX = "/api/v10"
 HEARTBEAT_INTERVAL_MS = 41_250
+MESSAGE_CONTENT = 1 << 15
 _ids = itertools.count(1_300_000_000_000_000_000)
 
 
@@ -102,6 +103,8 @@ class FakeDiscord:
         self.threads: dict[str, tuple[str, str]] = dict(threads or {})
         """thread id -> (parent channel id, name)."""
         self.deleted: set[str] = set()
+        self.message_content_allowed = True
+        """False: the Message Content intent is not enabled in the "developer portal" (4014)."""
         self.calls: list[Call] = []
         self.messages: dict[str, SentMessage] = {}
         self.callbacks: list[dict[str, Any]] = []
@@ -648,6 +651,11 @@ class FakeDiscord:
             elif op == 2:
                 if message["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                if message["d"].get("intents", 0) & MESSAGE_CONTENT and not (
+                    self.message_content_allowed
+                ):
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
                 self.identifies.append(message["d"])
                 self._seq = 0

@@ -63,12 +63,15 @@ class LiveSession:
         self.process.stdin.write(line.encode() + b"\n")
         await self.process.stdin.drain()
 
-    async def expect(self, pattern: str, timeout: float = EXPECT_TIMEOUT) -> str:
-        """The first stdout line matching `pattern` (a regex, searched), waiting for it."""
+    async def expect(
+        self, pattern: str, timeout: float = EXPECT_TIMEOUT, *, in_log: bool = False
+    ) -> str:
+        """The first stdout (or, `in_log`, stderr) line matching `pattern`, waiting for it."""
         compiled = re.compile(pattern)
+        lines = self.stderr_lines if in_log else self.lines
 
         def found() -> str | None:
-            return next((line for line in self.lines if compiled.search(line)), None)
+            return next((line for line in lines if compiled.search(line)), None)
 
         async def wait() -> str:
             async with self._new_line:

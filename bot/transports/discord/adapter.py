@@ -156,6 +156,7 @@ class DiscordTransport:
         self._task: asyncio.Task[None] | None = None
         self._dm_channels: dict[str, int] = {}
         self.connected = asyncio.Event()
+        self._gateway_failure: str | None = None
 
     @property
     def bot_username(self) -> str | None:
@@ -203,13 +204,21 @@ class DiscordTransport:
         await self._use_advertised_gateway(client)
         await self._sync_commands(client)
         self._task = asyncio.create_task(self._run_gateway(client), name="discord-gateway")
-        try:
-            await asyncio.wait_for(self.connected.wait(), CONNECT_WAIT_SECONDS)
-        except TimeoutError:
+        waiter = asyncio.create_task(self.connected.wait())
+        done, _ = await asyncio.wait(
+            {self._task, waiter}, timeout=CONNECT_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiter.cancel()
+        if self._task in done:
+            # The gateway gave up before READY: a refused token or a missing intent.
+            await client.close()
+            raise DiscordStartError(self._gateway_failure or "discord: the gateway closed")
+        if waiter not in done:
             log.warning(
                 "discord gateway not connected after %.0fs; still trying", CONNECT_WAIT_SECONDS
             )
-        log.info("discord connected as %s", self.bot_username)
+        else:
+            log.info("discord connected as %s", self.bot_username)
 
     async def _use_advertised_gateway(self, client: _Client) -> None:
         """Connect where the API says the gateway is (a plain client would assume Discord's)."""
@@ -251,14 +260,19 @@ class DiscordTransport:
         try:
             await client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired:
-            log.error(
+            self._gateway_failure = (
                 "discord: the Message Content intent is not enabled for this bot; enable it "
-                "in the developer portal or set discord.message_content = false"
+                "in the developer portal (Bot page) or set discord.message_content = false"
             )
         except discord.ConnectionClosed as error:
-            log.error("discord gateway closed for good (code %s)", error.code)
-        except Exception:
+            self._gateway_failure = f"discord: the gateway closed for good (code {error.code})"
+            if error.code == 4004:
+                self._gateway_failure = "discord: the gateway refused the bot token (4004)"
+        except Exception as error:
             log.exception("discord gateway stopped")
+            self._gateway_failure = f"discord: the gateway stopped ({type(error).__name__})"
+        if self._gateway_failure:
+            log.error("%s", self._gateway_failure)
 
     async def stop(self) -> None:
         if self._client is not None:
