@@ -57,10 +57,17 @@ def discord_settings(fake: FakeDiscord, **overrides: object) -> DiscordSettings:
     return DiscordSettings(**values)  # type: ignore[arg-type]
 
 
+@dataclass
+class Running:
+    transport: DiscordTransport
+    inbox: RecordingInbox
+    roles: dict[str, str]
+    """Scope tag -> role id, as `rolemap` would have stored them."""
+
+
 @pytest.fixture
-async def started(
-    fake_discord: FakeDiscord,
-) -> AsyncIterator[tuple[DiscordTransport, RecordingInbox]]:
+async def started(fake_discord: FakeDiscord) -> AsyncIterator[Running]:
+    """A started transport on the fake, with a recording inbox and a role map to fill."""
     from handlers import ROUTERS
 
     roles: dict[str, str] = {}
@@ -70,10 +77,9 @@ async def started(
 
     role_lookup: RoleLookup = lookup
     transport = DiscordTransport(discord_settings(fake_discord), Registry(ROUTERS), role_lookup)
-    transport.test_roles = roles  # type: ignore[attr-defined]
     inbox = RecordingInbox()
     await transport.start(inbox)
     try:
-        yield transport, inbox
+        yield Running(transport, inbox, roles)
     finally:
         await transport.stop()

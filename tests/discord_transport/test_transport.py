@@ -8,12 +8,11 @@ from bot.commands import Registry
 from bot.domain.messages import Button, OutgoingMessage, SentRef, Target, TargetKind
 from bot.transports.base import PermanentError, RateLimited, TransientError
 from bot.transports.discord import DiscordStartError, DiscordTransport
-from tests.discord_transport.conftest import RecordingInbox, discord_settings
+from tests.discord_transport.conftest import RecordingInbox, Running, discord_settings
 from tests.fakes.discord_api import FakeDiscord
 
 GENERAL = "100000000000000001"
 ALERTES = "100000000000000002"
-Started = tuple[DiscordTransport, RecordingInbox]
 
 
 def room(channel_id: str = GENERAL) -> Target:
@@ -21,7 +20,7 @@ def room(channel_id: str = GENERAL) -> Target:
 
 
 async def test_bot_logs_in_and_registers_slash_commands_in_french_and_english(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
     commands = {c["name"]: c for c in fake_discord.commands[fake_discord.guild_id]}
     assert {"alert", "ack", "link", "help", "rolemap"} <= set(commands)
@@ -34,9 +33,9 @@ async def test_bot_logs_in_and_registers_slash_commands_in_french_and_english(
 
 
 async def test_relayed_everyone_does_not_ping_anyone(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    transport, _ = started
+    transport = started.transport
     await transport.send(
         room(), OutgoingMessage.plain("@everyone @here <@&555000000000000009> regardez *ça*")
     )
@@ -48,9 +47,9 @@ async def test_relayed_everyone_does_not_ping_anyone(
 
 
 async def test_three_thousand_characters_arrive_as_two_messages(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    transport, _ = started
+    transport = started.transport
     words = " ".join(f"mot{i:04d}" for i in range(375))  # 375 * 8 - 1 = 2999 characters
     ref = await transport.send(room(), OutgoingMessage.plain(words))
     sent = fake_discord.sent_to(GENERAL)
@@ -60,9 +59,9 @@ async def test_three_thousand_characters_arrive_as_two_messages(
 
 
 async def test_button_press_arrives_as_the_command_and_is_acknowledged(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    transport, inbox = started
+    transport, inbox = started.transport, started.inbox
     message = OutgoingMessage.plain("Alerte A1")
     message = OutgoingMessage(message.spans, (Button("Je m'en occupe", "/ack A1"),))
     ref = await transport.send(room(), message)
@@ -80,9 +79,9 @@ async def test_button_press_arrives_as_the_command_and_is_acknowledged(
 
 
 async def test_slash_command_arrives_as_text_and_gets_a_private_answer(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    _, inbox = started
+    inbox = started.inbox
     await fake_discord.inject_slash(
         ALERTES, "300000000000000002", "sophie", "alert", "Député X #retraites"
     )
@@ -111,6 +110,8 @@ async def test_prefix_command_and_thread_message_arrive_with_their_room(
         assert incoming.text == "!link"
         assert incoming.chat_id == "110000000000000001"
         assert incoming.chat_title == "#general › fil-retraites"
+        await transport.send(room("110000000000000001"), OutgoingMessage.plain("dans le fil"))
+        assert [m.content for m in fake_discord.sent_to("110000000000000001")] == ["dans le fil"]
         await fake_discord.inject_message("", "300000000000000003", "lea", "!me", dm=True)
         private = await inbox.next()
         assert private.is_private and private.text == "!me"
@@ -137,9 +138,9 @@ async def test_channel_messages_are_ignored_without_the_message_content_intent(
 
 
 async def test_short_rate_limit_is_waited_out_and_the_message_sent_once(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    transport, _ = started
+    transport = started.transport
     fake_discord.rate_limit_next("POST", rf"/channels/{GENERAL}/messages$", 0.2)
     await transport.send(room(), OutgoingMessage.plain("après la pause"))
     posts = [c for c in fake_discord.calls if c.method == "POST" and GENERAL in c.path]
@@ -148,9 +149,9 @@ async def test_short_rate_limit_is_waited_out_and_the_message_sent_once(
 
 
 async def test_long_rate_limit_is_handed_to_the_outbox_with_its_delay(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    transport, _ = started
+    transport = started.transport
     fake_discord.rate_limit_next("POST", rf"/channels/{GENERAL}/messages$", 120.0)
     with pytest.raises(RateLimited) as caught:
         await transport.send(room(), OutgoingMessage.plain("plus tard"))
@@ -159,25 +160,25 @@ async def test_long_rate_limit_is_handed_to_the_outbox_with_its_delay(
 
 
 async def test_deleted_channel_is_a_permanent_failure(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    transport, _ = started
+    transport = started.transport
     fake_discord.delete_channel(ALERTES)
     with pytest.raises(PermanentError, match="Unknown Channel"):
         await transport.send(room(ALERTES), OutgoingMessage.plain("personne"))
 
 
-async def test_server_error_is_transient(started: Started, fake_discord: FakeDiscord) -> None:
-    transport, _ = started
+async def test_server_error_is_transient(started: Running, fake_discord: FakeDiscord) -> None:
+    transport = started.transport
     fake_discord.fail_next("POST", r"/messages$", 503, {"message": "overloaded", "code": 0})
     with pytest.raises(TransientError):
         await transport.send(room(), OutgoingMessage.plain("encore"))
 
 
 async def test_gateway_drop_is_resumed_and_events_keep_coming(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    _, inbox = started
+    inbox = started.inbox
     session = fake_discord.identifies[0]
     await fake_discord.drop_gateway()
     await fake_discord.wait_connected()
@@ -200,10 +201,10 @@ async def test_bad_token_is_a_clear_start_error(fake_discord: FakeDiscord) -> No
 
 
 async def test_alert_mentions_exactly_the_opt_in_role_of_its_scope(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    transport, _ = started
-    transport.test_roles.update({"retraites": "555000000000000001"})  # type: ignore[attr-defined]
+    transport = started.transport
+    started.roles["retraites"] = "555000000000000001"
     message = OutgoingMessage.plain("🚨 Alerte A1 @everyone")
     message = OutgoingMessage(message.spans, mention_tags=("retraites",))
     await transport.send(room(), message)
@@ -217,9 +218,9 @@ async def test_alert_mentions_exactly_the_opt_in_role_of_its_scope(
 
 
 async def test_edit_replaces_the_text_and_removes_the_button(
-    started: Started, fake_discord: FakeDiscord
+    started: Running, fake_discord: FakeDiscord
 ) -> None:
-    transport, _ = started
+    transport = started.transport
     first = OutgoingMessage.plain("Alerte A1")
     ref = await transport.send(room(), OutgoingMessage(first.spans, (Button("OK", "/ack A1"),)))
     await transport.edit(ref, OutgoingMessage.plain("[annulée] Alerte A1"))
