@@ -72,8 +72,10 @@ async def test_prefix_and_slash_alerts_reach_console_room_and_other_channel(
     await riposte.expect(r"^-> #paris: 🚨 Alerte A1 — Admin \(#general\) : Député X ment")
     await fake_discord.wait_until(lambda: len(fake_discord.sent_to(ALERTES)) == 2)
     copy = fake_discord.sent_to(ALERTES)[1]
-    assert "Alerte A1" in copy.content and "Député X ment sur France 2" in copy.content
-    assert "@everyone" not in copy.content
+    [card] = copy.embeds  # the alert card
+    assert card["title"] == "🚨 Alerte A1"
+    assert "Député X ment sur France 2" in card["description"]
+    assert "@everyone" not in copy.text
     assert copy.allowed_mentions == {"parse": []}
     assert copy.components[0]["components"][0]["custom_id"] == "rp:/ack A1"
     statuses = [c.status for c in fake_discord.calls if c.path.endswith(f"{ALERTES}/messages")]
@@ -83,7 +85,7 @@ async def test_prefix_and_slash_alerts_reach_console_room_and_other_channel(
     await fake_discord.inject_slash(ALERTES, ADMIN, "admin", "alert", "Deuxième alerte")
     await riposte.expect(r"^-> #paris: 🚨 Alerte A2 — Admin \(#alertes\) : Deuxième alerte")
     await fake_discord.wait_until(
-        lambda: any("Alerte A2" in m.content for m in fake_discord.sent_to(GENERAL))
+        lambda: any("Alerte A2" in m.text for m in fake_discord.sent_to(GENERAL))
     )
     assert [c["type"] for c in fake_discord.callbacks] == [4]
     assert await riposte.finish() == 0
@@ -98,9 +100,9 @@ async def test_button_press_acknowledges_the_alert(
     await say_on_discord(fake_discord, ALERTES, MARC, "marc", "!join")
     await riposte.say("#paris alice: /alert Le député X dit n'importe quoi")
     await fake_discord.wait_until(
-        lambda: any("Alerte A1" in m.content for m in fake_discord.sent_to(ALERTES))
+        lambda: any("Alerte A1" in m.text for m in fake_discord.sent_to(ALERTES))
     )
-    copy = next(m for m in fake_discord.sent_to(ALERTES) if "Alerte A1" in m.content)
+    copy = next(m for m in fake_discord.sent_to(ALERTES) if "Alerte A1" in m.text)
     await fake_discord.inject_button(copy.id, MARC, "marc", "rp:/ack A1")
     await riposte.expect(r"^-> #paris: Marc s'en occupe \(A1\)\.")
     await fake_discord.wait_until(
@@ -137,11 +139,11 @@ async def test_discord_subscribers_get_their_scope_role_mentioned_and_no_dm(
     await riposte.say("#paris alice: /alert Retraites : chiffre faux @here #retraites")
     await riposte.expect(r"^-> #paris: Alerte A1 relayée à 1 salon et 0 membre")
     await fake_discord.wait_until(
-        lambda: any("Alerte A1" in m.content for m in fake_discord.sent_to(ALERTES))
+        lambda: any("Alerte A1" in m.text for m in fake_discord.sent_to(ALERTES))
     )
-    copy = next(m for m in fake_discord.sent_to(ALERTES) if "Alerte A1" in m.content)
-    assert copy.content.startswith(f"<@&{ROLE_RETRAITES}>\n")
-    assert f"<@&{ROLE_DEPT}>" not in copy.content and "@here" not in copy.content
+    copy = next(m for m in fake_discord.sent_to(ALERTES) if "Alerte A1" in m.text)
+    assert copy.content == f"<@&{ROLE_RETRAITES}>"  # the role, in the content, alone
+    assert f"<@&{ROLE_DEPT}>" not in copy.text and "@here" not in copy.text
     assert copy.allowed_mentions == {"parse": [], "roles": [int(ROLE_RETRAITES)]}
     assert fake_discord.dm_channels == {}  # nobody was sent a DM
     assert len(fake_discord.resumes) == 1

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import Registry
-from bot.domain.messages import Button, OutgoingMessage, SentRef, Target, TargetKind
+from bot.domain.messages import (
+    Button,
+    OutgoingMessage,
+    SentRef,
+    Span,
+    Style,
+    Target,
+    TargetKind,
+)
 from bot.transports.base import PermanentError, RateLimited, TransientError
 from bot.transports.discord import DiscordStartError, DiscordTransport
 from tests.discord_transport.conftest import RecordingInbox, Running, discord_settings
@@ -240,3 +248,24 @@ async def test_missing_message_content_intent_is_a_clear_start_error(
     with pytest.raises(DiscordStartError, match="Message Content intent is not enabled"):
         await transport.start(RecordingInbox())
     await transport.stop()
+
+
+async def test_alert_card_is_an_embed_and_its_cancellation_plain_text(
+    started: Running, fake_discord: FakeDiscord
+) -> None:
+    started.roles["retraites"] = "555000000000000001"
+    card = OutgoingMessage(
+        (Span("🚨 Alerte A1", Style.BOLD), Span(" — Sophie (#lyon) : le député *X* @everyone")),
+        (Button("Je m'en occupe", "/ack A1"),),
+        mention_tags=("retraites",),
+    )
+    ref = await started.transport.send(room(), card)
+    [sent] = fake_discord.sent_to(GENERAL)
+    assert sent.content == "<@&555000000000000001>"
+    [embed] = sent.embeds
+    assert embed["title"] == "🚨 Alerte A1"
+    assert embed["description"] == "Sophie (#lyon) : le député \\*X\\* @\u200beveryone"
+    assert sent.components[0]["components"][0]["custom_id"] == "rp:/ack A1"
+    await started.transport.edit(ref, OutgoingMessage.plain("[annulée] Alerte A1"))
+    assert sent.embeds == [] and sent.components == []
+    assert "annulée" in sent.content

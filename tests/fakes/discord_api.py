@@ -83,6 +83,14 @@ class SentMessage:
     embeds: list[dict[str, Any]]
     edits: list[str] = field(default_factory=list)
 
+    @property
+    def text(self) -> str:
+        """What a reader sees: the content, then each embed's title and description."""
+        parts = [self.content]
+        for embed in self.embeds:
+            parts += [embed.get("title") or "", embed.get("description") or ""]
+        return "\n".join(p for p in parts if p)
+
 
 class FakeDiscord:
     def __init__(
@@ -535,6 +543,8 @@ class FakeDiscord:
             message.content = body["content"] or ""
         if "components" in body:
             message.components = body["components"] or []
+        if "embeds" in body:
+            message.embeds = body["embeds"] or []
         if "allowed_mentions" in body:
             message.allowed_mentions = body["allowed_mentions"]
         return _json(

@@ -40,12 +40,15 @@ from bot.transports.base import (
 from bot.transports.discord.errors import map_error
 from bot.transports.discord.inbound import PLATFORM, from_interaction, from_message, slash_text
 from bot.transports.discord.render import (
+    CARD_COLOUR,
     CUSTOM_ID_PREFIX,
+    Card,
     Chunk,
     allowed_mentions,
     button_custom_id,
     button_label,
     escape_user_text,
+    render_card,
     render_chunks,
 )
 from bot.transports.discord.slash import build_commands
@@ -126,6 +129,10 @@ class _Client(discord.Client):
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.application_command:
             await self.transport.on_slash(interaction)
+
+
+def _embed(card: Card) -> discord.Embed:
+    return discord.Embed(title=card.title, description=card.description, colour=CARD_COLOUR)
 
 
 def point_library_at(api_base: str) -> None:
@@ -350,7 +357,7 @@ class DiscordTransport:
         return await self._role_lookup(message.mention_tags)
 
     @staticmethod
-    def _view(chunk: Chunk) -> discord.ui.View | None:
+    def _view(chunk: Chunk | Card) -> discord.ui.View | None:
         if not chunk.buttons:
             return None
         view = discord.ui.View(timeout=None)
@@ -367,6 +374,15 @@ class DiscordTransport:
             channel = client.get_partial_messageable(channel_id)
             ids: list[str] = []
             mentions = allowed_mentions(roles)
+            card = render_card(message, roles)
+            if card is not None:
+                sent = await channel.send(
+                    card.content or None,
+                    embed=_embed(card),
+                    allowed_mentions=mentions,
+                    view=self._view(card) or discord.utils.MISSING,
+                )
+                return SentRef(PLATFORM, str(channel_id), (str(sent.id),))
             for chunk in render_chunks(message, roles):
                 view = self._view(chunk)
                 if view is not None:
@@ -388,6 +404,15 @@ class DiscordTransport:
         chunks = render_chunks(message)
         channel = client.get_partial_messageable(int(ref.chat_id))
         try:
+            card = render_card(message)
+            if card is not None and len(ref.message_ids) == 1:
+                await channel.get_partial_message(int(ref.message_ids[0])).edit(
+                    content=card.content or None,
+                    embed=_embed(card),
+                    allowed_mentions=allowed_mentions(),
+                    view=self._view(card),
+                )
+                return
             for index, message_id in enumerate(ref.message_ids):
                 last = index == len(ref.message_ids) - 1
                 if index < len(chunks):
@@ -400,6 +425,7 @@ class DiscordTransport:
                     content = "…"
                 await channel.get_partial_message(int(message_id)).edit(
                     content=content,
+                    embeds=[],  # a card edited into text (a cancelled alert) loses its embed
                     allowed_mentions=allowed_mentions(),
                     view=self._view(chunks[-1]) if last else None,
                 )

@@ -23,9 +23,28 @@ MAX_BUTTON_LABEL = 80
 _BACKTICK_LOOKALIKE = "ˋ"
 
 
+MAX_EMBED_TITLE = 256
+MAX_EMBED_DESCRIPTION = 4096
+CARD_COLOUR = 0xD93A2B
+
+
 @dataclass(frozen=True, slots=True)
 class Chunk:
     content: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An alert card: an embed (title, description) with the role mentions as content.
+
+    Mentions inside an embed never notify anyone, so the opt-in roles go in the
+    message content, where `allowed_mentions` lets exactly them through.
+    """
+
+    content: str
+    title: str
+    description: str
     buttons: tuple[Button, ...] = ()
 
 
@@ -116,3 +135,20 @@ def allowed_mentions(role_ids: Sequence[str] = ()) -> discord.AllowedMentions:
         roles=[discord.Object(int(role_id)) for role_id in role_ids] if role_ids else False,
         replied_user=False,
     )
+
+
+def render_card(message: OutgoingMessage, role_ids: Sequence[str] = ()) -> Card | None:
+    """The message as an embed card, when it is one: a scoped notification (it has
+    `mention_tags`) whose first span is its bold title. None: send it as text."""
+    if not message.mention_tags or not message.spans:
+        return None
+    head, *rest = message.spans
+    if head.style is not Style.BOLD or not head.text.strip():
+        return None
+    title = escape_user_text(head.text.strip())
+    body = render_markdown(OutgoingMessage(tuple(rest))).strip()
+    body = body.removeprefix("—").removeprefix(":").strip()
+    if len(title) > MAX_EMBED_TITLE or len(body) > MAX_EMBED_DESCRIPTION:
+        return None
+    usable = tuple(b for b in message.buttons if button_custom_id(b) is not None)
+    return Card(role_mentions(role_ids), title, body, usable)
