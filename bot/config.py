@@ -275,14 +275,14 @@ class _Loader:
 
 def _check_semantics(loader: _Loader, settings: Settings) -> None:
     try:
-        ZoneInfo(settings.network.timezone)
+        ZoneInfo(str(settings.network.timezone))
     except (ZoneInfoNotFoundError, ValueError):
         loader.fail(
             "network.timezone",
             f'expected an IANA time zone such as "Europe/Paris", got '
             f"{_describe_value(settings.network.timezone)}",
         )
-    for i, admin in enumerate(settings.network.admins):
+    for i, admin in enumerate(settings.network.admins or ()):
         platform, _, user_id = admin.partition(":") if isinstance(admin, str) else ("", "", "")
         if platform not in PLATFORMS or not user_id:
             loader.fail(
@@ -294,7 +294,7 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("telegram.token", "required when telegram.enabled is true")
     if settings.discord.enabled and settings.discord.token is None:
         loader.fail("discord.token", "required when discord.enabled is true")
-    if not 1 <= settings.irc.port <= 65535:
+    if isinstance(settings.irc.port, int) and not 1 <= settings.irc.port <= 65535:
         loader.fail("irc.port", f"expected a port between 1 and 65535, got {settings.irc.port}")
     if settings.delivery.drain_timeout < 0:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
@@ -314,8 +314,6 @@ def parse_settings(
             continue
         section = loader.section(name, _SECTIONS[name], value)
         sections[name] = loader.resolve_secrets(name, section)
-    if loader.problems:
-        raise ConfigError(source, loader.problems)
     settings = Settings(source=source.resolve(), **sections)
     if "storage" not in sections:
         settings = dataclasses.replace(

@@ -104,18 +104,16 @@ async def alert(ctx: Context, text: str) -> None:
         ctx.aliases,
         ctx.origin,
         ctx.member.id,
-        ctx.platforms_without_dm(),
+        ctx.no_dm_platforms,
     )
-    subject = alert_subject(created.id)
+    rendered: dict[str, OutgoingMessage] = {}
+    rows: list[tuple[Target, OutgoingMessage, str | None]] = []
     for recipient in plan.recipients:
         lang = pick_lang(recipient.lang, ctx.network.lang)
-        await ctx.send(
-            recipient.target,
-            render_alert(created, lang),
-            Priority.ALERT,
-            subject=subject,
-            lang=lang,
-        )
+        if lang not in rendered:
+            rendered[lang] = render_alert(created, lang)
+        rows.append((recipient.target, rendered[lang], lang))
+    await ctx.tx.outbox.enqueue_many(rows, Priority.ALERT, subject=alert_subject(created.id))
     await ctx.reply(
         "alert.sent",
         id=created.short_id,

@@ -15,9 +15,9 @@ _real_connect = socket.socket.connect
 
 def _guarded_connect(self: socket.socket, address: Any) -> Any:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and not host.startswith(_LOOPBACK_PREFIXES) and host != "":
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            raise OSError(f"tests must not reach the network (tried {host})")
+    is_remote = isinstance(host, str) and host != "" and not host.startswith(_LOOPBACK_PREFIXES)
+    if is_remote and self.family in (socket.AF_INET, socket.AF_INET6):
+        raise OSError(f"tests must not reach the network (tried {host})")
     return _real_connect(self, address)
 
 

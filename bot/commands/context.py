@@ -6,8 +6,8 @@ transaction, so an answer exists exactly when what it announces does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.commands.errors import UserError
 from bot.commands.registry import Registry
@@ -34,13 +34,8 @@ class Context:
     registry: Registry
     limits: PlatformLimits
     aliases: TagAliases
+    no_dm_platforms: frozenset[str] = frozenset()
     replies: int = 0
-    platform_limits: Mapping[str, PlatformLimits] = field(default_factory=dict)
-    """Every running platform's limits, for handlers that address other platforms."""
-
-    def platforms_without_dm(self) -> frozenset[str]:
-        """Platforms where subscribers are not notified by direct message (Discord)."""
-        return frozenset(p for p, limits in self.platform_limits.items() if not limits.notify_by_dm)
 
     @property
     def origin(self) -> Target:

@@ -19,6 +19,7 @@ from bot.commands.parser import MAX_INPUT_LENGTH, clean_text, parse_command, tok
 from bot.commands.registry import CommandSpec, Registry, Where
 from bot.config import NetworkSettings
 from bot.domain.messages import IncomingMessage, OutgoingMessage, Target, TargetKind
+from bot.domain.rooms import Room
 from bot.i18n import pick_lang, spans
 from bot.store.database import Database
 from bot.store.outbox import Priority
@@ -91,6 +92,7 @@ class CommandDispatcher:
             message.platform, message.user_id, message.display_name, message.username
         )
         room = None if message.is_private else await tx.rooms.get(message.platform, message.chat_id)
+        await self._note_reachable(tx, message, room)
         lang = pick_lang(member.lang, room.lang if room else None, self._network.lang)
         ctx = Context(
             message=message,
@@ -102,7 +104,7 @@ class CommandDispatcher:
             registry=self._registry,
             limits=self._limits.get(message.platform, DEFAULT_LIMITS),
             aliases=await tx.tags.aliases(),
-            platform_limits=self._limits,
+            no_dm_platforms=frozenset(p for p, lim in self._limits.items() if not lim.notify_by_dm),
         )
         if member.role < spec.role:
             await tx.audit.record(
@@ -143,6 +145,14 @@ class CommandDispatcher:
             await self._error(ctx, "usage.line", detail=detail, usage=usage)
         except UserError as error:
             await self._error(ctx, error.key, **error.params)
+
+    async def _note_reachable(self, tx: Tx, message: IncomingMessage, room: Room | None) -> None:
+        """Whoever writes to us can be written to: undo an earlier unreachable mark."""
+        if message.is_private:
+            await tx.members.set_dm_reachable(message.platform, message.user_id, True)
+        elif room is not None and room.unreachable_reason:
+            await tx.rooms.mark_unreachable(message.platform, message.chat_id, None)
+            log.info("room %s:%s is reachable again", message.platform, message.chat_id)
 
     async def _error(self, ctx: Context, key: str, /, **params: object) -> None:
         await ctx.tx.outbox.enqueue(

@@ -1,6 +1,8 @@
-"""Durable outbox delivery: pacing, retries, crash recovery."""
+"""Durable outbox delivery: pacing, coalescing, priorities, retries, crash recovery."""
 
-from bot.delivery.engine import DeliveryEngine, backoff_delay
-from bot.delivery.pacing import Pacer
+from bot.delivery.coalesce import merge
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.limits import Pacer, SlidingWindow
+from bot.delivery.worker import PlatformWorker, backoff_delay
 
-__all__ = ["DeliveryEngine", "Pacer", "backoff_delay"]
+__all__ = ["DeliveryEngine", "Pacer", "PlatformWorker", "SlidingWindow", "backoff_delay", "merge"]

@@ -1,40 +1,20 @@
-"""Takes due outbox rows, sends them through their transport, records what happened.
-
-One worker per platform, so one platform's outage never slows another. Rows
-are claimed with a lease before sending; a crash leaves them `sending`, and the
-next start puts them back in the queue. The duplicate bound is therefore the
-rows claimed but not yet recorded when the process died: at most one batch
-(`BATCH` rows) per platform.
-"""
+"""The delivery engine: one worker per platform, so one platform's outage never slows another."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping
 
-from bot.delivery.pacing import Pacer
-from bot.domain.messages import TargetKind
+from bot.delivery.worker import PlatformWorker
 from bot.store.database import Database
-from bot.store.outbox import OutboxRow
-from bot.transports.base import PermanentError, RateLimited, TransientError, Transport
+from bot.transports.base import Transport
 
 log = logging.getLogger(__name__)
 
-BATCH = 20
-LEASE_SECONDS = 120.0
-IDLE_POLL_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 300.0
-MAX_ATTEMPTS = 50
-
-
-def backoff_delay(attempts: int, rng: Callable[[], float] = random.random) -> float:
-    """Exponential with full jitter on the upper half, capped."""
-    base = min(MAX_BACKOFF_SECONDS, 2.0 ** min(attempts, 16))
-    return base / 2 + rng() * base / 2
+STATUS_LOG_SECONDS = 60.0
 
 
 class DeliveryEngine:
@@ -45,40 +25,58 @@ class DeliveryEngine:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
-        self._transports = dict(transports)
         self._clock = clock
-        self._wake = {name: asyncio.Event() for name in self._transports}
-        self._pacers = {name: Pacer(t.limits) for name, t in self._transports.items()}
+        self.workers = {name: PlatformWorker(db, t, clock) for name, t in transports.items()}
         self._stopping = asyncio.Event()
 
     def wake(self) -> None:
-        for event in self._wake.values():
-            event.set()
+        for worker in self.workers.values():
+            worker.wake()
 
     async def recover(self) -> int:
-        """Rows a dead process left in flight go back to the queue (may be resent once)."""
+        """Rows a dead process had claimed go back to the queue (in-flight ones may repeat)."""
         async with self._db.transaction() as tx:
             released = await tx.outbox.release_all_leases()
         if released:
-            log.warning("requeued %d deliveries left in flight by the previous run", released)
+            log.warning("requeued %d deliveries claimed by the previous run", released)
         return released
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as group:
-            for name in self._transports:
-                group.create_task(self._worker(name), name=f"delivery-{name}")
+            for name, worker in self.workers.items():
+                group.create_task(worker.run(), name=f"delivery-{name}")
+            group.create_task(self._log_status(), name="delivery-status")
 
     def stop(self) -> None:
         self._stopping.set()
-        self.wake()
+        for worker in self.workers.values():
+            worker.stop()
+
+    async def _log_status(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), STATUS_LOG_SECONDS)
+            for name, worker in self.workers.items():
+                s = worker.stats
+                if s.buffered or s.in_flight or worker.paused_for:
+                    log.info(
+                        "delivery %s: %d claimed, %d in flight, %d sent, %d failed, "
+                        "%d rate-limited, paused %.0fs",
+                        name, s.buffered, s.in_flight, s.sent, s.failed, s.rate_limited,
+                        worker.paused_for,
+                    )
 
     async def wait_idle(self, timeout: float, platforms: tuple[str, ...] | None = None) -> bool:
-        """Wait until nothing is due or in flight on these (default: all running) platforms."""
+        """Wait until nothing is in flight or due before the deadline on these platforms.
+
+        Rows scheduled past the deadline (a retry much later, a reminder
+        tomorrow) are not waited for: they are not pending deliveries yet.
+        """
         deadline = time.monotonic() + timeout
-        names = tuple(self._transports) if platforms is None else platforms
+        names = tuple(self.workers) if platforms is None else platforms
         while True:
             async with self._db.transaction() as tx:
-                busy = await tx.outbox.busy_count(names, self._clock())
+                busy = await tx.outbox.busy_count(names, self._clock() + timeout)
             if busy == 0:
                 return True
             if time.monotonic() >= deadline:
@@ -86,112 +84,3 @@ class DeliveryEngine:
                 return False
             self.wake()
             await asyncio.sleep(0.01)
-
-    async def _worker(self, platform: str) -> None:
-        wake = self._wake[platform]
-        while not self._stopping.is_set():
-            wake.clear()
-            async with self._db.transaction() as tx:
-                rows = await tx.outbox.claim_due(platform, self._clock(), BATCH, LEASE_SECONDS)
-            if not rows:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)
-                continue
-            for index, row in enumerate(rows):
-                if self._stopping.is_set():
-                    await self._release(rows[index:])
-                    break
-                await self._deliver(platform, row)
-
-    async def _release(self, rows: list[OutboxRow]) -> None:
-        async with self._db.transaction() as tx:
-            for row in rows:
-                await tx.outbox.defer(row.id, self._clock())
-
-    async def _deliver(self, platform: str, row: OutboxRow) -> None:
-        transport = self._transports[platform]
-        pacer = self._pacers[platform]
-        delay = pacer.delay_for(row.target.address)
-        if delay > 0:
-            await asyncio.sleep(delay)
-        try:
-            if row.edit_of is not None:
-                await self._edit(transport, row)
-                return
-            ref = await transport.send(row.target, row.message)
-        except RateLimited as error:
-            pacer.pause(error.retry_after, None if error.whole_platform else row.target.address)
-            log.warning(
-                "outbox %d to %s:%s rate limited for %.1fs",
-                row.id,
-                platform,
-                row.target.address,
-                error.retry_after,
-            )
-            await self._retry(row, error.retry_after, str(error), count_attempt=False)
-            return
-        except PermanentError as error:
-            await self._give_up(row, str(error))
-            return
-        except TransientError as error:
-            await self._retry(row, backoff_delay(row.attempts), str(error))
-            return
-        except Exception as error:
-            log.exception("outbox %d to %s:%s: unexpected error", row.id, platform, row.target)
-            await self._retry(row, backoff_delay(row.attempts), f"{type(error).__name__}: {error}")
-            return
-        finally:
-            pacer.record_send(row.target.address)
-        async with self._db.transaction() as tx:
-            await tx.outbox.mark_sent(row.id, ref, self._clock())
-        log.debug("outbox %d sent to %s:%s", row.id, platform, row.target.address)
-
-    async def _edit(self, transport: Transport, row: OutboxRow) -> None:
-        async with self._db.transaction() as tx:
-            original = await tx.outbox.get(row.edit_of or 0)
-            if original is None or original.status in ("failed", "skipped"):
-                await tx.outbox.mark_failed(row.id, "original was never delivered", "skipped")
-                return
-            if original.status != "sent" or original.sent_ref is None:
-                # The original is still queued or in flight: edit it once it has landed.
-                await tx.outbox.defer(row.id, self._clock() + 1.0)
-                return
-            ref = original.sent_ref
-        if not transport.limits.can_edit:
-            await transport.send(row.target, row.message)
-        else:
-            await transport.edit(ref, row.message)
-        async with self._db.transaction() as tx:
-            await tx.outbox.mark_sent(row.id, ref, self._clock())
-
-    async def _retry(
-        self, row: OutboxRow, delay: float, error: str, count_attempt: bool = True
-    ) -> None:
-        async with self._db.transaction() as tx:
-            if count_attempt and row.attempts >= MAX_ATTEMPTS:
-                await tx.outbox.mark_failed(row.id, f"gave up after {row.attempts} tries: {error}")
-                log.error("outbox %d to %s: gave up: %s", row.id, row.target, error)
-                return
-            if count_attempt:
-                await tx.outbox.retry_later(row.id, self._clock() + delay, error)
-            else:
-                await tx.outbox.defer(row.id, self._clock() + delay)
-        log.info("outbox %d to %s: retry in %.1fs (%s)", row.id, row.target, delay, error)
-
-    async def _give_up(self, row: OutboxRow, error: str) -> None:
-        target = row.target
-        async with self._db.transaction() as tx:
-            await tx.outbox.mark_failed(row.id, error)
-            dropped = await tx.outbox.fail_pending_for(target, error)
-            if target.kind is TargetKind.ROOM:
-                await tx.rooms.mark_unreachable(target.platform, target.address, error)
-            else:
-                await tx.members.mark_unreachable(target.platform, target.address, error)
-        log.warning(
-            "outbox %d: %s:%s unreachable (%s); %d queued deliveries dropped",
-            row.id,
-            target.platform,
-            target.address,
-            error,
-            dropped,
-        )

@@ -167,9 +167,61 @@ class MemberRepository:
         return removed
 
     async def subscribers(self) -> list[Member]:
+        """Every joined member with a subscription, loaded in four queries whatever their number."""
         async with self._conn.execute(
             "SELECT m.* FROM members m WHERE m.joined = 1 AND EXISTS"
             " (SELECT 1 FROM subscriptions s WHERE s.member_id = m.id) ORDER BY m.id"
         ) as cur:
             rows = await cur.fetchall()
-        return [await self._load(row) for row in rows]
+        wanted = "SELECT member_id FROM subscriptions"
+        identities: dict[int, list[Identity]] = {}
+        async with self._conn.execute(
+            f"SELECT * FROM identities WHERE member_id IN ({wanted}) ORDER BY rowid"
+        ) as cur:
+            for r in await cur.fetchall():
+                identities.setdefault(r["member_id"], []).append(
+                    Identity(
+                        platform=r["platform"],
+                        user_id=r["user_id"],
+                        display_name=r["display_name"],
+                        username=r["username"],
+                        dm_reachable=bool(r["dm_reachable"]),
+                        unreachable_reason=r["unreachable_reason"],
+                    )
+                )
+        grants: dict[int, list[Grant]] = {}
+        async with self._conn.execute(
+            f"SELECT member_id, role, scope FROM grants WHERE member_id IN ({wanted})"
+        ) as cur:
+            for r in await cur.fetchall():
+                grants.setdefault(r["member_id"], []).append(
+                    Grant(Role(r["role"]), r["scope"] or None)
+                )
+        subscriptions: dict[int, list[str]] = {}
+        async with self._conn.execute(
+            "SELECT member_id, tag FROM subscriptions ORDER BY rowid"
+        ) as cur:
+            for r in await cur.fetchall():
+                subscriptions.setdefault(r["member_id"], []).append(r["tag"])
+        members: list[Member] = []
+        for row in rows:
+            member_id = row["id"]
+            owned = tuple(identities.get(member_id, ()))
+            members.append(
+                Member(
+                    id=member_id,
+                    display_name=row["display_name"],
+                    lang=row["lang"],
+                    joined=True,
+                    home_platform=row["home_platform"],
+                    identities=owned,
+                    grants=effective_grants(
+                        tuple(grants.get(member_id, ())),
+                        tuple(i.key for i in owned),
+                        self._config_admins,
+                        True,
+                    ),
+                    subscriptions=tuple(subscriptions.get(member_id, ())),
+                )
+            )
+        return members

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import aiosqlite
 
@@ -35,6 +36,7 @@ class OutboxRow:
     attempts: int
     sent_ref: SentRef | None
     last_error: str | None
+    coalesced: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +46,46 @@ class PlatformCounts:
     in_flight: int
     sent_last_minute: int
     failed: int
+    paused_until: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    row_id: int
+    ref: SentRef | None
+    at: float
+    coalesced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    row_id: int
+    not_before: float
+    error: str
+    count_attempt: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    row_id: int
+    error: str
+    status: str = "failed"
+
+
+Outcome = Sent | Retry | Failed
+
+
+@lru_cache(maxsize=1024)
+def _message(payload: str) -> OutgoingMessage:
+    """A fan-out stores one payload many times: parse each distinct one once."""
+    return OutgoingMessage.from_json(json.loads(payload))
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
         id=row["id"],
         target=Target(row["platform"], TargetKind(row["target_kind"]), row["address"]),
-        message=OutgoingMessage.from_json(json.loads(row["payload"])),
+        message=_message(row["payload"]),
         lang=row["lang"],
         priority=row["priority"],
         subject=row["subject"],
@@ -59,7 +94,12 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         attempts=row["attempts"],
         sent_ref=SentRef.from_json(json.loads(row["sent_ref"])) if row["sent_ref"] else None,
         last_error=row["last_error"],
+        coalesced=bool(row["coalesced"]),
     )
+
+
+def _payload(message: OutgoingMessage) -> str:
+    return json.dumps(message.to_json(), ensure_ascii=False)
 
 
 class OutboxRepository:
@@ -85,7 +125,7 @@ class OutboxRepository:
                 target.platform,
                 target.kind.value,
                 target.address,
-                json.dumps(message.to_json(), ensure_ascii=False),
+                _payload(message),
                 lang,
                 priority,
                 subject,
@@ -95,6 +135,31 @@ class OutboxRepository:
             ),
         )
         return int(cur.lastrowid or 0)
+
+    async def enqueue_many(
+        self,
+        rows: Sequence[tuple[Target, OutgoingMessage, str | None]],
+        priority: int,
+        *,
+        subject: str | None = None,
+    ) -> None:
+        """One statement for a whole fan-out; (target, message, lang) per row."""
+        now = time.time()
+        payloads: dict[int, str] = {}
+        params: list[tuple[object, ...]] = []
+        for target, message, lang in rows:
+            payload = payloads.get(id(message))
+            if payload is None:
+                payload = payloads[id(message)] = _payload(message)
+            params.append(
+                (target.platform, target.kind.value, target.address, payload, lang, priority,
+                 subject, now, now)
+            )
+        await self._conn.executemany(
+            "INSERT INTO outbox (platform, target_kind, address, payload, lang, priority, subject,"
+            " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params,
+        )
 
     async def copies(self, subject: str) -> list[OutboxRow]:
         """Every original (non-edit) row sent or to be sent for one subject."""
@@ -107,7 +172,7 @@ class OutboxRepository:
         """Rewrite a row not yet handed to a platform; False if it is already on its way."""
         cur = await self._conn.execute(
             "UPDATE outbox SET payload = ? WHERE id = ? AND status = 'pending'",
-            (json.dumps(message.to_json(), ensure_ascii=False), row_id),
+            (_payload(message), row_id),
         )
         return cur.rowcount > 0
 
@@ -119,29 +184,36 @@ class OutboxRepository:
     # --- used by the delivery engine -------------------------------------------------
 
     async def release_all_leases(self) -> int:
-        """At start: rows a dead process was sending go back to the queue."""
+        """At start: rows a dead process had claimed go back to the queue."""
         cur = await self._conn.execute(
             "UPDATE outbox SET status = 'pending', lease_until = NULL WHERE status = 'sending'"
         )
         return cur.rowcount
 
-    async def release_expired_leases(self, now: float) -> int:
-        cur = await self._conn.execute(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL"
-            " WHERE status = 'sending' AND lease_until < ?",
-            (now,),
-        )
-        return cur.rowcount
-
     async def claim_due(
-        self, platform: str, now: float, limit: int, lease_seconds: float
+        self,
+        platform: str,
+        now: float,
+        limit: int,
+        lease_seconds: float,
+        *,
+        below_priority: int | None = None,
+        exclude: Iterable[int] = (),
     ) -> list[OutboxRow]:
-        async with self._conn.execute(
+        """Take due rows in (priority, id) order and mark them `sending` under a lease."""
+        query = (
             "SELECT * FROM outbox WHERE platform = ? AND status = 'pending' AND not_before <= ?"
-            " ORDER BY priority, id LIMIT ?",
-            (platform, now, limit),
-        ) as cur:
+        )
+        params: list[object] = [platform, now]
+        if below_priority is not None:
+            query += " AND priority < ?"
+            params.append(below_priority)
+        query += " ORDER BY priority, id LIMIT ?"
+        params.append(limit)
+        async with self._conn.execute(query, params) as cur:
             rows = [_row(r) for r in await cur.fetchall()]
+        skip = set(exclude)
+        rows = [row for row in rows if row.id not in skip]
         if rows:
             await self._conn.executemany(
                 "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
@@ -150,32 +222,40 @@ class OutboxRepository:
             )
         return rows
 
-    async def mark_sent(self, row_id: int, ref: SentRef | None, now: float) -> None:
-        await self._conn.execute(
-            "UPDATE outbox SET status = 'sent', sent_ref = ?, sent_at = ?, lease_until = NULL,"
-            " last_error = NULL WHERE id = ?",
-            (json.dumps(ref.to_json()) if ref else None, now, row_id),
-        )
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Write a batch of delivery outcomes in one go."""
+        sent = [o for o in outcomes if isinstance(o, Sent)]
+        retries = [o for o in outcomes if isinstance(o, Retry)]
+        failed = [o for o in outcomes if isinstance(o, Failed)]
+        if sent:
+            await self._conn.executemany(
+                "UPDATE outbox SET status = 'sent', sent_ref = ?, sent_at = ?, coalesced = ?,"
+                " lease_until = NULL, last_error = NULL WHERE id = ?",
+                [
+                    (json.dumps(o.ref.to_json()) if o.ref else None, o.at, int(o.coalesced),
+                     o.row_id)
+                    for o in sent
+                ],
+            )
+        if retries:
+            await self._conn.executemany(
+                "UPDATE outbox SET status = 'pending', not_before = ?, lease_until = NULL,"
+                " last_error = ?, attempts = attempts - ? WHERE id = ?",
+                [(o.not_before, o.error[:500], 0 if o.count_attempt else 1, o.row_id)
+                 for o in retries],
+            )
+        if failed:
+            await self._conn.executemany(
+                "UPDATE outbox SET status = ?, lease_until = NULL, last_error = ? WHERE id = ?",
+                [(o.status, o.error[:500], o.row_id) for o in failed],
+            )
 
-    async def retry_later(self, row_id: int, not_before: float, error: str) -> None:
-        await self._conn.execute(
-            "UPDATE outbox SET status = 'pending', not_before = ?, lease_until = NULL,"
-            " last_error = ? WHERE id = ?",
-            (not_before, error[:500], row_id),
-        )
-
-    async def defer(self, row_id: int, not_before: float) -> None:
-        """Give a claimed row back without counting it as an attempt (pacing, not failure)."""
-        await self._conn.execute(
-            "UPDATE outbox SET status = 'pending', not_before = ?, lease_until = NULL,"
-            " attempts = MAX(attempts - 1, 0) WHERE id = ?",
-            (not_before, row_id),
-        )
-
-    async def mark_failed(self, row_id: int, error: str, status: str = "failed") -> None:
-        await self._conn.execute(
-            "UPDATE outbox SET status = ?, lease_until = NULL, last_error = ? WHERE id = ?",
-            (status, error[:500], row_id),
+    async def release(self, row_ids: Sequence[int]) -> None:
+        """Claimed rows that were not sent go back to the queue untouched."""
+        await self._conn.executemany(
+            "UPDATE outbox SET status = 'pending', lease_until = NULL,"
+            " attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'sending'",
+            [(row_id,) for row_id in row_ids],
         )
 
     async def fail_pending_for(self, target: Target, error: str) -> int:
@@ -187,8 +267,8 @@ class OutboxRepository:
         )
         return cur.rowcount
 
-    async def busy_count(self, platforms: Iterable[str], now: float) -> int:
-        """Rows due now or being sent on these platforms: what a drain waits for."""
+    async def busy_count(self, platforms: Iterable[str], due_by: float) -> int:
+        """Rows being sent, or due by `due_by`, on these platforms: what a drain waits for."""
         names = list(platforms)
         if not names:
             return 0
@@ -196,20 +276,30 @@ class OutboxRepository:
         async with self._conn.execute(
             f"SELECT COUNT(*) FROM outbox WHERE platform IN ({marks}) AND"
             " (status = 'sending' OR (status = 'pending' AND not_before <= ?))",
-            (*names, now),
+            (*names, due_by),
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    async def set_paused(self, platform: str, until: float | None) -> None:
+        await self._conn.execute(
+            "INSERT INTO delivery_state (platform, paused_until, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(platform) DO UPDATE SET paused_until = excluded.paused_until,"
+            " updated_at = excluded.updated_at",
+            (platform, until, time.time()),
+        )
+
     async def counts(self, now: float) -> list[PlatformCounts]:
         async with self._conn.execute(
-            "SELECT platform,"
-            " SUM(status = 'pending') AS queued,"
-            " SUM(status = 'sending') AS in_flight,"
-            " SUM(status = 'sent' AND sent_at >= ?) AS sent_last_minute,"
-            " SUM(status = 'failed') AS failed"
-            " FROM outbox GROUP BY platform ORDER BY platform",
-            (now - 60,),
+            "SELECT o.platform,"
+            " SUM(o.status = 'pending') AS queued,"
+            " SUM(o.status = 'sending') AS in_flight,"
+            " SUM(o.status = 'sent' AND o.sent_at >= ?) AS sent_last_minute,"
+            " SUM(o.status = 'failed') AS failed,"
+            " (SELECT paused_until FROM delivery_state d WHERE d.platform = o.platform"
+            "  AND d.paused_until > ?) AS paused_until"
+            " FROM outbox o GROUP BY o.platform ORDER BY o.platform",
+            (now - 60, now),
         ) as cur:
             rows = await cur.fetchall()
         return [
@@ -219,6 +309,7 @@ class OutboxRepository:
                 int(r["in_flight"] or 0),
                 int(r["sent_last_minute"] or 0),
                 int(r["failed"] or 0),
+                r["paused_until"],
             )
             for r in rows
         ]

@@ -29,8 +29,9 @@ class PlatformLimits:
     """True when the bot may write first to a user who never opened a private chat with it."""
     command_prefix: str = "/"
     notify_by_dm: bool = True
-    """False where the platform forbids unsolicited mass DMs (Discord): subscribers there
-    are notified in rooms instead (an opt-in role per scope), never by a queued DM."""
+    """False where alerting subscribers by private message is unwelcome (Discord's policy)."""
+    max_in_flight: int = 8
+    """Sends awaiting the platform's answer at once; 1 keeps a strict global order."""
 
 
 class DeliveryError(Exception):

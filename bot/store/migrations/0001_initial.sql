@@ -100,13 +100,21 @@ CREATE TABLE outbox (
     not_before  REAL NOT NULL,
     lease_until REAL,
     sent_ref    TEXT,
+    coalesced   INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT,
     created_at  REAL NOT NULL,
     sent_at     REAL
 );
-CREATE INDEX outbox_due ON outbox(platform, status, priority, not_before, id);
+CREATE INDEX outbox_due ON outbox(platform, status, priority, id);
 CREATE INDEX outbox_subject ON outbox(subject);
 CREATE INDEX outbox_edit_of ON outbox(edit_of);
+
+-- What a running engine knows that `riposte status` (another process) wants to show.
+CREATE TABLE delivery_state (
+    platform     TEXT PRIMARY KEY,
+    paused_until REAL,
+    updated_at   REAL NOT NULL
+);
 
 CREATE TABLE audit_log (
     id        INTEGER PRIMARY KEY,

@@ -29,6 +29,7 @@ CONSOLE_LIMITS = PlatformLimits(
     can_upload=False,
     dm_without_prompt=True,
     command_prefix="/",
+    max_in_flight=1,
 )
 
 _EOF = object()

@@ -1,0 +1,40 @@
+"""Merging queued messages for one chat when its rate would make them trickle out late.
+
+Telegram lets a bot post about 20 messages a minute in a group; on a busy
+evening ten alerts for one group are better read as one message now than as
+ten over the next minutes. Each part stays readable on its own: parts are
+separated by a blank line and keep their own buttons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain.messages import OutgoingMessage, Span
+
+SEPARATOR = Span("\n\n")
+MAX_BUTTONS = 8
+
+
+def can_join(first: OutgoingMessage, second: OutgoingMessage) -> bool:
+    return first.is_error == second.is_error
+
+
+def merge(parts: Sequence[OutgoingMessage], max_length: int) -> tuple[OutgoingMessage, int]:
+    """Merge a prefix of `parts` that fits in `max_length`; returns (message, parts used)."""
+    spans = list(parts[0].spans)
+    buttons = list(parts[0].buttons)
+    length = len(parts[0].text)
+    used = 1
+    for part in parts[1:]:
+        extra = len(SEPARATOR.text) + len(part.text)
+        if length + extra > max_length or not can_join(parts[0], part):
+            break
+        if len(buttons) + len(part.buttons) > MAX_BUTTONS:
+            break
+        spans.append(SEPARATOR)
+        spans.extend(part.spans)
+        buttons.extend(part.buttons)
+        length += extra
+        used += 1
+    return OutgoingMessage(tuple(spans), tuple(buttons), parts[0].is_error), used

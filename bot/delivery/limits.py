@@ -1,0 +1,167 @@
+"""Pacing under a platform's published limits, so it never has reason to say 429.
+
+Trade-offs. Each limit is a sliding window ("at most N sends in any P
+seconds"), the shape platforms document. A send holds its slot from the moment
+it starts, and the slot's time is taken when the platform's answer arrives:
+the platform received it no later than that, so N+1 sends can never land
+inside one window on the platform's side, whatever the network jitter. The
+price is one round trip per window, well under 1 % at Telegram's 30/s.
+
+Rate-limit answers pause a chat or the whole platform for the delay asked, and
+lower our own global rate for a while (a platform that says 429 knows
+something we do not). This class handles only rate-limit signals; other
+errors are the worker's business. State is in memory: after a restart the
+first window may be a little fuller than ideal, which platforms tolerate.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.transports.base import PlatformLimits
+
+SLOWDOWN_FACTOR = 0.8
+SLOWDOWN_SECONDS = 60.0
+
+
+class SlidingWindow:
+    """At most `limit` sends in any `period` seconds, counting sends still in flight."""
+
+    __slots__ = ("_done", "_in_flight", "limit", "period")
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = max(1, limit)
+        self.period = period
+        self._done: deque[float] = deque()
+        self._in_flight = 0
+
+    def next_free(self, now: float) -> float:
+        done = self._done
+        while done and done[0] <= now - self.period:
+            done.popleft()
+        if len(done) + self._in_flight < self.limit:
+            return now
+        if self._in_flight >= self.limit or not done:
+            return math.inf  # wait for an answer
+        return done[len(done) + self._in_flight - self.limit] + self.period
+
+    def acquire(self) -> None:
+        self._in_flight += 1
+
+    def release(self, answered_at: float, counted: bool = True) -> None:
+        self._in_flight -= 1
+        if counted:
+            self._done.append(answered_at)
+
+    @property
+    def idle(self) -> bool:
+        return self._in_flight == 0 and not self._done
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    chat: str
+
+
+class Pacer:
+    def __init__(
+        self, limits: PlatformLimits, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._limits = limits
+        self._clock = clock
+        self._global = self._make_global(limits.global_rate)
+        self._chats: dict[str, SlidingWindow] = {}
+        self._groups: dict[str, SlidingWindow] = {}
+        self._paused_until = 0.0
+        self._chat_paused: dict[str, float] = {}
+        self._slow_until = 0.0
+
+    @staticmethod
+    def _make_global(rate: float | None) -> SlidingWindow | None:
+        if not rate:
+            return None
+        # A one-second window for rates >= 1/s; a longer one for slower platforms.
+        if rate >= 1:
+            return SlidingWindow(math.floor(rate), 1.0)
+        return SlidingWindow(1, 1.0 / rate)
+
+    @property
+    def paused_until_monotonic(self) -> float:
+        return self._paused_until
+
+    def _chat_window(self, chat: str) -> SlidingWindow | None:
+        rate = self._limits.per_chat_rate
+        if not rate:
+            return None
+        window = self._chats.get(chat)
+        if window is None:
+            window = self._chats[chat] = (
+                SlidingWindow(math.floor(rate), 1.0) if rate >= 1 else SlidingWindow(1, 1 / rate)
+            )
+        return window
+
+    def _group_window(self, chat: str, is_group: bool) -> SlidingWindow | None:
+        per_minute = self._limits.per_group_per_minute
+        if not per_minute or not is_group:
+            return None
+        window = self._groups.get(chat)
+        if window is None:
+            window = self._groups[chat] = SlidingWindow(per_minute, 60.0)
+        return window
+
+    def global_ready_at(self, now: float) -> float:
+        ready = max(now, self._paused_until)
+        if self._global is not None:
+            ready = max(ready, self._global.next_free(now))
+        return ready
+
+    def chat_ready_at(self, chat: str, is_group: bool, now: float) -> float:
+        ready = max(now, self._chat_paused.get(chat, 0.0))
+        for window in (self._chat_window(chat), self._group_window(chat, is_group)):
+            if window is not None:
+                ready = max(ready, window.next_free(now))
+        return ready
+
+    def limits_chat(self) -> bool:
+        """True when a chat's own limit makes queued messages for it wait (so merge them)."""
+        return bool(self._limits.per_chat_rate or self._limits.per_group_per_minute)
+
+    def acquire(self, chat: str, is_group: bool) -> None:
+        for window in self._windows(chat, is_group):
+            window.acquire()
+
+    def release(self, chat: str, is_group: bool, *, counted: bool = True) -> None:
+        now = self._clock()
+        for window in self._windows(chat, is_group):
+            window.release(now, counted)
+        if len(self._chats) > 20_000:
+            self._chats = {k: w for k, w in self._chats.items() if not w.idle}
+
+    def _windows(self, chat: str, is_group: bool) -> list[SlidingWindow]:
+        found = [self._global, self._chat_window(chat), self._group_window(chat, is_group)]
+        return [w for w in found if w is not None]
+
+    def rate_limited(self, retry_after: float, chat: str | None) -> None:
+        now = self._clock()
+        if chat is None:
+            self._paused_until = max(self._paused_until, now + retry_after)
+        else:
+            self._chat_paused[chat] = max(self._chat_paused.get(chat, 0.0), now + retry_after)
+        self._slow_down(now)
+
+    def _slow_down(self, now: float) -> None:
+        rate = self._limits.global_rate
+        if rate and rate >= 1 and self._global is not None:
+            self._global.limit = max(1, math.floor(rate * SLOWDOWN_FACTOR))
+            self._slow_until = now + SLOWDOWN_SECONDS
+
+    def tick(self) -> None:
+        """Restore the normal rate once the slowdown has lasted long enough."""
+        rate = self._limits.global_rate
+        if self._slow_until and self._clock() >= self._slow_until and self._global and rate:
+            self._global.limit = max(1, math.floor(rate))
+            self._slow_until = 0.0

@@ -1,0 +1,381 @@
+"""One platform's delivery loop: claim due rows, pace them per chat, send, record.
+
+Claimed rows wait in memory, one queue per chat, so a chat held back by its
+own limit never blocks the others. The next chat served is the one whose
+oldest row is most urgent (priority, then age): a fresh alert overtakes a
+push in progress. Outcomes are written in batches by a single recorder, so
+bookkeeping stays durable without one transaction per message.
+
+Duplicate bound after `kill -9`: a message is sent twice only if its send had
+started but its outcome was not yet written: at most `max_in_flight` sends
+plus the recorder's current batch. Rows merely claimed are requeued unsent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.delivery.coalesce import merge
+from bot.delivery.limits import Pacer
+from bot.domain.messages import OutgoingMessage, TargetKind
+from bot.store.database import Database
+from bot.store.outbox import Failed, OutboxRow, Outcome, Retry, Sent
+from bot.transports.base import PermanentError, RateLimited, TransientError, Transport
+
+log = logging.getLogger(__name__)
+
+BUFFER_SIZE = 5_000
+CLAIM_BATCH = 1_000
+LEASE_SECONDS = 300.0
+POLL_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 300.0
+MAX_ATTEMPTS = 50
+EDIT_WAIT_SECONDS = 1.0
+STOP_GRACE_SECONDS = 7.0
+
+
+def backoff_delay(attempts: int, rng: Callable[[], float] = random.random) -> float:
+    """Exponential, with jitter on the upper half, capped."""
+    base = min(MAX_BACKOFF_SECONDS, 2.0 ** min(attempts, 16))
+    return base / 2 + rng() * base / 2
+
+
+@dataclass
+class _Chat:
+    rows: list[OutboxRow] = field(default_factory=list)
+    busy: bool = False
+
+
+@dataclass
+class WorkerStats:
+    buffered: int = 0
+    in_flight: int = 0
+    sent: int = 0
+    failed: int = 0
+    rate_limited: int = 0
+    paused_for: float = 0.0
+
+
+class PlatformWorker:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._transport = transport
+        self.platform = transport.platform
+        self._clock = clock
+        self._pacer = Pacer(transport.limits)
+        self._chats: dict[str, _Chat] = {}
+        self._ready: list[tuple[int, int, str]] = []
+        self._waiting: list[tuple[float, int, int, str]] = []
+        self._buffered: set[int] = set()
+        self._slots = asyncio.Semaphore(max(1, transport.limits.max_in_flight))
+        self._sends: set[asyncio.Task[None]] = set()
+        self._outcomes: asyncio.Queue[list[Outcome] | None] = asyncio.Queue()
+        self._unrecorded = 0
+        self._wake = asyncio.Event()
+        self._claim_wanted = True
+        self._stopping = False
+        self.stats = WorkerStats()
+
+    # --- control ---------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._claim_wanted = True
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        recorder = asyncio.create_task(self._recorder(), name=f"outbox-recorder-{self.platform}")
+        try:
+            await self._loop()
+        finally:
+            await self._shutdown()
+            self._outcomes.put_nowait(None)
+            await recorder
+
+    async def _shutdown(self) -> None:
+        """Finish what is in flight (bounded), give back what was only claimed."""
+        if self._sends:
+            _, pending = await asyncio.wait(set(self._sends), timeout=STOP_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        unsent = [row.id for chat in self._chats.values() for row in chat.rows]
+        if unsent:
+            async with self._db.transaction() as tx:
+                await tx.outbox.release(unsent)
+            log.info("%s: released %d claimed deliveries at stop", self.platform, len(unsent))
+        self._chats.clear()
+        self._buffered.clear()
+
+    # --- scheduling --------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        poll_at = time.monotonic() + POLL_SECONDS
+        while not self._stopping:
+            if time.monotonic() >= poll_at:
+                self._claim_wanted = True
+                poll_at = time.monotonic() + POLL_SECONDS
+            if self._claim_wanted:
+                await self._claim()
+            self._pacer.tick()
+            chat_key, wait = self._pick()
+            if chat_key is None:
+                self._wake.clear()
+                timeout = min(wait, max(0.0, poll_at - time.monotonic()))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                continue
+            await self._slots.acquire()
+            self._start_send(chat_key)
+
+    async def _claim(self) -> None:
+        self._claim_wanted = False
+        room = BUFFER_SIZE - len(self._buffered)
+        below: int | None = None
+        if room <= 0:
+            # Full of lower-priority work: still let more urgent rows in.
+            worst = max((c.rows[-1].priority for c in self._chats.values() if c.rows), default=0)
+            if worst == 0:
+                return
+            below, room = worst, CLAIM_BATCH
+        async with self._db.transaction() as tx:
+            rows = await tx.outbox.claim_due(
+                self.platform, self._clock(), min(room, CLAIM_BATCH), LEASE_SECONDS,
+                below_priority=below,
+            )
+        for row in rows:
+            self._add(row)
+        if len(rows) == min(room, CLAIM_BATCH):
+            self._claim_wanted = True  # probably more waiting
+        self.stats.buffered = len(self._buffered)
+
+    def _add(self, row: OutboxRow) -> None:
+        self._buffered.add(row.id)
+        key = row.target.address
+        chat = self._chats.get(key)
+        if chat is None:
+            chat = self._chats[key] = _Chat()
+        if chat.rows and (chat.rows[-1].priority, chat.rows[-1].id) > (row.priority, row.id):
+            chat.rows.append(row)
+            chat.rows.sort(key=lambda r: (r.priority, r.id))
+        else:
+            chat.rows.append(row)
+        if not chat.busy and chat.rows[0] is row:
+            heapq.heappush(self._ready, (row.priority, row.id, key))
+
+    def _requeue(self, key: str) -> None:
+        chat = self._chats.get(key)
+        if chat is None:
+            return
+        if not chat.rows:
+            del self._chats[key]
+            return
+        head = chat.rows[0]
+        heapq.heappush(self._ready, (head.priority, head.id, key))
+
+    def _pick(self) -> tuple[str | None, float]:
+        """The most urgent chat that may receive now, or how long to wait for one."""
+        now = self._pacer_now()
+        while self._waiting and self._waiting[0][0] <= now:
+            _, priority, row_id, key = heapq.heappop(self._waiting)
+            heapq.heappush(self._ready, (priority, row_id, key))
+        wait = self._waiting[0][0] - now if self._waiting else POLL_SECONDS
+        if not self._ready:
+            return None, wait
+        global_at = self._pacer.global_ready_at(now)
+        if global_at > now:
+            return None, min(wait, global_at - now) if global_at != float("inf") else wait
+        while self._ready:
+            priority, row_id, key = self._ready[0]
+            chat = self._chats.get(key)
+            if chat is None or chat.busy or not chat.rows or chat.rows[0].id != row_id:
+                heapq.heappop(self._ready)
+                continue
+            head = chat.rows[0]
+            ready_at = self._pacer.chat_ready_at(key, head.target.kind is TargetKind.ROOM, now)
+            if ready_at > now:
+                heapq.heappop(self._ready)
+                if ready_at == float("inf"):
+                    ready_at = now + 0.05
+                heapq.heappush(self._waiting, (ready_at, priority, row_id, key))
+                wait = min(wait, ready_at - now)
+                continue
+            heapq.heappop(self._ready)
+            return key, 0.0
+        return None, wait
+
+    def _pacer_now(self) -> float:
+        return time.monotonic()
+
+    def _take(self, chat: _Chat) -> tuple[list[OutboxRow], OutgoingMessage]:
+        """The head row, merged with same-priority rows queued behind it when the chat is paced."""
+        head = chat.rows[0]
+        if head.edit_of is not None or not self._pacer.limits_chat():
+            return [chat.rows.pop(0)], head.message
+        candidates: list[OutboxRow] = []
+        for row in chat.rows:
+            if row.priority != head.priority or row.edit_of is not None:
+                break
+            candidates.append(row)
+        if len(candidates) == 1:
+            return [chat.rows.pop(0)], head.message
+        message, used = merge(
+            [row.message for row in candidates], self._transport.limits.max_text_length
+        )
+        taken = chat.rows[:used]
+        del chat.rows[:used]
+        return taken, message
+
+    def _start_send(self, key: str) -> None:
+        chat = self._chats[key]
+        rows, message = self._take(chat)
+        chat.busy = True
+        task = asyncio.create_task(self._send(key, chat, rows, message))
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
+
+    # --- sending -------------------------------------------------------------------------
+
+    async def _send(
+        self, key: str, chat: _Chat, rows: list[OutboxRow], message: OutgoingMessage
+    ) -> None:
+        head = rows[0]
+        is_group = head.target.kind is TargetKind.ROOM
+        self._pacer.acquire(key, is_group)
+        self.stats.in_flight += 1
+        outcomes: list[Outcome]
+        try:
+            if head.edit_of is not None:
+                outcomes = [await self._edit(head)]
+            else:
+                ref = await self._transport.send(head.target, message)
+                now = self._clock()
+                merged = len(rows) > 1
+                outcomes = [Sent(row.id, ref, now, merged) for row in rows]
+                if merged:
+                    log.info("%s:%s: %d messages merged into one", self.platform, key, len(rows))
+        except RateLimited as error:
+            scope = None if error.whole_platform else key
+            self._pacer.rate_limited(error.retry_after, scope)
+            self.stats.rate_limited += 1
+            log.warning(
+                "%s:%s rate limited for %.1fs (outbox %s)", self.platform, key,
+                error.retry_after, ",".join(str(r.id) for r in rows),
+            )
+            until = self._clock() + error.retry_after
+            outcomes = [Retry(r.id, until, str(error), count_attempt=False) for r in rows]
+            if scope is None:
+                await self._persist_pause(until)
+        except PermanentError as error:
+            outcomes = [Failed(r.id, str(error)) for r in rows]
+            outcomes += [Failed(r.id, str(error)) for r in chat.rows]
+            self._forget(chat.rows)
+            chat.rows.clear()
+            await self._gone(head, str(error))
+        except (TransientError, Exception) as error:
+            if not isinstance(error, TransientError):
+                log.exception("%s:%s unexpected error sending outbox %d", self.platform, key,
+                              head.id)
+            outcomes = [self._retry(row, f"{type(error).__name__}: {error}") for row in rows]
+        finally:
+            self._pacer.release(key, is_group)
+            self.stats.in_flight -= 1
+            chat.busy = False
+            self._slots.release()
+        self._forget(rows)
+        self._unrecorded += len(outcomes)
+        self._outcomes.put_nowait(outcomes)
+        self._requeue(key)
+        self._wake.set()
+
+    def _retry(self, row: OutboxRow, error: str) -> Outcome:
+        if row.attempts >= MAX_ATTEMPTS:
+            log.error("outbox %d to %s: gave up after %d tries: %s", row.id, row.target,
+                      row.attempts, error)
+            return Failed(row.id, f"gave up after {row.attempts} tries: {error}")
+        delay = backoff_delay(row.attempts)
+        log.info("outbox %d to %s: retry in %.1fs (%s)", row.id, row.target, delay, error)
+        return Retry(row.id, self._clock() + delay, error)
+
+    def _forget(self, rows: list[OutboxRow]) -> None:
+        for row in rows:
+            self._buffered.discard(row.id)
+        self.stats.buffered = len(self._buffered)
+
+    async def _edit(self, row: OutboxRow) -> Outcome:
+        async with self._db.transaction() as tx:
+            original = await tx.outbox.get(row.edit_of or 0)
+        if original is None or original.status in ("failed", "skipped"):
+            return Failed(row.id, "the original was never delivered", "skipped")
+        if original.status != "sent" or original.sent_ref is None:
+            # Still queued or in flight: edit once it has landed.
+            return Retry(row.id, self._clock() + EDIT_WAIT_SECONDS, "waiting for the original",
+                         count_attempt=False)
+        if not self._transport.limits.can_edit or original.coalesced:
+            # A merged message holds other alerts too: say the change in a new message.
+            ref = await self._transport.send(row.target, row.message)
+        else:
+            await self._transport.edit(original.sent_ref, row.message)
+            ref = original.sent_ref
+        return Sent(row.id, ref, self._clock())
+
+    async def _gone(self, row: OutboxRow, error: str) -> None:
+        target = row.target
+        async with self._db.transaction() as tx:
+            dropped = await tx.outbox.fail_pending_for(target, error)
+            if target.kind is TargetKind.ROOM:
+                await tx.rooms.mark_unreachable(target.platform, target.address, error)
+            else:
+                await tx.members.mark_unreachable(target.platform, target.address, error)
+        self.stats.failed += 1
+        log.warning("%s:%s unreachable (%s); %d queued deliveries dropped",
+                    target.platform, target.address, error, dropped)
+
+    async def _persist_pause(self, until: float) -> None:
+        async with self._db.transaction() as tx:
+            await tx.outbox.set_paused(self.platform, until)
+
+    # --- recording -----------------------------------------------------------------------
+
+    async def _recorder(self) -> None:
+        finished = False
+        while not finished:
+            item = await self._outcomes.get()
+            batch: list[Outcome] = []
+            while True:
+                if item is None:
+                    finished = True
+                else:
+                    batch.extend(item)
+                if self._outcomes.empty() or len(batch) >= 2_000:
+                    break
+                item = self._outcomes.get_nowait()
+            if batch:
+                async with self._db.transaction() as tx:
+                    await tx.outbox.record(batch)
+                self._unrecorded -= len(batch)
+                self.stats.sent += sum(isinstance(o, Sent) for o in batch)
+                self.stats.failed += sum(isinstance(o, Failed) for o in batch)
+                if any(isinstance(o, Retry) for o in batch):
+                    self._claim_wanted = True
+
+    @property
+    def paused_for(self) -> float:
+        return max(0.0, self._pacer.paused_until_monotonic - time.monotonic())

@@ -1,0 +1,50 @@
+"""An in-process bot for core tests: real store, dispatcher and engine, fake transport."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.commands import CommandDispatcher, Registry, Router
+from bot.config import NetworkSettings
+from bot.delivery import DeliveryEngine
+from bot.store import Database
+from handlers import ROUTERS
+from tests.fakes.recording_transport import RecordingTransport
+
+
+@dataclass
+class Bot:
+    db: Database
+    transport: RecordingTransport
+    engine: DeliveryEngine
+    dispatcher: CommandDispatcher
+
+    async def say(self, chat: str, user: str, text: str, *, private: bool = False) -> None:
+        await self.transport.say(chat, user, text, private=private)
+        assert await self.engine.wait_idle(10)
+
+
+@asynccontextmanager
+async def running_bot(tmp_path: Path, admins: frozenset[str] = frozenset({"fake:alice"}),
+                      transport: RecordingTransport | None = None,
+                      extra: tuple[Router, ...] = ()) -> AsyncIterator[Bot]:
+    transport = transport or RecordingTransport()
+    async with Database.open(tmp_path / "bot.db", admins) as db:
+        await db.migrate()
+        engine = DeliveryEngine(db, {transport.platform: transport})
+        dispatcher = CommandDispatcher(
+            db, Registry((*ROUTERS, *extra)), NetworkSettings(lang="fr", admins=tuple(admins)),
+            {transport.platform: transport.limits}, on_commit=engine.wake,
+        )
+        await transport.start(dispatcher)
+        dispatcher.set_bot_name(transport.platform, transport.bot_username)
+        task = asyncio.create_task(engine.run())
+        try:
+            yield Bot(db, transport, engine, dispatcher)
+        finally:
+            engine.stop()
+            await asyncio.wait_for(task, 10)

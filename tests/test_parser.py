@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import Choice, Id, Rest, Tags, UsageError, Word, bind, parse_command, tokenize
+from bot.commands.parser import clean_text
+from bot.domain import Kind, parse_short_id
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "rest", "addressee"),
+    [
+        ("/alert hello", "alert", "hello", None),
+        ("!alert hello", "alert", "hello", None),
+        ("  /ALERT   hello  world ", "alert", "hello  world", None),
+        ("/alert@RiposteBot hello", "alert", "hello", "RiposteBot"),
+        ("/help", "help", "", None),
+    ],
+)
+def test_commands_are_recognised_with_every_prefix(
+    text: str, name: str, rest: str, addressee: str | None
+) -> None:
+    parsed = parse_command(text)
+    assert parsed is not None
+    assert (parsed.name, parsed.rest, parsed.addressee) == (name, rest, addressee)
+
+
+@pytest.mark.parametrize("text", ["hello", "/", "/ alert", "//alert", "/123", "", "/home/user/x"])
+def test_plain_text_is_not_a_command(text: str) -> None:
+    parsed = parse_command(text)
+    assert parsed is None or (parsed.name == "home" and parsed.rest == "")
+
+
+def test_quotes_group_words_but_apostrophes_do_not() -> None:
+    tokens = [t.text for t in tokenize("\"deux mots\" n'importe « trois mots ici » fin")]
+    assert tokens == ["deux mots", "n'importe", "trois mots ici", "fin"]
+
+
+def test_unclosed_quote_runs_to_the_end() -> None:
+    assert [t.text for t in tokenize('a "b c')] == ["a", "b c"]
+
+
+@pytest.mark.parametrize("raw", ["A17", "a17", "A-17", "a_17", "#A17", " A17 "])
+def test_short_ids_are_forgiving(raw: str) -> None:
+    parsed = parse_short_id(raw, Kind.ALERT)
+    assert parsed is not None and parsed.number == 17 and str(parsed) == "A17"
+
+
+@pytest.mark.parametrize("raw", ["T17", "A", "17", "A0", "AA17", "A17x", "A" + "9" * 20])
+def test_wrong_ids_are_rejected(raw: str) -> None:
+    assert parse_short_id(raw, Kind.ALERT) is None
+
+
+def test_binding_reports_missing_extra_and_malformed_arguments() -> None:
+    args = (Id("alert", kind=Kind.ALERT),)
+    assert bind(args, "A5", tokenize("A5")) == {"alert": 5}
+    with pytest.raises(UsageError) as missing:
+        bind(args, "", [])
+    assert missing.value.key == "args.missing"
+    with pytest.raises(UsageError) as extra:
+        bind(args, "A5 B6", tokenize("A5 B6"))
+    assert extra.value.key == "args.unexpected"
+    with pytest.raises(UsageError) as bad:
+        bind(args, "T5", tokenize("T5"))
+    assert bad.value.key == "args.bad_id"
+
+
+def test_rest_keeps_the_text_as_typed() -> None:
+    raw = "Député X dit n'importe quoi  \"vraiment\" #retraites"
+    assert bind((Rest("text"),), raw, tokenize(raw)) == {"text": raw}
+
+
+def test_choice_and_tags_bind_together() -> None:
+    args = (Choice("action", optional=True, choices={"add": "add"}), Tags("tags"))
+    raw = "add #Dept:075 théme:Retraites"
+    assert bind(args, raw, tokenize(raw)) == {
+        "action": "add",
+        "tags": ("dept:075", "theme:retraites"),
+    }
+    assert bind(args, "", []) == {"action": None, "tags": ()}
+    with pytest.raises(UsageError):
+        bind(args, "add bad/tag", tokenize("add bad/tag"))
+
+
+def test_word_length_is_capped() -> None:
+    with pytest.raises(UsageError):
+        bind((Word("w", max_length=5),), "abcdefgh", tokenize("abcdefgh"))
+
+
+def test_control_and_bidi_characters_are_stripped() -> None:
+    assert clean_text("a\x00b\u202ec\r\nd\x1b[31m") == "abc\nd[31m"
