@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
 from bot.commands import CommandDispatcher, Registry
 from bot.config import Settings
 from bot.delivery import DeliveryEngine
+from bot.domain import roles_for_scope
 from bot.store import Database
 from bot.transports.base import Transport, TransportStartError
 from bot.transports.console import ConsoleTransport, Speaker
@@ -23,6 +25,8 @@ from bot.transports.console import ConsoleTransport, Speaker
 log = logging.getLogger(__name__)
 
 PER_LINE_SETTLE_SECONDS = 10.0
+EXIT_START_FAILED = 2
+"""A transport could not start (bad token, server unreachable); the log line says why."""
 
 
 def _first_console_user(settings: Settings) -> str:
@@ -33,16 +37,31 @@ def _first_console_user(settings: Settings) -> str:
     return "you"
 
 
+def _scope_roles(
+    db: Database, platform: str
+) -> Callable[[tuple[str, ...]], Awaitable[tuple[str, ...]]]:
+    """The opt-in roles (`rolemap`) a message for these scope tags mentions on `platform`."""
+
+    async def lookup(tags: tuple[str, ...]) -> tuple[str, ...]:
+        async with db.transaction() as tx:
+            mapping = await tx.scope_roles.all(platform)
+            aliases = await tx.tags.aliases()
+        return roles_for_scope(tags, mapping, aliases)
+
+    return lookup
+
+
 class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._stop = asyncio.Event()
         self.engine: DeliveryEngine | None = None
+        self.exit_code = 0
 
     def request_stop(self) -> None:
         self._stop.set()
 
-    def _build_transports(self) -> dict[str, Transport]:
+    def _build_transports(self, db: Database, registry: Registry) -> dict[str, Transport]:
         settings = self.settings
         transports: dict[str, Transport] = {}
         if settings.console.enabled:
@@ -53,14 +72,19 @@ class App:
             )
         if settings.telegram.enabled:
             from bot.transports.telegram import TelegramTransport, menu_from_registry
-            from handlers import ROUTERS
 
             transports["telegram"] = TelegramTransport(
                 settings.telegram,
-                menu=menu_from_registry(Registry(ROUTERS)),
+                menu=menu_from_registry(registry),
                 default_lang=settings.network.lang,
             )
-        for name in ("telegram", "discord", "irc"):
+        if settings.discord.enabled:
+            from bot.transports.discord import DiscordTransport
+
+            transports["discord"] = DiscordTransport(
+                settings.discord, registry, role_lookup=_scope_roles(db, "discord")
+            )
+        for name in ("irc",):
             if getattr(settings, name).enabled and name not in transports:
                 log.warning("the %s transport is not available in this version; skipped", name)
         return transports
@@ -84,13 +108,14 @@ class App:
                 Database.open(self.settings.storage.database, self.settings.admin_keys)
             )
             await db.migrate()
-            transports = self._build_transports()
+            registry = Registry(ROUTERS)
+            transports = self._build_transports(db, registry)
             engine = DeliveryEngine(db, transports)
             self.engine = engine
             await engine.recover()
             dispatcher = CommandDispatcher(
                 db,
-                Registry(ROUTERS),
+                registry,
                 self.settings.network,
                 {name: t.limits for name, t in transports.items()},
                 on_commit=engine.wake,
@@ -99,7 +124,16 @@ class App:
                 delivery = group.create_task(engine.run(), name="delivery")
                 try:
                     for transport in transports.values():
-                        await transport.start(dispatcher)
+                        try:
+                            await transport.start(dispatcher)
+                        except TransportStartError as error:
+                            # A refused token or an unreachable server: one clear line, no
+                            # traceback, a non-zero exit; what already started is stopped.
+                            log.error("%s", error)
+                            self.exit_code = EXIT_START_FAILED
+                            self.request_stop()
+                            await transport.stop()
+                            break
                         stack.push_async_callback(transport.stop)
                         dispatcher.set_bot_name(transport.platform, transport.bot_username)
                         log.info("transport %s started", transport.platform)
@@ -118,12 +152,5 @@ async def run_app(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, app.request_stop)
-    failed = False
-    try:
-        await app.run()
-    except* TransportStartError as group:
-        # A refused token is a configuration problem: one clear line, no traceback.
-        for error in group.exceptions:
-            log.error("%s", error)
-        failed = True
-    return 2 if failed else 0
+    await app.run()
+    return app.exit_code

@@ -95,6 +95,8 @@ class DiscordSettings:
     token: Secret | None = None
     api_base: str = "https://discord.com/api/v10"
     guilds: tuple[int, ...] = ()
+    message_content: bool = False
+    """`!cmd` prefix commands in channels; needs the privileged Message Content intent."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,8 @@ def render_alert(alert: Alert, lang: str) -> OutgoingMessage:
     if alert.status is not AlertStatus.OPEN:
         return OutgoingMessage(body)
     button = Button(spans(lang, "alert.ack_button")[0].text, f"/ack {alert.short_id}")
-    return OutgoingMessage(body, (button,))
+    # Where subscribers are notified in rooms (Discord roles), the scope says whom.
+    return OutgoingMessage(body, (button,), mention_tags=alert.scope or (NATIONAL,))
 
 
 def _clock(ctx: Context, moment: datetime) -> str:

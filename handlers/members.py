@@ -215,7 +215,9 @@ async def subscribe(ctx: Context, tags: tuple[str, ...]) -> None:
     assert refreshed is not None
     await ctx.reply("member.subscribed", tags=_tags_text(ctx, refreshed.subscriptions))
     home = refreshed.home_identity()
-    if home is None or not home.dm_reachable or home.unreachable_reason:
+    if home is not None and home.platform in ctx.no_dm_platforms:
+        await ctx.reply("member.notified_by_role", platform=home.platform.capitalize())
+    elif home is None or not home.dm_reachable or home.unreachable_reason:
         await _ask_for_dm(ctx)
 
 

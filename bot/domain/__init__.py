@@ -23,7 +23,12 @@ from bot.domain.messages import (
 )
 from bot.domain.roles import Grant, Role, has_role, highest_role
 from bot.domain.rooms import Room
-from bot.domain.scopes import is_network_wide, scope_matches, subscription_matches
+from bot.domain.scopes import (
+    is_network_wide,
+    roles_for_scope,
+    scope_matches,
+    subscription_matches,
+)
 from bot.domain.tags import (
     NATIONAL,
     InvalidTag,
@@ -69,6 +74,7 @@ __all__ = [
     "parse_short_id",
     "plan_alias",
     "plan_fanout",
+    "roles_for_scope",
     "scope_matches",
     "subscription_matches",
 ]

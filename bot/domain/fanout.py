@@ -26,6 +26,8 @@ class FanoutPlan:
     members: tuple[Recipient, ...] = field(default=())
     unreachable_rooms: tuple[Room, ...] = field(default=())
     unreachable_members: tuple[Member, ...] = field(default=())
+    notified_in_rooms: tuple[Member, ...] = field(default=())
+    """Subscribers on a platform without DMs for this (Discord): reached by a role mention."""
 
     @property
     def recipients(self) -> tuple[Recipient, ...]:
@@ -39,12 +41,15 @@ def plan_fanout(
     aliases: TagAliases,
     origin: Target,
     author_member_id: int,
+    no_dm_platforms: frozenset[str] = frozenset(),
 ) -> FanoutPlan:
     """Rooms and members to deliver to, each once.
 
     The origin chat already saw the alert and the author knows what they wrote,
     so neither gets a copy. Rooms and people already known to be unreachable
     (bot kicked, DM never opened) are counted apart, not queued forever.
+    Members whose home platform is in `no_dm_platforms` get no DM at all: that
+    platform forbids unsolicited mass DMs, and its rooms notify them instead.
     """
     scope = tuple(scope)
     room_recipients: list[Recipient] = []
@@ -61,12 +66,16 @@ def plan_fanout(
             room_recipients.append(Recipient(target, room.lang, room=room))
     member_recipients: list[Recipient] = []
     dead_members: list[Member] = []
+    in_rooms: list[Member] = []
     for member in subscribers:
         if member.id == author_member_id or not member.joined:
             continue
         if not subscription_matches(scope, member.subscriptions, aliases):
             continue
         identity = member.home_identity()
+        if identity is not None and identity.platform in no_dm_platforms:
+            in_rooms.append(member)
+            continue
         if identity is None or not identity.dm_reachable or identity.unreachable_reason:
             dead_members.append(member)
             continue
@@ -76,5 +85,9 @@ def plan_fanout(
         seen.add(target)
         member_recipients.append(Recipient(target, member.lang, member=member))
     return FanoutPlan(
-        tuple(room_recipients), tuple(member_recipients), tuple(dead_rooms), tuple(dead_members)
+        tuple(room_recipients),
+        tuple(member_recipients),
+        tuple(dead_rooms),
+        tuple(dead_members),
+        tuple(in_rooms),
     )

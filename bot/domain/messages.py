@@ -70,6 +70,8 @@ class OutgoingMessage:
     spans: tuple[Span, ...]
     buttons: tuple[Button, ...] = field(default=())
     is_error: bool = False
+    mention_tags: tuple[str, ...] = field(default=())
+    """Scope tags whose opt-in subscribers a room copy should notify (Discord: their roles)."""
 
     @classmethod
     def plain(cls, text: str, *, is_error: bool = False) -> OutgoingMessage:
@@ -84,6 +86,7 @@ class OutgoingMessage:
             "spans": [[span.text, span.style.value] for span in self.spans],
             "buttons": [[button.label, button.command] for button in self.buttons],
             "is_error": self.is_error,
+            "mention_tags": list(self.mention_tags),
         }
 
     @classmethod
@@ -92,6 +95,7 @@ class OutgoingMessage:
             spans=tuple(Span(str(text), Style(style)) for text, style in data["spans"]),
             buttons=tuple(Button(str(label), str(cmd)) for label, cmd in data.get("buttons", [])),
             is_error=bool(data.get("is_error", False)),
+            mention_tags=tuple(str(tag) for tag in data.get("mention_tags", ())),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.domain.tags import NATIONAL, TagAliases
 
@@ -34,3 +34,19 @@ def subscription_matches(
     if not subs:
         return False
     return scope_matches(scope, subs, aliases)
+
+
+def roles_for_scope(
+    scope: Iterable[str], role_map: Mapping[str, str], aliases: TagAliases
+) -> tuple[str, ...]:
+    """The opt-in roles an alert with `scope` notifies: each role is a subscription to its tag.
+
+    Same rule as a member's subscription (a network-wide alert reaches every
+    role, a role for `national` gets every alert), de-duplicated, in tag order.
+    """
+    scope = tuple(scope)
+    found: dict[str, None] = {}
+    for tag, role_id in sorted(role_map.items()):
+        if subscription_matches(scope, (tag,), aliases):
+            found[role_id] = None
+    return tuple(found)

@@ -113,4 +113,16 @@ MESSAGES: dict[str, str] = {
     "member.dm_link": "To get alerts privately, open this link and press “Start”: {link}",
     "member.dm_ready": "Noted: I can now write to you privately.",
     "start.group": "Hello! {prefix}join to join the network, {prefix}help for the commands.",
+    # Discord: opt-in roles per scope (rolemap)
+    "rolemap.not_here": "Here, subscribers get alerts privately: there is no role to map.",
+    "rolemap.rm_one": "Give one tag to remove: rolemap rm #tag.",
+    "rolemap.unknown": "No role is mapped to #{tag}.",
+    "rolemap.removed": "#{tag} no longer has a subscriber role.",
+    "rolemap.none": "No subscriber roles. Example: rolemap #pensions @pensions.",
+    "rolemap.header": "Subscriber roles (mentioned by their tag's alerts):",
+    "rolemap.line": "#{tag} → role {role}",
+    "rolemap.bad_role": '"{value}" is not a role: mention it (@role) or give its id.',
+    "rolemap.set": "Done: #{tag} alerts will mention role {role}.",
+    "member.notified_by_role": "On {platform}, alerts are not sent privately: take the role of "
+    "each of your tags; alerts with those tags mention it in the rooms.",
 }

@@ -115,4 +115,18 @@ MESSAGES: dict[str, str] = {
     "member.dm_ready": "C'est noté : je peux maintenant vous écrire en privé.",
     "start.group": "Bonjour ! {prefix}join pour rejoindre le réseau, "
     "{prefix}help pour les commandes.",
+    # Discord: opt-in roles per scope (rolemap)
+    "rolemap.not_here": "Ici, les abonnés reçoivent les alertes en privé : pas de rôle à associer.",
+    "rolemap.rm_one": "Donnez un tag à retirer : rolemap rm #tag.",
+    "rolemap.unknown": "Aucun rôle n'est associé à #{tag}.",
+    "rolemap.removed": "#{tag} n'a plus de rôle d'abonnement.",
+    "rolemap.none": "Aucun rôle d'abonnement. Exemple : rolemap #retraites @retraites.",
+    "rolemap.header": "Rôles d'abonnement (mentionnés par les alertes de leur tag) :",
+    "rolemap.line": "#{tag} → rôle {role}",
+    "rolemap.bad_role": "« {value} » n'est pas un rôle : mentionnez-le (@rôle) ou donnez son "
+    "identifiant.",
+    "rolemap.set": "C'est fait : les alertes #{tag} mentionneront le rôle {role}.",
+    "member.notified_by_role": "Sur {platform}, les alertes ne sont pas envoyées en privé : "
+    "prenez le rôle de chacun de vos tags, les alertes de ces tags le mentionnent dans les "
+    "salons.",
 }

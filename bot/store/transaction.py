@@ -13,6 +13,7 @@ from bot.store.fanout import FanoutRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.rooms import RoomRepository
+from bot.store.scope_roles import ScopeRoleRepository
 from bot.store.tags import TagRepository
 
 
@@ -26,6 +27,7 @@ class Tx:
         self.outbox = OutboxRepository(conn)
         self.fanout = FanoutRepository(conn)
         self.audit = AuditRepository(conn)
+        self.scope_roles = ScopeRoleRepository(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
