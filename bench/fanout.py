@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import sqlite3
 import subprocess
@@ -24,7 +25,7 @@ from bot.store import Database
 from handlers import ROUTERS
 from tests.fakes.recording_transport import LIMITS, RecordingTransport
 
-MEMBERS = 150_000
+MEMBERS = int(os.environ.get("BENCH_MEMBERS", "150000"))
 ROOMS = 1_000
 
 
@@ -111,8 +112,13 @@ async def measure_drain(path: Path) -> dict[str, float]:
         engine.stop()
         await task
         sent = sum(len(t.sent) for t in instant.values())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"sent": sent, "seconds": elapsed, "peak_rss_mb": peak_mb}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "sent": sent,
+        "seconds": elapsed,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+    }
 
 
 def _step(step: str, path: Path) -> dict[str, float]:

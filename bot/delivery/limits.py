@@ -77,6 +77,10 @@ class Pacer:
         self._paused_until = 0.0
         self._chat_paused: dict[str, float] = {}
         self._slow_until = 0.0
+        # No limit at all (console, tests): skip the bookkeeping on the hot path.
+        self.unlimited = not (
+            limits.global_rate or limits.per_chat_rate or limits.per_group_per_minute
+        )
 
     @staticmethod
     def _make_global(rate: float | None) -> SlidingWindow | None:
@@ -112,12 +116,16 @@ class Pacer:
         return window
 
     def global_ready_at(self, now: float) -> float:
+        if self.unlimited and self._paused_until <= now:
+            return now
         ready = max(now, self._paused_until)
         if self._global is not None:
             ready = max(ready, self._global.next_free(now))
         return ready
 
     def chat_ready_at(self, chat: str, is_group: bool, now: float) -> float:
+        if self.unlimited and not self._chat_paused:
+            return now
         ready = max(now, self._chat_paused.get(chat, 0.0))
         for window in (self._chat_window(chat), self._group_window(chat, is_group)):
             if window is not None:
@@ -129,10 +137,14 @@ class Pacer:
         return bool(self._limits.per_chat_rate or self._limits.per_group_per_minute)
 
     def acquire(self, chat: str, is_group: bool) -> None:
+        if self.unlimited:
+            return
         for window in self._windows(chat, is_group):
             window.acquire()
 
     def release(self, chat: str, is_group: bool, *, counted: bool = True) -> None:
+        if self.unlimited:
+            return
         now = self._clock()
         for window in self._windows(chat, is_group):
             window.release(now, counted)

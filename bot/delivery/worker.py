@@ -80,11 +80,17 @@ class PlatformWorker:
         self._waiting: list[tuple[float, int, int, str]] = []
         self._buffered: set[int] = set()
         self._slots = asyncio.Semaphore(max(1, transport.limits.max_in_flight))
-        self._sends: set[asyncio.Task[None]] = set()
+        self._jobs: asyncio.Queue[tuple[str, _Chat, list[OutboxRow], OutgoingMessage] | None] = (
+            asyncio.Queue()
+        )
+        self._senders: list[asyncio.Task[None]] = []
+        self._in_progress = 0
         self._outcomes: asyncio.Queue[list[Outcome] | None] = asyncio.Queue()
         self._unrecorded = 0
         self._wake = asyncio.Event()
+        self._claim_signal = asyncio.Event()
         self._claim_wanted = True
+        self._drained = False
         self._stopping = False
         self.stats = WorkerStats()
 
@@ -92,25 +98,36 @@ class PlatformWorker:
 
     def wake(self) -> None:
         self._claim_wanted = True
-        self._wake.set()
+        self._claim_signal.set()
 
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+        self._claim_signal.set()
 
     async def run(self) -> None:
         recorder = asyncio.create_task(self._recorder(), name=f"outbox-recorder-{self.platform}")
+        claimer = asyncio.create_task(self._claimer(), name=f"outbox-claimer-{self.platform}")
+        self._senders = [
+            asyncio.create_task(self._sender(), name=f"outbox-sender-{self.platform}-{i}")
+            for i in range(max(1, self._transport.limits.max_in_flight))
+        ]
         try:
             await self._loop()
         finally:
+            self._stopping = True
+            self._claim_signal.set()
+            await claimer
             await self._shutdown()
             self._outcomes.put_nowait(None)
             await recorder
 
     async def _shutdown(self) -> None:
         """Finish what is in flight (bounded), give back what was only claimed."""
-        if self._sends:
-            _, pending = await asyncio.wait(set(self._sends), timeout=STOP_GRACE_SECONDS)
+        for _ in self._senders:
+            self._jobs.put_nowait(None)
+        if self._senders:
+            _, pending = await asyncio.wait(set(self._senders), timeout=STOP_GRACE_SECONDS)
             for task in pending:
                 task.cancel()
             for task in pending:
@@ -127,30 +144,38 @@ class PlatformWorker:
     # --- scheduling --------------------------------------------------------------------
 
     async def _loop(self) -> None:
-        poll_at = time.monotonic() + POLL_SECONDS
         while not self._stopping:
-            if time.monotonic() >= poll_at:
-                self._claim_wanted = True
-                poll_at = time.monotonic() + POLL_SECONDS
-            if self._claim_wanted:
-                await self._claim()
             self._pacer.tick()
             chat_key, wait = self._pick()
             if chat_key is None:
                 self._wake.clear()
-                timeout = min(wait, max(0.0, poll_at - time.monotonic()))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    await asyncio.wait_for(self._wake.wait(), min(wait, POLL_SECONDS))
                 continue
             await self._slots.acquire()
             self._start_send(chat_key)
 
+    async def _claimer(self) -> None:
+        """Keeps the buffer fed from the database, so sending never waits on a query."""
+        while not self._stopping:
+            if not self._claim_wanted:
+                self._claim_signal.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._claim_signal.wait(), POLL_SECONDS)
+                self._claim_wanted = True  # woken, or time to poll for due retries
+                continue
+            before = len(self._buffered)
+            await self._claim()
+            if len(self._buffered) != before:
+                self._wake.set()
+
     async def _claim(self) -> None:
+        """Top the buffer up when it runs low; when it is not low, take only more urgent rows."""
         self._claim_wanted = False
         room = BUFFER_SIZE - len(self._buffered)
         below: int | None = None
-        if room <= 0:
-            # Full of lower-priority work: still let more urgent rows in.
+        if room < BUFFER_SIZE // 2:
+            # Busy with lower-priority work: still let more urgent rows in at once.
             worst = max((c.rows[-1].priority for c in self._chats.values() if c.rows), default=0)
             if worst == 0:
                 return
@@ -165,8 +190,10 @@ class PlatformWorker:
             )
         for row in rows:
             self._add(row)
-        if len(rows) == min(room, CLAIM_BATCH):
-            self._claim_wanted = True  # probably more waiting
+        if below is None:
+            self._drained = len(rows) < min(room, CLAIM_BATCH)
+            if not self._drained:
+                self._claim_wanted = True  # probably more waiting
         self.stats.buffered = len(self._buffered)
 
     def _add(self, row: OutboxRow) -> None:
@@ -250,9 +277,19 @@ class PlatformWorker:
         chat = self._chats[key]
         rows, message = self._take(chat)
         chat.busy = True
-        task = asyncio.create_task(self._send(key, chat, rows, message))
-        self._sends.add(task)
-        task.add_done_callback(self._sends.discard)
+        self._in_progress += 1
+        self._jobs.put_nowait((key, chat, rows, message))
+
+    async def _sender(self) -> None:
+        """One of `max_in_flight` long-lived senders: cheaper than a task per message."""
+        while True:
+            job = await self._jobs.get()
+            if job is None:
+                return
+            try:
+                await self._send(*job)
+            finally:
+                self._in_progress -= 1
 
     # --- sending -------------------------------------------------------------------------
 
@@ -330,6 +367,9 @@ class PlatformWorker:
         for row in rows:
             self._buffered.discard(row.id)
         self.stats.buffered = len(self._buffered)
+        if len(self._buffered) < BUFFER_SIZE // 2 and not self._claim_wanted:
+            self._claim_wanted = True
+            self._claim_signal.set()
 
     async def _edit(self, row: OutboxRow) -> Outcome:
         async with self._db.transaction() as tx:
@@ -395,7 +435,18 @@ class PlatformWorker:
                 self.stats.sent += sum(isinstance(o, Sent) for o in batch)
                 self.stats.failed += sum(isinstance(o, Failed) for o in batch)
                 if any(isinstance(o, Retry) for o in batch):
-                    self._claim_wanted = True
+                    self.wake()
+
+    @property
+    def looks_idle(self) -> bool:
+        """Nothing in memory and the last look at the database found nothing due."""
+        return (
+            self._drained
+            and not self._buffered
+            and self._in_progress == 0
+            and self._unrecorded == 0
+            and not self._claim_wanted
+        )
 
     @property
     def paused_for(self) -> float:

@@ -207,26 +207,24 @@ class OutboxRepository:
         lease_seconds: float,
         *,
         below_priority: int | None = None,
-        exclude: Iterable[int] = (),
     ) -> list[OutboxRow]:
         """Take due rows in (priority, id) order and mark them `sending` under a lease."""
-        query = "SELECT * FROM outbox WHERE platform = ? AND status = 'pending' AND not_before <= ?"
-        params: list[object] = [platform, now]
+        inner = (
+            "SELECT id FROM outbox WHERE platform = ? AND status = 'pending' AND not_before <= ?"
+        )
+        params: list[object] = [now + lease_seconds, platform, now]
         if below_priority is not None:
-            query += " AND priority < ?"
+            inner += " AND priority < ?"
             params.append(below_priority)
-        query += " ORDER BY priority, id LIMIT ?"
+        inner += " ORDER BY priority, id LIMIT ?"
         params.append(limit)
-        async with self._conn.execute(query, params) as cur:
+        async with self._conn.execute(
+            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
+            f" WHERE id IN ({inner}) RETURNING *",
+            params,
+        ) as cur:
             rows = [_row(r) for r in await cur.fetchall()]
-        skip = set(exclude)
-        rows = [row for row in rows if row.id not in skip]
-        if rows:
-            await self._conn.executemany(
-                "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
-                " WHERE id = ?",
-                [(now + lease_seconds, row.id) for row in rows],
-            )
+        rows.sort(key=lambda row: (row.priority, row.id))
         return rows
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
