@@ -71,11 +71,21 @@ async def _status(settings: Settings) -> None:
         async with db.transaction() as tx:
             counts = await tx.outbox.counts(time.time())
             failures = await tx.outbox.failures(10)
-    print(f"{'platform':<10} {'queued':>7} {'in flight':>9} {'sent/min':>8} {'failed':>7}")
+    now = time.time()
+    print(
+        f"{'platform':<10} {'queued':>7} {'in flight':>9} {'sent/min':>8} {'failed':>7}"
+        f"  paused until"
+    )
     for row in counts:
+        paused = (
+            time.strftime("%H:%M:%S", time.localtime(row.paused_until))
+            + f" ({row.paused_until - now:.0f}s)"
+            if row.paused_until
+            else "-"
+        )
         print(
             f"{row.platform:<10} {row.queued:>7} {row.in_flight:>9} "
-            f"{row.sent_last_minute:>8} {row.failed:>7}"
+            f"{row.sent_last_minute:>8} {row.failed:>7}  {paused}"
         )
     if not counts:
         print("(nothing queued or sent yet)")

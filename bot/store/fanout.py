@@ -95,11 +95,16 @@ class FanoutRepository:
             params,
         )
         queued = cur.rowcount
+        # Few are unreachable: test that first, the subscription match only for them.
         async with self._conn.execute(
-            f"SELECT COUNT(*) FROM members m WHERE {_MATCHES}"
-            " AND m.home_platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))",
+            "SELECT COUNT(*) FROM members m LEFT JOIN identities i"
+            "  ON i.member_id = m.id AND i.platform = m.home_platform"
+            " WHERE m.joined = 1"
+            " AND m.home_platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))"
+            " AND (i.user_id IS NULL OR i.dm_reachable = 0 OR i.unreachable_reason IS NOT NULL)"
+            f" AND {_MATCHES}",
             params,
         ) as count_cur:
             row = await count_cur.fetchone()
-        matching = int(row[0]) if row else 0
-        return SubscriberFanout(queued=queued, unreachable=max(0, matching - queued))
+        unreachable = int(row[0]) if row else 0
+        return SubscriberFanout(queued=queued, unreachable=unreachable)

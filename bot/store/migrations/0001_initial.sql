@@ -107,7 +107,6 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(platform, status, priority, id);
 CREATE INDEX outbox_subject ON outbox(subject);
-CREATE INDEX outbox_edit_of ON outbox(edit_of);
 
 -- What a running engine knows that `riposte status` (another process) wants to show.
 CREATE TABLE delivery_state (
