@@ -38,6 +38,7 @@ class App:
         self.settings = settings
         self._stop = asyncio.Event()
         self.engine: DeliveryEngine | None = None
+        self.db: Database | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -51,10 +52,21 @@ class App:
                 after_line=self._settle_console,
                 on_eof=self._console_finished,
             )
-        for name in ("telegram", "discord", "irc"):
+        if settings.irc.enabled:
+            from bot.transports.irc import IrcTransport
+
+            transports["irc"] = IrcTransport(settings.irc, linked_rooms=self._linked_irc_rooms)
+        for name in ("telegram", "discord"):
             if getattr(settings, name).enabled:
                 log.warning("the %s transport is not available in this version; skipped", name)
         return transports
+
+    async def _linked_irc_rooms(self) -> list[str]:
+        """Every IRC room linked to the network: the IRC transport joins them at connect."""
+        if self.db is None:
+            return []
+        async with self.db.transaction() as tx:
+            return [room.chat_id for room in await tx.rooms.all() if room.platform == "irc"]
 
     async def _settle_console(self) -> None:
         """Let each console line's answers print before the next line is read."""
@@ -75,6 +87,7 @@ class App:
                 Database.open(self.settings.storage.database, self.settings.admin_keys)
             )
             await db.migrate()
+            self.db = db
             transports = self._build_transports()
             engine = DeliveryEngine(db, transports)
             self.engine = engine

@@ -109,4 +109,8 @@ MESSAGES: dict[str, str] = {
     "help.role": "For the role: {role}",
     "help.header": "{network} commands:",
     "help.footer": "One command in detail: {prefix}help <command>.",
+    # irc transport
+    "refused.unidentified": "Refused: you are not logged in to a services account, so I cannot "
+    "tell you from someone who took your nick. Identify with NickServ (or SASL), then try "
+    "again.",
 }

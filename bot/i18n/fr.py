@@ -109,4 +109,8 @@ MESSAGES: dict[str, str] = {
     "help.role": "Réservé au rôle : {role}",
     "help.header": "Commandes de {network} :",
     "help.footer": "Détail d'une commande : {prefix}help <commande>.",
+    # transport irc
+    "refused.unidentified": "Refusé : vous n'êtes pas identifié auprès des services (NickServ), "
+    "je ne peux donc pas vous distinguer de quelqu'un qui aurait pris votre pseudo. "
+    "Identifiez-vous (NickServ ou SASL), puis réessayez.",
 }

@@ -1,0 +1,165 @@
+"""The IRC transport against real IRC servers (miniircd, and ngircd when installed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.domain.messages import OutgoingMessage, Target, TargetKind
+from bot.store.outbox import Priority
+from tests.fakes.irc_servers import IrcServer
+from tests.irc.conftest import bot_joined
+
+MAX_LINE = 512
+
+
+async def test_alert_typed_on_irc_reaches_other_irc_channel_and_console_and_ack_comes_back(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    alice = await humans(server, "alice", "#lyon", "#marseille")
+    bot = await start_bot(
+        server,
+        admins=["irc:alice", "console:root"],
+        trust_nicks=True,
+        channels=["#lyon", "#marseille"],
+    )
+    await bot_joined(alice, "#lyon")
+    await bot_joined(alice, "#marseille")
+    bot.console("#paris root: /link")
+    await bot.wait_console("-> #paris: Salon relié")
+    await alice.say("#lyon", "!link")
+    await alice.wait_text("riposte", "Salon relié", "#lyon")
+    await alice.say("#marseille", "riposte: link")
+    await alice.wait_text("riposte", "Salon relié", "#marseille")
+
+    await alice.say("#lyon", "!alert Député X dit n'importe quoi https://example.org/live")
+
+    await alice.wait_text("riposte", "relayée", "#lyon")
+    relayed = await alice.wait_text("riposte", "Député X dit n'importe quoi", "#marseille")
+    assert "!ack A1" in relayed.param(1)
+    assert not any("Député X" in t for t in alice.texts_from("riposte", "#lyon"))
+    await bot.wait_console("-> #paris: 🚨 Alerte A1")
+
+    bot.console("#paris carol: /join")
+    bot.console("#paris carol: /ack A1")
+    await alice.wait_text("riposte", "carol s'en occupe", "#lyon")
+
+
+async def test_long_message_arrives_as_several_lines_within_512_bytes(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    alice = await humans(server, "alice", "#lyon")
+    bot = await start_bot(
+        server, admins=["irc:alice", "console:root"], trust_nicks=True, channels=["#lyon"]
+    )
+    await bot_joined(alice, "#lyon")
+    words = "Député élu à l'Assemblée, réforme des retraites, chiffres faux — vérifiez ! "
+    text = (words * 40)[:2000].strip() + " FIN"
+    assert len(text.encode()) > 2000
+    mark = len(alice.raw)
+    async with bot.app.db.transaction() as tx:  # type: ignore[union-attr]
+        await tx.outbox.enqueue(
+            Target("irc", TargetKind.ROOM, "#lyon"), OutgoingMessage.plain(text), Priority.ALERT
+        )
+    bot.app.engine.wake()  # type: ignore[union-attr]
+    await alice.wait_text("riposte", " FIN", "#lyon")
+
+    raw = [line for line in alice.raw[mark:] if b" PRIVMSG #lyon :" in line]
+    assert len(raw) >= 5
+    assert all(len(line) <= MAX_LINE for line in raw)
+    pieces = alice.texts_from("riposte", "#lyon")
+    assert " ".join(pieces) == text
+
+
+async def test_crlf_injection_arrives_as_one_harmless_line(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    alice = await humans(server, "alice", "#lyon")
+    bot = await start_bot(server, admins=["console:root"], channels=["#lyon"])
+    await bot_joined(alice, "#lyon")
+    mark = len(alice.messages)
+    evil = "alerte\r\nQUIT :pwned\r\nPRIVMSG #lyon :forged\rJOIN #evil\x00NICK mallory"
+    async with bot.app.db.transaction() as tx:  # type: ignore[union-attr]
+        await tx.outbox.enqueue(
+            Target("irc", TargetKind.ROOM, "#lyon"), OutgoingMessage.plain(evil), Priority.ALERT
+        )
+    bot.app.engine.wake()  # type: ignore[union-attr]
+    line = await alice.wait_text("riposte", "QUIT", "#lyon", start=mark)
+    assert "forged" in line.param(1) and "JOIN #evil" in line.param(1)
+    await alice.say("#lyon", "!help")
+    await alice.wait_text("riposte", "help", "#lyon", start=mark)
+    after = alice.messages[mark:]
+    assert next(m for m in after if (m.nick or "") == "riposte" and m.command == "PRIVMSG") == line
+    assert not any(m.command in ("QUIT", "NICK", "JOIN") and m.nick == "riposte" for m in after)
+    assert not any(m.param(1) == "forged" for m in after)
+
+
+async def test_user_who_only_took_the_admins_nick_cannot_run_admin_commands(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    mallory = await humans(server, "alice", "#lyon")  # the admin's nick, no account
+    bot = await start_bot(server, admins=["irc:alice"], channels=["#lyon"])
+    await bot_joined(mallory, "#lyon")
+    await mallory.say("#lyon", "!link")
+    refusal = await mallory.wait_text("riposte", "identifié", "#lyon")
+    assert refusal.command == "NOTICE"
+    await mallory.say("#lyon", "!help")
+    await mallory.wait_text("riposte", "Commandes", "#lyon")
+    async with bot.app.db.transaction() as tx:  # type: ignore[union-attr]
+        assert await tx.rooms.get("irc", "#lyon") is None
+
+
+async def test_nick_in_use_bot_takes_another_and_still_answers(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    squatter = await humans(server, "sentinel", "#lyon")
+    await start_bot(server, admins=["console:root"], channels=["#lyon"], nick="sentinel")
+    await bot_joined(squatter, "#lyon", nick="sentinel_")
+    await squatter.say("#lyon", "sentinel_: help")
+    await squatter.wait_text("sentinel_", "Commandes", "#lyon")
+
+
+async def test_server_restart_bot_reconnects_rejoins_and_delivers_what_was_queued(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    alice = await humans(server, "alice", "#lyon")
+    bot = await start_bot(
+        server,
+        admins=["irc:alice", "console:root"],
+        trust_nicks=True,
+        channels=["#lyon"],
+        # A slow first retry, so the human is back in the channel before the bot.
+        reconnect_min=6.0,
+        reconnect_max=6.0,
+    )
+    await bot_joined(alice, "#lyon")
+    bot.console("#paris root: /link")
+    await bot.wait_console("-> #paris: Salon relié")
+    await alice.say("#lyon", "!link")
+    await alice.wait_text("riposte", "Salon relié", "#lyon")
+    await alice.close()
+
+    server.stop()
+    bot.console("#paris root: /alert pendant la coupure https://example.org/x")
+    await bot.wait_console("-> #paris: Alerte A1")
+    server.start()
+    alice = await humans(server, "alice", "#lyon")
+    await bot_joined(alice, "#lyon")
+    await alice.wait_text("riposte", "pendant la coupure", "#lyon")
+
+
+async def test_linked_irc_rooms_are_joined_at_start_without_being_configured(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    alice = await humans(server, "alice", "#lyon", "#nantes")
+    first = await start_bot(server, admins=["irc:alice"], trust_nicks=True, channels=["#nantes"])
+    await bot_joined(alice, "#nantes")
+    await alice.say("#lyon", "!help")  # not there yet: nobody answers in #lyon
+    await alice.say("#nantes", "!link")
+    await alice.wait_text("riposte", "Salon relié", "#nantes")
+    await first.stop()
+
+    mark = len(alice.messages)
+    await start_bot(server, admins=["irc:alice"], trust_nicks=True, channels=["#lyon"])
+    await bot_joined(alice, "#lyon", start=mark)
+    await bot_joined(alice, "#nantes", start=mark)
