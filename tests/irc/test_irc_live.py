@@ -163,3 +163,36 @@ async def test_linked_irc_rooms_are_joined_at_start_without_being_configured(
     await start_bot(server, admins=["irc:alice"], trust_nicks=True, channels=["#lyon"])
     await bot_joined(alice, "#lyon", start=mark)
     await bot_joined(alice, "#nantes", start=mark)
+
+
+async def test_burst_of_20_relayed_alerts_is_paced_and_the_server_never_complains(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    alice = await humans(server, "alice", "#lyon")
+    # The servers' default flood settings; the bot's pacing at about ngircd's own
+    # sustained rate (the shipped default, one line per 2 s, is six times slower).
+    bot = await start_bot(
+        server,
+        admins=["irc:alice", "console:root"],
+        trust_nicks=True,
+        channels=["#lyon"],
+        pacing_burst=4,
+        pacing_interval=0.35,
+    )
+    await bot_joined(alice, "#lyon")
+    await alice.say("#lyon", "!link")
+    await alice.wait_text("riposte", "Salon relié", "#lyon")
+    bot.console("#paris root: /link")
+    await bot.wait_console("-> #paris: Salon relié")
+    mark = len(alice.messages)
+    for number in range(1, 21):
+        bot.console(f"#paris root: /alert fuite numéro {number}")
+    await alice.wait_text("riposte", "fuite numéro 20", "#lyon", start=mark, timeout=60)
+
+    relayed = [t for t in alice.texts_from("riposte", "#lyon", start=mark) if "fuite" in t]
+    assert [int(t.split("numéro ")[1].split()[0]) for t in relayed] == list(range(1, 21))
+    after = alice.messages[mark:]
+    assert not any(m.command in ("QUIT", "ERROR", "KILL") for m in after)
+    assert not any(m.command == "JOIN" and m.nick == "riposte" for m in after)  # no reconnect
+    await alice.say("#lyon", "!help")
+    await alice.wait_text("riposte", "Commandes", "#lyon", start=mark)
