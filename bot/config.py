@@ -313,6 +313,9 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
                 "reconnect_min", "reconnect_max"):
         if getattr(settings.irc, key) < 0:
             loader.fail(f"irc.{key}", "expected a number >= 0")
+    irc = settings.irc
+    if irc.enabled and bool(irc.sasl_username) != bool(irc.sasl_password):
+        loader.fail("irc.sasl_password", "sasl_username and sasl_password go together")
     if settings.irc.pacing_burst < 1:
         loader.fail("irc.pacing_burst", "expected an integer >= 1")
     if settings.delivery.drain_timeout < 0:
