@@ -1,0 +1,88 @@
+"""SASL, services accounts and a silent server, against a scripted IRCv3 server.
+
+miniircd and ngircd have no services, so a small scripted server plays a
+network like Libera.Chat: SASL PLAIN, `account-tag`, `extended-join`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from tests.fakes.irc_scripted import ScriptedIrcServer
+
+
+@pytest.fixture
+async def services() -> AsyncIterator[ScriptedIrcServer]:
+    server = ScriptedIrcServer({"riposte": "s3cr3t-pw"})
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _said(command: str, target: str, contains: str) -> Callable[[Any], bool]:
+    return lambda m: m.command == command and m.param(0) == target and contains in m.param(1)
+
+
+async def test_bot_logs_in_with_sasl_and_admins_are_recognised_by_account_not_nick(
+    services: ScriptedIrcServer,
+    start_bot: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("TEST_IRC_SASL", "s3cr3t-pw")
+    bot = await start_bot(
+        services,
+        admins=["irc:alice"],
+        channels=["#lyon"],
+        sasl_username="riposte",
+        sasl_password="env:TEST_IRC_SASL",
+    )
+    await services.wait_for(lambda m: m.command == "JOIN")
+    assert services.current.account == "riposte"
+
+    # The real alice, logged in to her account, under another nick.
+    await services.inject("@account=alice :alice_phone!~a@h PRIVMSG #lyon :!link")
+    await services.wait_for(_said("PRIVMSG", "#lyon", "Salon relié"))
+    # Someone who took the nick "alice" but is not logged in.
+    await services.inject(":alice!~m@elsewhere PRIVMSG #lyon :!unlink")
+    await services.wait_for(_said("NOTICE", "#lyon", "identifié"))
+    async with bot.app.db.transaction() as tx:
+        assert await tx.rooms.get("irc", "#lyon") is not None  # the refusal unlinked nothing
+    assert "s3cr3t-pw" not in caplog.text
+
+
+async def test_wrong_sasl_password_is_logged_and_the_bot_stays_connected_unidentified(
+    services: ScriptedIrcServer,
+    start_bot: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("TEST_IRC_SASL", "wrong")
+    await start_bot(
+        services,
+        admins=["console:root"],
+        channels=["#lyon"],
+        sasl_username="riposte",
+        sasl_password="env:TEST_IRC_SASL",
+    )
+    await services.wait_for(lambda m: m.command == "JOIN")
+    assert services.current.account is None
+    assert "SASL login failed" in caplog.text
+
+
+async def test_a_server_that_stops_answering_is_noticed_and_the_bot_reconnects(
+    start_bot: Callable[..., Any],
+) -> None:
+    silent = ScriptedIrcServer(answer_pings=False)
+    await silent.start()
+    try:
+        await start_bot(
+            silent, admins=["console:root"], channels=["#lyon"], ping_interval=0.3, ping_timeout=0.3
+        )
+        await silent.wait_connections(2)
+        assert any(m.command == "PING" for m in silent.connections[0].received)
+    finally:
+        await silent.stop()
