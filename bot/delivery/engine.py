@@ -20,7 +20,13 @@ from bot.delivery.pacing import Pacer
 from bot.domain.messages import TargetKind
 from bot.store.database import Database
 from bot.store.outbox import OutboxRow
-from bot.transports.base import PermanentError, RateLimited, TransientError, Transport
+from bot.transports.base import (
+    MultiTargetSender,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    Transport,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +103,45 @@ class DeliveryEngine:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)
                 continue
-            for index, row in enumerate(rows):
+            transport = self._transports[platform]
+            multi = isinstance(transport, MultiTargetSender)
+            groups = _same_message_groups(rows) if multi else [[row] for row in rows]
+            for index, group in enumerate(groups):
                 if self._stopping.is_set():
-                    await self._release(rows[index:])
+                    await self._release([row for later in groups[index:] for row in later])
                     break
+                if len(group) == 1:
+                    await self._deliver(platform, group[0])
+                else:
+                    assert isinstance(transport, MultiTargetSender)
+                    await self._deliver_many(platform, transport, group)
+
+    async def _deliver_many(
+        self, platform: str, transport: MultiTargetSender, rows: list[OutboxRow]
+    ) -> None:
+        """One message to several rooms in one go; on any error, the rows go one by one."""
+        try:
+            refs = await transport.send_many([row.target for row in rows], rows[0].message)
+        except Exception as error:
+            log.info(
+                "outbox %s: multi-target send failed (%s); sending one by one",
+                ",".join(str(row.id) for row in rows),
+                error,
+            )
+            for row in rows:
                 await self._deliver(platform, row)
+            return
+        async with self._db.transaction() as tx:
+            for row, ref in zip(rows, refs, strict=True):
+                await tx.outbox.mark_sent(row.id, ref, self._clock())
+        for row in rows:
+            self._pacers[platform].record_send(row.target.address)
+        log.debug(
+            "outbox %s sent to %d %s rooms at once",
+            ",".join(str(row.id) for row in rows),
+            len(rows),
+            platform,
+        )
 
     async def _release(self, rows: list[OutboxRow]) -> None:
         async with self._db.transaction() as tx:
@@ -195,3 +235,22 @@ class DeliveryEngine:
             error,
             dropped,
         )
+
+
+def _same_message_groups(rows: list[OutboxRow]) -> list[list[OutboxRow]]:
+    """Consecutive new messages to rooms with the same content, e.g. one alert's copies."""
+    groups: list[list[OutboxRow]] = []
+    for row in rows:
+        head = groups[-1][0] if groups else None
+        if (
+            head is not None
+            and head.edit_of is None
+            and row.edit_of is None
+            and head.target.kind is TargetKind.ROOM
+            and row.target.kind is TargetKind.ROOM
+            and row.message == head.message
+        ):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups

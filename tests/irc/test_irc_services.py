@@ -86,3 +86,26 @@ async def test_a_server_that_stops_answering_is_noticed_and_the_bot_reconnects(
         assert any(m.command == "PING" for m in silent.connections[0].received)
     finally:
         await silent.stop()
+
+
+async def test_alert_to_many_channels_uses_one_line_per_targmax_channels(
+    services: ScriptedIrcServer, start_bot: Callable[..., Any]
+) -> None:
+    bot = await start_bot(services, admins=["irc:alice", "console:root"])
+    await services.wait_connections(1)
+    rooms = [f"#salon{i}" for i in range(1, 6)]
+    for room in rooms:
+        await services.inject(f"@account=alice :alice!~a@h PRIVMSG {room} :!link")
+        await services.wait_for(_said("PRIVMSG", room, "Salon relié"))
+    bot.console("#paris root: /link")
+    await bot.wait_console("-> #paris: Salon relié")
+    bot.console("#paris root: /alert fuite au ministère")
+
+    # The server advertises TARGMAX=PRIVMSG:4: five rooms take two lines, not five.
+    first = await services.wait_for(lambda m: m.command == "PRIVMSG" and "fuite" in m.param(1))
+    await services.wait_for(_said("PRIVMSG", "#salon5", "fuite"))
+    assert first.param(0) == "#salon1,#salon2,#salon3,#salon4"
+    relayed = [
+        m for m in services.current.received if m.command == "PRIVMSG" and "fuite" in m.param(1)
+    ]
+    assert len(relayed) == 2

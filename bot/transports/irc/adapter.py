@@ -16,7 +16,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from bot.config import IrcSettings
 from bot.domain.messages import IncomingMessage, OutgoingMessage, SentRef, Target, TargetKind
@@ -51,6 +51,9 @@ IRC_LIMITS = PlatformLimits(
     dm_without_prompt=True,
     command_prefix="!",
 )
+
+MAX_TARGETS_PER_LINE = 8
+"""Even when TARGMAX allows more: keeps the target list short and the text budget large."""
 
 LinkedRooms = Callable[[], Awaitable[Iterable[str]]]
 
@@ -182,19 +185,19 @@ class IrcTransport:
             raise PermanentError(f"not an IRC target: {address!r}")
         return dest
 
-    async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
-        dest = self._destination(target)
-        await self._wait_connected()
+    async def _join(self, channel: str) -> None:
+        try:
+            await self.connection.join(channel, self._settings.join_timeout)
+        except JoinRefused as error:
+            if error.permanent:
+                raise PermanentError(str(error)) from None
+            raise TransientError(str(error)) from None
+        except (NotConnected, TimeoutError) as error:
+            raise TransientError(f"cannot join {channel}: {error or 'timeout'}") from None
+
+    async def _write(self, dest: str, message: OutgoingMessage) -> tuple[str, ...]:
+        """The message as lines to `dest` (one target, or several joined by commas)."""
         conn = self.connection
-        if target.kind is TargetKind.ROOM:
-            try:
-                await conn.join(dest, self._settings.join_timeout)
-            except JoinRefused as error:
-                if error.permanent:
-                    raise PermanentError(str(error)) from None
-                raise TransientError(str(error)) from None
-            except (NotConnected, TimeoutError) as error:
-                raise TransientError(f"cannot join {dest}: {error or 'timeout'}") from None
         command = "NOTICE" if message.is_error else "PRIVMSG"
         text = render_line(message, bold=self._settings.bold)
         ids: list[str] = []
@@ -206,7 +209,36 @@ class IrcTransport:
                 except NotConnected as error:
                     raise TransientError(f"IRC link lost while sending: {error}") from None
                 ids.append(str(next(self._counter)))
-        return SentRef(PLATFORM, target.address, tuple(ids))
+        return tuple(ids)
+
+    async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
+        dest = self._destination(target)
+        await self._wait_connected()
+        if target.kind is TargetKind.ROOM:
+            await self._join(dest)
+        return SentRef(PLATFORM, target.address, await self._write(dest, message))
+
+    async def send_many(self, targets: Sequence[Target], message: OutgoingMessage) -> list[SentRef]:
+        """One message to several channels: with TARGMAX, one line reaches up to N of them.
+
+        The split budget is computed for the comma-joined target list, which is
+        longer than any single channel the server relays to: safe.
+        """
+        rooms = [self._destination(t) for t in targets if t.kind is TargetKind.ROOM]
+        if len(rooms) != len(targets):
+            return [await self.send(target, message) for target in targets]
+        await self._wait_connected()
+        for channel in rooms:
+            await self._join(channel)
+        command = "NOTICE" if message.is_error else "PRIVMSG"
+        per_line = min(MAX_TARGETS_PER_LINE, max(1, self.connection.targmax(command)))
+        refs: list[SentRef] = []
+        for start in range(0, len(targets), per_line):
+            chunk = targets[start : start + per_line]
+            dest = ",".join(rooms[start : start + per_line])
+            ids = await self._write(dest, message)
+            refs += [SentRef(PLATFORM, target.address, ids) for target in chunk]
+        return refs
 
     async def edit(self, ref: SentRef, message: OutgoingMessage) -> None:
         """IRC has no edits: the corrected text goes out as a new line."""
