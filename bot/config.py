@@ -99,6 +99,8 @@ class IrcSettings:
     trust_nicks: bool = False
     """True only on servers without services: the nick then counts as the identity."""
     tls_verify: bool = True
+    tls_ca_file: Path | None = None
+    """A CA bundle to trust instead of the system's (a private server's own CA)."""
     bold: bool = True
     """IRC bold for the words the bot itself emphasises."""
     pacing_burst: int = 4

@@ -34,11 +34,14 @@ def ngircd_path() -> str | None:
 class IrcServer:
     """One server process; `kind` is "miniircd" or "ngircd"."""
 
-    def __init__(self, kind: str, directory: Path) -> None:
+    def __init__(self, kind: str, directory: Path, *, tls: tuple[Path, Path] | None = None) -> None:
         self.kind = kind
         self.directory = directory
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.tls = tls
+        """(certificate, key): ngircd then also listens with TLS on `tls_port`."""
+        self.tls_port = free_port() if tls else None
         self.process: subprocess.Popen[bytes] | None = None
         self.log = directory / f"{kind}.log"
 
@@ -63,6 +66,16 @@ class IrcServer:
                     "[Limits]",
                     # The default (5) is kept in spirit: a bot and two humans fit.
                     "MaxConnectionsIP = 10",
+                    *(
+                        [
+                            "[SSL]",
+                            f"CertFile = {self.tls[0]}",
+                            f"KeyFile = {self.tls[1]}",
+                            f"Ports = {self.tls_port}",
+                        ]
+                        if self.tls
+                        else []
+                    ),
                     "[Options]",
                     "PAM = no",
                     "Ident = no",

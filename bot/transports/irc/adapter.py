@@ -66,6 +66,7 @@ def connection_options(settings: IrcSettings) -> ConnectionOptions:
         realname=settings.realname,
         tls=settings.tls,
         tls_verify=settings.tls_verify,
+        tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
         password=settings.password.value if settings.password else None,
         sasl_username=settings.sasl_username,
         sasl_password=settings.sasl_password.value if settings.sasl_password else None,

@@ -51,6 +51,7 @@ class ConnectionOptions:
     realname: str = "Riposte bot"
     tls: bool = True
     tls_verify: bool = True
+    tls_ca_file: str | None = None
     password: str | None = None
     sasl_username: str | None = None
     sasl_password: str | None = None
@@ -203,7 +204,7 @@ class IrcConnection:
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.options.tls:
             return None
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.options.tls_ca_file)
         if not self.options.tls_verify:
             log.warning("irc: TLS certificate verification is OFF for %s", self.options.host)
             context.check_hostname = False
