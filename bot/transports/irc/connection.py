@@ -178,6 +178,10 @@ class IrcConnection:
                     self.options.port,
                     error or type(error).__name__,
                 )
+            except Exception:
+                # A line over the read limit, a bug in a handler...: never let the
+                # connection loop die, or IRC would stay silent until a restart.
+                log.exception("irc %s:%d: connection aborted", self.options.host, self.options.port)
             finally:
                 self._drop()
             if self._closed.is_set():
