@@ -109,3 +109,16 @@ async def test_alert_to_many_channels_uses_one_line_per_targmax_channels(
         m for m in services.current.received if m.command == "PRIVMSG" and "fuite" in m.param(1)
     ]
     assert len(relayed) == 2
+
+
+async def test_garbage_and_oversized_lines_from_the_server_do_not_kill_the_bot(
+    services: ScriptedIrcServer, start_bot: Callable[..., Any]
+) -> None:
+    await start_bot(services, admins=["console:root"], channels=["#lyon"], trust_nicks=True)
+    await services.wait_connections(1)
+    for junk in ("", ":", ":onlyaprefix", "@tags-only", ":x PRIVMSG", "\x00\x01\x02"):
+        await services.inject(junk)
+    await services.inject(":bob!~b@h PRIVMSG #lyon :" + "x" * 20_000)  # over the read limit
+    await services.wait_connections(2)  # dropped that link, came back
+    await services.inject(":bob!~b@h PRIVMSG #lyon :!help")
+    await services.wait_for(_said("PRIVMSG", "#lyon", "Commandes"))
