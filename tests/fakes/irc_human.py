@@ -65,12 +65,12 @@ class IrcHuman:
                         return message
                 await self._changed.wait()
 
-    async def join(self, channel: str) -> None:
+    async def join(self, *channels: str) -> None:
+        """Join channels in one JOIN line (ngircd delays each JOIN command ~1 s)."""
         mark = len(self.messages)
-        await self.send(f"JOIN {channel}")
-        await self.wait_for(
-            lambda m: m.command == "366" and m.param(1).lower() == channel.lower(), start=mark
-        )
+        await self.send("JOIN " + ",".join(channels))
+        for channel in channels:
+            await self.wait_for(_end_of_names(channel), start=mark)
 
     async def say(self, target: str, text: str) -> None:
         await self.send(f"PRIVMSG {target} :{text}")
@@ -115,3 +115,7 @@ class IrcHuman:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
+
+
+def _end_of_names(channel: str) -> Callable[[Message], bool]:
+    return lambda m: m.command == "366" and m.param(1).lower() == channel.lower()

@@ -150,8 +150,8 @@ async def humans() -> AsyncIterator[Callable[..., Any]]:
     async def connect(server: IrcServer, nick: str, *channels: str) -> IrcHuman:
         human = await IrcHuman.connect(server.host, server.port, nick)
         made.append(human)
-        for channel in channels:
-            await human.join(channel)
+        if channels:
+            await human.join(*channels)
         return human
 
     yield connect

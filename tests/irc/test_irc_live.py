@@ -129,8 +129,8 @@ async def test_server_restart_bot_reconnects_rejoins_and_delivers_what_was_queue
         trust_nicks=True,
         channels=["#lyon"],
         # A slow first retry, so the human is back in the channel before the bot.
-        reconnect_min=6.0,
-        reconnect_max=6.0,
+        reconnect_min=3.0,
+        reconnect_max=3.0,
     )
     await bot_joined(alice, "#lyon")
     bot.console("#paris root: /link")
