@@ -117,5 +117,17 @@ class IrcHuman:
                 await self._task
 
 
+async def bot_joined(human: IrcHuman, channel: str, nick: str = "riposte", start: int = 0) -> None:
+    """Wait until `human` sees the bot (`nick`) join `channel`."""
+    await human.wait_for(
+        lambda m: (
+            m.command == "JOIN"
+            and (m.nick or "").lower() == nick.lower()
+            and m.param(0).lower() == channel.lower()
+        ),
+        start=start,
+    )
+
+
 def _end_of_names(channel: str) -> Callable[[Message], bool]:
     return lambda m: m.command == "366" and m.param(1).lower() == channel.lower()

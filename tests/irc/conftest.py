@@ -157,16 +157,3 @@ async def humans() -> AsyncIterator[Callable[..., Any]]:
     yield connect
     for human in made:
         await human.close()
-
-
-async def bot_joined(human: IrcHuman, channel: str, nick: str = "riposte", start: int = 0) -> None:
-    """Wait until `human` sees the bot join `channel`."""
-    await human.wait_for(
-        lambda m: (
-            m.command == "JOIN"
-            and (m.nick or "").lower() == nick.lower()
-            and m.param(0).lower() == channel.lower()
-        ),
-        timeout=WAIT,
-        start=start,
-    )

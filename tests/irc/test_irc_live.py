@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.domain.messages import OutgoingMessage, Target, TargetKind
 from bot.store.outbox import Priority
+from tests.fakes.irc_human import bot_joined
 from tests.fakes.irc_servers import IrcServer
-from tests.irc.conftest import bot_joined
 
 MAX_LINE = 512
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.irc_human import bot_joined
 from tests.fakes.irc_servers import IrcServer, ngircd_path
-from tests.irc.conftest import bot_joined
 
 
 @pytest.fixture(scope="module")
