@@ -107,8 +107,9 @@ class IrcSettings:
     """Lines sent at once before pacing starts."""
     pacing_interval: float = 2.0
     """Seconds per line after the burst."""
-    send_wait: float = 30.0
-    """Seconds a send waits for a lost link to come back before the outbox retries later."""
+    send_wait: float = 10.0
+    """Seconds a send waits for a lost link (per outage) before the outbox retries later.
+    Kept short: a stopping bot waits for the send in progress."""
     join_timeout: float = 15.0
     ping_interval: float = 90.0
     ping_timeout: float = 60.0
