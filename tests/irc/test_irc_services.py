@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.config import IrcSettings
+from bot.domain.messages import IncomingMessage, OutgoingMessage, Target, TargetKind
+from bot.transports.base import TransientError
+from bot.transports.irc import IrcTransport
 from tests.fakes.irc_scripted import ScriptedIrcServer
+from tests.fakes.irc_servers import free_port
 
 
 @pytest.fixture
@@ -122,3 +127,34 @@ async def test_garbage_and_oversized_lines_from_the_server_do_not_kill_the_bot(
     await services.wait_connections(2)  # dropped that link, came back
     await services.inject(":bob!~b@h PRIVMSG #lyon :!help")
     await services.wait_for(_said("PRIVMSG", "#lyon", "Commandes"))
+
+
+async def test_send_while_the_server_is_unreachable_leaves_the_message_to_the_outbox() -> None:
+    """No link within `send_wait`: TransientError, so the engine keeps the row and retries."""
+
+    class _Inbox:
+        async def handle(self, message: IncomingMessage) -> None: ...
+
+        async def chat_moved(self, platform: str, old: str, new: str) -> None: ...
+
+    settings = IrcSettings(
+        enabled=True,
+        host="127.0.0.1",
+        port=free_port(),
+        tls=False,
+        send_wait=0.2,
+        reconnect_min=5.0,
+    )
+    transport = IrcTransport(settings)
+    await transport.start(_Inbox())
+    try:
+        with pytest.raises(TransientError):
+            await transport.send(
+                Target("irc", TargetKind.ROOM, "#lyon"), OutgoingMessage.plain("alerte")
+            )
+        with pytest.raises(TransientError):  # the outage already lasted: fails at once
+            await transport.send(
+                Target("irc", TargetKind.ROOM, "#lyon"), OutgoingMessage.plain("alerte")
+            )
+    finally:
+        await transport.stop()
