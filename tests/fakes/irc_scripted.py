@@ -125,6 +125,8 @@ class ScriptedIrcServer:
                 self._send(
                     conn, f":{conn.nick}!~{conn.user}@test.host JOIN {channel} {account} :Riposte"
                 )
+        elif msg.command not in ("CAP", "PASS", "PING", "PRIVMSG", "NOTICE", "QUIT", "PONG", "WHO"):
+            self._send(conn, f":srv 421 {name} {msg.command} :Unknown command")
         if conn.nick and conn.user and not conn.negotiating and not conn.registered:
             conn.registered = True
             self._send(conn, f":srv 001 {conn.nick} :Welcome")

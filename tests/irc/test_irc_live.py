@@ -198,3 +198,24 @@ async def test_burst_of_20_relayed_alerts_is_paced_and_the_server_never_complain
     assert not any(m.command == "JOIN" and m.nick == "riposte" for m in after)  # no reconnect
     await alice.say("#lyon", "!help")
     await alice.wait_text("riposte", "Commandes", "#lyon", start=mark)
+
+
+async def test_private_alert_to_a_member_who_is_offline_arrives_when_they_come_back(
+    server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
+) -> None:
+    alice = await humans(server, "alice", "#lyon")
+    bob = await humans(server, "bob", "#lyon")
+    bot = await start_bot(server, admins=["console:root"], trust_nicks=True, channels=["#lyon"])
+    await bot_joined(alice, "#lyon")
+    await alice.say("riposte", "join")
+    await alice.wait_text("riposte", "Bienvenue", "alice")
+    await alice.say("riposte", "subscribe")
+    await alice.wait_text("riposte", "Abonnements", "alice")
+    await alice.close()
+    await bob.wait_for(lambda m: m.command == "QUIT" and m.nick == "alice")
+
+    bot.console("#paris root: /alert fuite pendant son absence")
+    await bot.wait_console("-> #paris: Alerte A1 relayée à 0 salon et 1 membre")
+    alice = await humans(server, "alice")
+    message = await alice.wait_text("riposte", "fuite pendant son absence", "alice")
+    assert message.command == "PRIVMSG"

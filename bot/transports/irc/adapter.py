@@ -196,6 +196,15 @@ class IrcTransport:
         except (NotConnected, TimeoutError) as error:
             raise TransientError(f"cannot join {channel}: {error or 'timeout'}") from None
 
+    async def _check_online(self, nick: str) -> None:
+        try:
+            online = await self.connection.is_online(nick, self._settings.join_timeout)
+        except (NotConnected, TimeoutError):
+            raise TransientError(f"could not check whether {nick} is online") from None
+        if not online:
+            # Kept in the outbox and retried with backoff: they may come back.
+            raise TransientError(f"{nick} is not connected")
+
     async def _write(self, dest: str, message: OutgoingMessage) -> tuple[str, ...]:
         """The message as lines to `dest` (one target, or several joined by commas)."""
         conn = self.connection
@@ -217,6 +226,8 @@ class IrcTransport:
         await self._wait_connected()
         if target.kind is TargetKind.ROOM:
             await self._join(dest)
+        else:
+            await self._check_online(dest)
         return SentRef(PLATFORM, target.address, await self._write(dest, message))
 
     async def send_many(self, targets: Sequence[Target], message: OutgoingMessage) -> list[SentRef]:

@@ -102,6 +102,8 @@ class IrcConnection:
         self.isupport: dict[str, str] = {}
         self.joined: set[str] = set()
         self._join_waiters: dict[str, asyncio.Future[None]] = {}
+        self._ison_waiters: list[tuple[str, asyncio.Future[bool]]] = []
+        self._ison_supported = True
         self._nick_attempt = 0
         self._cap_ls: list[str] = []
         self._closed = asyncio.Event()
@@ -150,6 +152,28 @@ class IrcConnection:
             self._join_waiters[key] = waiter
             await self.send_line("JOIN", channel)
         await asyncio.wait_for(asyncio.shield(waiter), timeout)
+
+    async def is_online(self, nick: str, timeout: float) -> bool:
+        """Whether `nick` is connected (ISON), so a private message is not sent into the void.
+
+        A PRIVMSG to an absent nick only earns an asynchronous 401, after the row
+        was marked sent; asking first lets the outbox keep the message instead.
+        Servers without ISON: assume online.
+        """
+        if not self._ison_supported:
+            return True
+        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._ison_waiters.append((self.lower(nick), waiter))
+        await self.send_line("ISON", nick)
+        return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+
+    def _on_ison(self, msg: Message) -> None:
+        if not self._ison_waiters:
+            return
+        nick, waiter = self._ison_waiters.pop(0)  # replies come in the order asked
+        online = {self.lower(n) for n in msg.params[-1].split()} if len(msg.params) > 1 else set()
+        if not waiter.done():
+            waiter.set_result(nick in online)
 
     async def close(self, reason: str = "bye") -> None:
         self._closed.set()
@@ -201,6 +225,11 @@ class IrcConnection:
                 waiter.set_exception(NotConnected("connection lost while joining"))
                 waiter.exception()  # mark retrieved: nobody may be waiting any more
         self._join_waiters.clear()
+        for _, ison in self._ison_waiters:
+            if not ison.done():
+                ison.set_exception(NotConnected("connection lost"))
+                ison.exception()
+        self._ison_waiters.clear()
         if self._writer is not None:
             self._writer.close()
         self._writer = None
@@ -308,6 +337,14 @@ class IrcConnection:
             waiter = self._join_waiters.pop(self.lower(msg.params[1]), None)
             if waiter is not None and not waiter.done():
                 waiter.set_exception(JoinRefused(msg.params[1], command, msg.params[-1]))
+        elif command == "303":
+            self._on_ison(msg)
+        elif command == "421" and msg.param(1).upper() == "ISON":
+            self._ison_supported = False
+            for _, pending in self._ison_waiters:
+                if not pending.done():
+                    pending.set_result(True)
+            self._ison_waiters.clear()
         elif command == "ERROR":
             log.warning("irc: server says ERROR %s", msg.param(0))
         await self._on_message(msg)
