@@ -38,6 +38,8 @@ class ScriptedIrcServer:
         self.accounts = accounts or {}
         self.answer_pings = answer_pings
         self.connections: list[ScriptedConnection] = []
+        self.online: dict[str, str | None] = {}
+        """Other users connected, nick -> account (None: not logged in); WHOX answers from it."""
         self._server: asyncio.Server | None = None
         self._changed = asyncio.Condition()
 
@@ -125,6 +127,13 @@ class ScriptedIrcServer:
                 self._send(
                     conn, f":{conn.nick}!~{conn.user}@test.host JOIN {channel} {account} :Riposte"
                 )
+        elif msg.command == "WHO":
+            mask, _, fields = msg.param(0), None, msg.param(1)
+            token = fields.partition(",")[2]
+            if mask in self.online:
+                account = self.online[mask] or "0"
+                self._send(conn, f":srv 354 {name} {token} {mask} {account}")
+            self._send(conn, f":srv 315 {name} {mask} :End of WHO list")
         elif msg.command not in ("CAP", "PASS", "PING", "PRIVMSG", "NOTICE", "QUIT", "PONG", "WHO"):
             self._send(conn, f":srv 421 {name} {msg.command} :Unknown command")
         if conn.nick and conn.user and not conn.negotiating and not conn.registered:

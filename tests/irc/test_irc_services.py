@@ -158,3 +158,27 @@ async def test_send_while_the_server_is_unreachable_leaves_the_message_to_the_ou
             )
     finally:
         await transport.stop()
+
+
+async def test_private_alert_goes_to_the_accounts_nick_never_to_whoever_took_its_name(
+    services: ScriptedIrcServer, start_bot: Callable[..., Any]
+) -> None:
+    bot = await start_bot(services, admins=["console:root"], channels=["#lyon"])
+    await services.wait_connections(1)
+    services.online = {"alice_phone": "alice"}
+    for command, answer in (("join", "Bienvenue"), ("subscribe", "Abonnements")):
+        await services.inject(f"@account=alice :alice_phone!~a@h PRIVMSG riposte :{command}")
+        await services.wait_for(_said("PRIVMSG", "alice_phone", answer))
+    # alice leaves; an impostor without an account takes the nick "alice".
+    await services.inject(":alice_phone!~a@h QUIT :bye")
+    services.online = {"alice": None}
+    mark = len(services.current.received)
+    bot.console("#paris root: /alert fuite réservée aux membres")
+    await bot.wait_console("-> #paris: Alerte A1")
+    await services.wait_for(lambda m: m.command == "WHO" and m.param(0) == "alice")
+    # alice is back under her usual nick: the retry finds her.
+    services.online = {"alice": None, "alice_phone": "alice"}
+    await services.inject(":alice_phone!~a@h JOIN #lyon alice :Alice")
+    await services.wait_for(_said("PRIVMSG", "alice_phone", "fuite réservée"))
+    later = services.current.received[mark:]
+    assert not any(m.command == "PRIVMSG" and m.param(0) == "alice" for m in later)

@@ -196,6 +196,26 @@ class IrcTransport:
         except (NotConnected, TimeoutError) as error:
             raise TransientError(f"cannot join {channel}: {error or 'timeout'}") from None
 
+    async def _check_recipient(self, address: str, nick: str) -> None:
+        """Before a private message: is `nick` there, and is it still the account we mean?
+
+        An account's nick is only what we last saw; someone else may hold it now.
+        Without that check an alert could be handed to whoever took the nick.
+        """
+        if self._settings.trust_nicks or address.startswith(UNIDENTIFIED_PREFIX):
+            await self._check_online(nick)
+            return
+        conn = self.connection
+        if "WHOX" in conn.isupport:
+            try:
+                account = await conn.account_of(nick, self._settings.join_timeout)
+            except (NotConnected, TimeoutError):
+                raise TransientError(f"could not check who {nick} is") from None
+        else:
+            account = self._identities.account_of(nick)
+        if account is None or conn.lower(account) != conn.lower(address):
+            raise TransientError(f"account {address} is not online (as {nick})")
+
     async def _check_online(self, nick: str) -> None:
         try:
             online = await self.connection.is_online(nick, self._settings.join_timeout)
@@ -227,7 +247,7 @@ class IrcTransport:
         if target.kind is TargetKind.ROOM:
             await self._join(dest)
         else:
-            await self._check_online(dest)
+            await self._check_recipient(target.address, dest)
         return SentRef(PLATFORM, target.address, await self._write(dest, message))
 
     async def send_many(self, targets: Sequence[Target], message: OutgoingMessage) -> list[SentRef]:

@@ -30,6 +30,7 @@ JOIN_ERRORS = frozenset({"403", "405", "471", "473", "474", "475", "476", "477",
 PERMANENT_JOIN_ERRORS = frozenset({"403", "473", "474", "475", "476", "479"})
 SASL_FAILURES = frozenset({"902", "904", "905", "906", "908"})
 MAX_JOIN_LINE = 400
+WHOX_ACCOUNT_TOKEN = "72"
 
 
 class NotConnected(ConnectionError):
@@ -104,6 +105,7 @@ class IrcConnection:
         self._join_waiters: dict[str, asyncio.Future[None]] = {}
         self._ison_waiters: list[tuple[str, asyncio.Future[bool]]] = []
         self._ison_supported = True
+        self._whox_waiters: dict[str, tuple[asyncio.Future[str | None], list[str]]] = {}
         self._nick_attempt = 0
         self._cap_ls: list[str] = []
         self._closed = asyncio.Event()
@@ -166,6 +168,26 @@ class IrcConnection:
         self._ison_waiters.append((self.lower(nick), waiter))
         await self.send_line("ISON", nick)
         return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+
+    async def account_of(self, nick: str, timeout: float) -> str | None:
+        """The services account `nick` is logged in to, asked now with WHOX (None: none/absent)."""
+        key = self.lower(nick)
+        pending = self._whox_waiters.get(key)
+        if pending is None or pending[0].done():
+            pending = (asyncio.get_running_loop().create_future(), [])
+            self._whox_waiters[key] = pending
+            await self.send_line("WHO", nick, f"%tna,{WHOX_ACCOUNT_TOKEN}")
+        return await asyncio.wait_for(asyncio.shield(pending[0]), timeout)
+
+    def _on_whox(self, msg: Message) -> None:
+        if msg.command == "354" and msg.param(1) == WHOX_ACCOUNT_TOKEN and len(msg.params) >= 4:
+            pending = self._whox_waiters.get(self.lower(msg.params[2]))
+            if pending is not None and msg.params[3] not in ("0", "*", ""):
+                pending[1].append(msg.params[3])
+        elif msg.command == "315":
+            pending = self._whox_waiters.pop(self.lower(msg.param(1)), None)
+            if pending is not None and not pending[0].done():
+                pending[0].set_result(pending[1][0] if pending[1] else None)
 
     def _on_ison(self, msg: Message) -> None:
         if not self._ison_waiters:
@@ -230,6 +252,11 @@ class IrcConnection:
                 ison.set_exception(NotConnected("connection lost"))
                 ison.exception()
         self._ison_waiters.clear()
+        for whox, _ in self._whox_waiters.values():
+            if not whox.done():
+                whox.set_exception(NotConnected("connection lost"))
+                whox.exception()
+        self._whox_waiters.clear()
         if self._writer is not None:
             self._writer.close()
         self._writer = None
@@ -339,6 +366,8 @@ class IrcConnection:
                 waiter.set_exception(JoinRefused(msg.params[1], command, msg.params[-1]))
         elif command == "303":
             self._on_ison(msg)
+        elif command in ("354", "315"):
+            self._on_whox(msg)
         elif command == "421" and msg.param(1).upper() == "ISON":
             self._ison_supported = False
             for _, pending in self._ison_waiters:

@@ -60,6 +60,11 @@ class Identities:
     def observe(self, msg: Message, account_tag: bool) -> None:
         """Learn from any line: tags, extended JOIN, ACCOUNT, WHOX replies, NICK, QUIT."""
         nick = msg.nick
+        if msg.command == "QUIT" and nick:
+            account = self.accounts.pop(self.lower(nick), None)
+            if account is not None and self.nicks.get(self.lower(account)) == nick:
+                del self.nicks[self.lower(account)]
+            return
         if nick and account_tag and "!" in (msg.prefix or ""):
             self._set(nick, msg.tags.get("account"))
         if msg.command == "JOIN" and nick and len(msg.params) >= 3:
@@ -68,12 +73,9 @@ class Identities:
             self._set(nick, msg.param(0))
         elif msg.command == "354" and len(msg.params) >= 4 and msg.params[1] == WHOX_TOKEN:
             self._set(msg.params[2], msg.params[3])  # 354 me 71 nick account
-        elif msg.command == "NICK" and nick:
-            known = self.accounts.pop(self.lower(nick), None)
-            if known is not None:
-                self._set(msg.param(0), known)
-        elif msg.command == "QUIT" and nick:
-            self.accounts.pop(self.lower(nick), None)
+        elif msg.command == "NICK" and nick and self.lower(nick) in self.accounts:
+            self._set(msg.param(0), self.accounts.pop(self.lower(nick)))
+
 
     def account_of(self, nick: str) -> str | None:
         return self.accounts.get(self.lower(nick))
