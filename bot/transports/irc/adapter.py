@@ -93,6 +93,7 @@ class IrcTransport:
         self._identities = Identities.create(self.connection.lower)
         self._incoming: asyncio.Queue[IncomingMessage] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._down_since: float | None = None
         self._counter = itertools.count(1)
 
@@ -109,9 +110,9 @@ class IrcTransport:
 
     async def stop(self) -> None:
         await self.connection.close("Riposte stopping")
-        for task in self._tasks:
+        for task in [*self._tasks, *self._background]:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._background]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
@@ -133,9 +134,11 @@ class IrcTransport:
         self._identities.observe(msg, "account-tag" in conn.caps)
         own = bool(msg.nick) and conn.lower(msg.nick or "") == conn.lower(conn.nick)
         if msg.command == "JOIN" and own and "WHOX" in conn.isupport:
-            # Learn the accounts of everyone already in the channel.
-            with contextlib.suppress(NotConnected, ProtocolError):
-                await conn.send_line("WHO", msg.param(0), f"%tna,{WHOX_TOKEN}")
+            # Learn the accounts of everyone already in the channel; in the background,
+            # since pacing may hold the line and the socket must keep being read.
+            task = asyncio.create_task(self._who(msg.param(0)))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         incoming = to_incoming(
             msg,
             own_nick=conn.nick,
@@ -146,6 +149,10 @@ class IrcTransport:
         )
         if incoming is not None:
             self._incoming.put_nowait(incoming)
+
+    async def _who(self, channel: str) -> None:
+        with contextlib.suppress(NotConnected, ProtocolError):
+            await self.connection.send_line("WHO", channel, f"%tna,{WHOX_TOKEN}")
 
     async def _consume(self, inbox: Inbox) -> None:
         """Commands run one at a time, in order, without blocking the reading of the socket."""

@@ -76,7 +76,6 @@ class Identities:
         elif msg.command == "NICK" and nick and self.lower(nick) in self.accounts:
             self._set(msg.param(0), self.accounts.pop(self.lower(nick)))
 
-
     def account_of(self, nick: str) -> str | None:
         return self.accounts.get(self.lower(nick))
 
