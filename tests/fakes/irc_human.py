@@ -27,13 +27,20 @@ class IrcHuman:
 
     @classmethod
     async def connect(cls, host: str, port: int, nick: str) -> IrcHuman:
-        human = cls(nick)
-        human._reader, human._writer = await asyncio.open_connection(host, port)
-        human._task = asyncio.create_task(human._read())
-        await human.send(f"NICK {nick}")
-        await human.send(f"USER {nick} 0 * :{nick} the human")
-        await human.wait_for(lambda m: m.command in ("001", "433"))
-        return human
+        """Connect and register; if the nick is still held (ngircd handles a leaving
+        client's QUIT late), try again until it is free."""
+        async with asyncio.timeout(WAIT):
+            while True:
+                human = cls(nick)
+                human._reader, human._writer = await asyncio.open_connection(host, port)
+                human._task = asyncio.create_task(human._read())
+                await human.send(f"NICK {nick}")
+                await human.send(f"USER {nick} 0 * :{nick} the human")
+                reply = await human.wait_for(lambda m: m.command in ("001", "433"))
+                if reply.command == "001":
+                    return human
+                await human.close()
+                await asyncio.sleep(0.2)
 
     async def send(self, line: str) -> None:
         assert self._writer is not None
@@ -117,16 +124,19 @@ class IrcHuman:
                 await self._task
 
 
-async def bot_joined(human: IrcHuman, channel: str, nick: str = "riposte", start: int = 0) -> None:
-    """Wait until `human` sees the bot (`nick`) join `channel`."""
-    await human.wait_for(
-        lambda m: (
-            m.command == "JOIN"
-            and (m.nick or "").lower() == nick.lower()
-            and m.param(0).lower() == channel.lower()
-        ),
-        start=start,
-    )
+async def bot_joined(human: IrcHuman, channel: str, nick: str, start: int = 0) -> None:
+    """Wait until `human` sees the bot (`nick`) in `channel`: its JOIN, or its name
+    in the NAMES list the human got on joining after it."""
+
+    def present(m: Message) -> bool:
+        if m.command == "JOIN":
+            return (m.nick or "").lower() == nick.lower() and m.param(0).lower() == channel.lower()
+        if m.command == "353" and m.param(2).lower() == channel.lower():
+            names = {name.lstrip("~&@%+").lower() for name in m.param(3).split()}
+            return nick.lower() in names
+        return False
+
+    await human.wait_for(present, start=start)
 
 
 def _end_of_names(channel: str) -> Callable[[Message], bool]:

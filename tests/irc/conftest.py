@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -83,6 +84,10 @@ class RunningBot:
         self._reader = reader
         self.out = out
 
+    @property
+    def nick(self) -> str:
+        return self.app.settings.irc.nick
+
     def console(self, line: str) -> None:
         """Type a console line (`#room user: text`)."""
         self._stdin.write(line + "\n")
@@ -117,7 +122,9 @@ async def start_bot(
             "host": server.host,
             "port": server.port,
             "tls": False,
-            "nick": "riposte",
+            # A nick of its own: ngircd may still hold the previous test's bot for a
+            # while (it handles a client's QUIT after its flood penalty).
+            "nick": "rip" + secrets.token_hex(3),
             **FAST_IRC,
             **irc,
         }

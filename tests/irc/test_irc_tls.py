@@ -57,7 +57,7 @@ async def test_self_signed_server_is_refused_by_default(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     alice = await humans(tls_server, "alice", "#lyon")
-    await start_bot(
+    bot = await start_bot(
         tls_server,
         admins=["console:root"],
         channels=["#lyon"],
@@ -70,7 +70,7 @@ async def test_self_signed_server_is_refused_by_default(
             if "CERTIFICATE_VERIFY_FAILED" in caplog.text:
                 break
             await asyncio.sleep(0.05)
-    assert not any(m.command == "JOIN" and m.nick == "riposte" for m in alice.messages)
+    assert not any(m.command == "JOIN" and m.nick == bot.nick for m in alice.messages)
 
 
 async def test_tls_with_the_servers_ca_connects_and_joins(
@@ -78,7 +78,7 @@ async def test_tls_with_the_servers_ca_connects_and_joins(
 ) -> None:
     alice = await humans(tls_server, "alice", "#lyon")
     cert = tls_server.tls[0] if tls_server.tls else Path()
-    await start_bot(
+    bot = await start_bot(
         tls_server,
         admins=["console:root"],
         channels=["#lyon"],
@@ -86,4 +86,4 @@ async def test_tls_with_the_servers_ca_connects_and_joins(
         port=tls_server.tls_port,
         tls_ca_file=str(cert),
     )
-    await bot_joined(alice, "#lyon")
+    await bot_joined(alice, "#lyon", bot.nick)
