@@ -57,6 +57,7 @@ class App:
         self._stop = asyncio.Event()
         self.engine: DeliveryEngine | None = None
         self.exit_code = 0
+        self.db: Database | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -84,10 +85,18 @@ class App:
             transports["discord"] = DiscordTransport(
                 settings.discord, registry, role_lookup=_scope_roles(db, "discord")
             )
-        for name in ("irc",):
-            if getattr(settings, name).enabled and name not in transports:
-                log.warning("the %s transport is not available in this version; skipped", name)
+        if settings.irc.enabled:
+            from bot.transports.irc import IrcTransport
+
+            transports["irc"] = IrcTransport(settings.irc, linked_rooms=self._linked_irc_rooms)
         return transports
+
+    async def _linked_irc_rooms(self) -> list[str]:
+        """Every IRC room linked to the network: the IRC transport joins them at connect."""
+        if self.db is None:
+            return []
+        async with self.db.transaction() as tx:
+            return [room.chat_id for room in await tx.rooms.all() if room.platform == "irc"]
 
     async def _settle_console(self) -> None:
         """Let each console line's answers print before the next line is read."""
@@ -108,6 +117,7 @@ class App:
                 Database.open(self.settings.storage.database, self.settings.admin_keys)
             )
             await db.migrate()
+            self.db = db
             registry = Registry(ROUTERS)
             transports = self._build_transports(db, registry)
             engine = DeliveryEngine(db, transports)

@@ -112,6 +112,24 @@ class IrcSettings:
     sasl_username: str | None = None
     sasl_password: Secret | None = None
     trust_nicks: bool = False
+    """True only on servers without services: the nick then counts as the identity."""
+    tls_verify: bool = True
+    tls_ca_file: Path | None = None
+    """A CA bundle to trust instead of the system's (a private server's own CA)."""
+    bold: bool = True
+    """IRC bold for the words the bot itself emphasises."""
+    pacing_burst: int = 4
+    """Lines sent at once before pacing starts."""
+    pacing_interval: float = 2.0
+    """Seconds per line after the burst."""
+    send_wait: float = 10.0
+    """Seconds a send waits for a lost link (per outage) before the outbox retries later.
+    Kept short: a stopping bot waits for the send in progress."""
+    join_timeout: float = 15.0
+    ping_interval: float = 90.0
+    ping_timeout: float = 60.0
+    reconnect_min: float = 2.0
+    reconnect_max: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +347,22 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("discord.token", "required when discord.enabled is true")
     if isinstance(settings.irc.port, int) and not 1 <= settings.irc.port <= 65535:
         loader.fail("irc.port", f"expected a port between 1 and 65535, got {settings.irc.port}")
+    for key in (
+        "pacing_interval",
+        "send_wait",
+        "join_timeout",
+        "ping_interval",
+        "ping_timeout",
+        "reconnect_min",
+        "reconnect_max",
+    ):
+        if getattr(settings.irc, key) < 0:
+            loader.fail(f"irc.{key}", "expected a number >= 0")
+    irc = settings.irc
+    if irc.enabled and bool(irc.sasl_username) != bool(irc.sasl_password):
+        loader.fail("irc.sasl_password", "sasl_username and sasl_password go together")
+    if settings.irc.pacing_burst < 1:
+        loader.fail("irc.pacing_burst", "expected an integer >= 1")
     if settings.delivery.drain_timeout < 0:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
     enabled = [name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)]

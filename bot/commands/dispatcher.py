@@ -19,6 +19,7 @@ from bot.commands.parser import MAX_INPUT_LENGTH, clean_text, parse_command, tok
 from bot.commands.registry import CommandSpec, Registry, Where
 from bot.config import NetworkSettings
 from bot.domain.messages import IncomingMessage, OutgoingMessage, Target, TargetKind
+from bot.domain.roles import Role
 from bot.domain.rooms import Room
 from bot.i18n import pick_lang, spans
 from bot.store.database import Database
@@ -109,6 +110,22 @@ class CommandDispatcher:
             no_dm_platforms=frozenset(p for p, lim in self._limits.items() if not lim.notify_by_dm),
             bot_username=self._bot_usernames.get(message.platform),
         )
+        if not message.identified and spec.role > Role.GUEST:
+            # An unverified name (an IRC nick anyone may take) never gets a role's power.
+            await tx.audit.record(
+                platform=message.platform,
+                user_id=message.user_id,
+                member_id=member.id,
+                chat_id=message.chat_id,
+                command=spec.name,
+                outcome="refused",
+                detail="unidentified",
+            )
+            log.info(
+                "refused %s to unidentified %s:%s", spec.name, message.platform, message.user_id
+            )
+            await self._error(ctx, "refused.unidentified")
+            return
         if member.role < spec.role:
             await tx.audit.record(
                 platform=message.platform,

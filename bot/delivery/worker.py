@@ -27,7 +27,13 @@ from bot.delivery.limits import Pacer
 from bot.domain.messages import OutgoingMessage, TargetKind
 from bot.store.database import Database
 from bot.store.outbox import Failed, OutboxRow, Outcome, Retry, Sent
-from bot.transports.base import PermanentError, RateLimited, TransientError, Transport
+from bot.transports.base import (
+    MultiTargetSender,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    Transport,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,8 @@ POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300.0
 MAX_ATTEMPTS = 50
 EDIT_WAIT_SECONDS = 1.0
+MAX_GROUP = 20
+"""Rooms one multi-target send may cover (IRC's TARGMAX lets one line reach several)."""
 STOP_GRACE_SECONDS = 7.0
 
 
@@ -51,6 +59,9 @@ def backoff_delay(attempts: int, rng: Callable[[], float] = random.random) -> fl
 class _Chat:
     rows: list[OutboxRow] = field(default_factory=list)
     busy: bool = False
+
+
+_Job = tuple[str, "_Chat", list[OutboxRow], OutgoingMessage, list[tuple[str, "_Chat", OutboxRow]]]
 
 
 @dataclass
@@ -80,11 +91,10 @@ class PlatformWorker:
         self._waiting: list[tuple[float, int, int, str]] = []
         self._buffered: set[int] = set()
         self._slots = asyncio.Semaphore(max(1, transport.limits.max_in_flight))
-        self._jobs: asyncio.Queue[tuple[str, _Chat, list[OutboxRow], OutgoingMessage] | None] = (
-            asyncio.Queue()
-        )
+        self._jobs: asyncio.Queue[_Job | None] = asyncio.Queue()
         self._senders: list[asyncio.Task[None]] = []
         self._in_progress = 0
+        self._solo: set[int] = set()
         self._outcomes: asyncio.Queue[list[Outcome] | None] = asyncio.Queue()
         self._unrecorded = 0
         self._wake = asyncio.Event()
@@ -278,7 +288,44 @@ class PlatformWorker:
         rows, message = self._take(chat)
         chat.busy = True
         self._in_progress += 1
-        self._jobs.put_nowait((key, chat, rows, message))
+        if (
+            isinstance(self._transport, MultiTargetSender)
+            and len(rows) == 1
+            and rows[0].id not in self._solo
+        ):
+            group = self._companions(rows[0])
+            if group:
+                self._jobs.put_nowait((key, chat, rows, message, group))
+                return
+        self._jobs.put_nowait((key, chat, rows, message, []))
+
+    def _companions(self, head: OutboxRow) -> list[tuple[str, _Chat, OutboxRow]]:
+        """Other ready rooms whose next row is the same new message (one alert's copies)."""
+        if head.edit_of is not None or head.target.kind is not TargetKind.ROOM:
+            return []
+        found: list[tuple[str, _Chat, OutboxRow]] = []
+        now = self._pacer_now()
+        while self._ready and len(found) < MAX_GROUP - 1:
+            priority, row_id, key = self._ready[0]
+            chat = self._chats.get(key)
+            if chat is None or chat.busy or not chat.rows or chat.rows[0].id != row_id:
+                heapq.heappop(self._ready)
+                continue
+            row = chat.rows[0]
+            if (
+                priority != head.priority
+                or row.edit_of is not None
+                or row.target.kind is not TargetKind.ROOM
+                or row.message != head.message
+                or row.id in self._solo
+                or self._pacer.chat_ready_at(key, True, now) > now
+            ):
+                break
+            heapq.heappop(self._ready)
+            chat.rows.pop(0)
+            chat.busy = True
+            found.append((key, chat, row))
+        return found
 
     async def _sender(self) -> None:
         """One of `max_in_flight` long-lived senders: cheaper than a task per message."""
@@ -286,8 +333,12 @@ class PlatformWorker:
             job = await self._jobs.get()
             if job is None:
                 return
+            key, chat, rows, message, group = job
             try:
-                await self._send(*job)
+                if group:
+                    await self._send_group(key, chat, rows[0], group)
+                else:
+                    await self._send(key, chat, rows, message)
             finally:
                 self._in_progress -= 1
 
@@ -349,6 +400,43 @@ class PlatformWorker:
         self._requeue(key)
         self._wake.set()
 
+    async def _send_group(
+        self, key: str, chat: _Chat, head: OutboxRow, group: list[tuple[str, _Chat, OutboxRow]]
+    ) -> None:
+        """One message to several rooms in one send; if it fails, each row goes alone."""
+        transport = self._transport
+        assert isinstance(transport, MultiTargetSender)
+        members = [(key, chat, head), *group]
+        for member_key, _, _ in members:
+            self._pacer.acquire(member_key, True)
+        self.stats.in_flight += 1
+        try:
+            refs = await transport.send_many([row.target for _, _, row in members], head.message)
+            now = self._clock()
+            outcomes: list[Outcome] = [
+                Sent(row.id, ref, now) for (_, _, row), ref in zip(members, refs, strict=True)
+            ]
+        except Exception as error:
+            # Back to their queues, to go one by one (the error is handled there).
+            log.info("%s: multi-target send failed (%s); rows go one by one", self.platform, error)
+            for _, member_chat, row in members:
+                member_chat.rows.insert(0, row)
+                self._solo.add(row.id)
+            outcomes = []
+        finally:
+            for member_key, member_chat, _ in members:
+                self._pacer.release(member_key, True)
+                member_chat.busy = False
+            self.stats.in_flight -= 1
+            self._slots.release()
+        if outcomes:
+            self._forget([row for _, _, row in members])
+            self._unrecorded += len(outcomes)
+            self._outcomes.put_nowait(outcomes)
+        for member_key, _, _ in members:
+            self._requeue(member_key)
+        self._wake.set()
+
     def _retry(self, row: OutboxRow, error: str) -> Outcome:
         if row.attempts >= MAX_ATTEMPTS:
             log.error(
@@ -366,6 +454,7 @@ class PlatformWorker:
     def _forget(self, rows: list[OutboxRow]) -> None:
         for row in rows:
             self._buffered.discard(row.id)
+            self._solo.discard(row.id)
         self.stats.buffered = len(self._buffered)
         if len(self._buffered) < BUFFER_SIZE // 2 and not self._claim_wanted:
             self._claim_wanted = True

@@ -20,6 +20,9 @@ class IncomingMessage:
     username: str | None = None
     chat_title: str | None = None
     message_id: str | None = None
+    identified: bool = True
+    """False when the platform cannot vouch for `user_id` (an IRC nick without a services
+    account): the dispatcher then allows only commands open to guests."""
 
 
 class TargetKind(StrEnum):

@@ -125,4 +125,8 @@ MESSAGES: dict[str, str] = {
     "rolemap.set": "Done: #{tag} alerts will mention role {role}.",
     "member.notified_by_role": "On {platform}, alerts are not sent privately: take the role of "
     "each of your tags; alerts with those tags mention it in the rooms.",
+    # irc transport
+    "refused.unidentified": "Refused: you are not logged in to a services account, so I cannot "
+    "tell you from someone who took your nick. Identify with NickServ (or SASL), then try "
+    "again.",
 }

@@ -129,4 +129,8 @@ MESSAGES: dict[str, str] = {
     "member.notified_by_role": "Sur {platform}, les alertes ne sont pas envoyées en privé : "
     "prenez le rôle de chacun de vos tags, les alertes de ces tags le mentionnent dans les "
     "salons.",
+    # transport irc
+    "refused.unidentified": "Refusé : vous n'êtes pas identifié auprès des services (NickServ), "
+    "je ne peux donc pas vous distinguer de quelqu'un qui aurait pris votre pseudo. "
+    "Identifiez-vous (NickServ ou SASL), puis réessayez.",
 }

@@ -8,6 +8,7 @@ enqueues, instead of discovering them by failure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -86,3 +87,17 @@ class Transport(Protocol):
     async def send(self, target: Target, message: OutgoingMessage) -> SentRef: ...
 
     async def edit(self, ref: SentRef, message: OutgoingMessage) -> None: ...
+
+
+@runtime_checkable
+class MultiTargetSender(Protocol):
+    """A transport that can send one message to several rooms at once (IRC's TARGMAX).
+
+    The engine groups consecutive rows with the same message to rooms of such a
+    transport. `send_many` returns one ref per target, in order; if it raises, the
+    engine sends the rows one by one (a room may then get the message twice).
+    """
+
+    async def send_many(
+        self, targets: Sequence[Target], message: OutgoingMessage
+    ) -> list[SentRef]: ...

@@ -1,0 +1,285 @@
+"""The IRC transport: the connection, identities and pacing behind the Transport seam.
+
+`send()` while the link is down waits for it to come back, at most
+`send_wait` seconds per outage (not per message), then raises TransientError:
+the outbox keeps the row and the engine retries it with backoff, so nothing
+is dropped and nothing lives only in memory. A message is written to the
+socket before `send()` returns, so a row is marked sent only once the server
+has been handed every line of it. IRC cannot edit: `can_edit=False` makes the
+engine send the new text as a new line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+from bot.config import IrcSettings
+from bot.domain.messages import IncomingMessage, OutgoingMessage, SentRef, Target, TargetKind
+from bot.transports.base import Inbox, PermanentError, PlatformLimits, TransientError
+from bot.transports.irc.connection import (
+    ConnectionOptions,
+    IrcConnection,
+    JoinRefused,
+    NotConnected,
+)
+from bot.transports.irc.inbound import (
+    PLATFORM,
+    UNIDENTIFIED_PREFIX,
+    WHOX_TOKEN,
+    Identities,
+    to_incoming,
+)
+from bot.transports.irc.pacing import LinePacer
+from bot.transports.irc.protocol import Message, ProtocolError, split_utf8, text_budget
+from bot.transports.irc.render import render_line
+
+log = logging.getLogger(__name__)
+
+IRC_LIMITS = PlatformLimits(
+    # The whole message; the transport cuts it into lines of at most 512 bytes
+    # (prefix and CRLF included) itself. Rates are left to the transport's own
+    # line pacer (a burst, then one line per `pacing_interval`).
+    max_text_length=4000,
+    can_edit=False,
+    has_buttons=False,
+    can_upload=False,
+    dm_without_prompt=True,
+    command_prefix="!",
+)
+
+MAX_TARGETS_PER_LINE = 8
+"""Even when TARGMAX allows more: keeps the target list short and the text budget large."""
+
+LinkedRooms = Callable[[], Awaitable[Iterable[str]]]
+
+
+def connection_options(settings: IrcSettings) -> ConnectionOptions:
+    return ConnectionOptions(
+        host=settings.host,
+        port=settings.port,
+        nick=settings.nick,
+        realname=settings.realname,
+        tls=settings.tls,
+        tls_verify=settings.tls_verify,
+        tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+        password=settings.password.value if settings.password else None,
+        sasl_username=settings.sasl_username,
+        sasl_password=settings.sasl_password.value if settings.sasl_password else None,
+        ping_interval=settings.ping_interval,
+        ping_timeout=settings.ping_timeout,
+        reconnect_min=settings.reconnect_min,
+        reconnect_max=settings.reconnect_max,
+    )
+
+
+class IrcTransport:
+    platform = PLATFORM
+    limits = IRC_LIMITS
+
+    def __init__(self, settings: IrcSettings, linked_rooms: LinkedRooms | None = None) -> None:
+        self._settings = settings
+        self._linked_rooms = linked_rooms
+        self.connection = IrcConnection(
+            connection_options(settings),
+            LinePacer(settings.pacing_burst, settings.pacing_interval),
+            self._on_message,
+            self._channels,
+        )
+        self._identities = Identities.create(self.connection.lower)
+        self._incoming: asyncio.Queue[IncomingMessage] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self._down_since: float | None = None
+        self._counter = itertools.count(1)
+
+    @property
+    def bot_username(self) -> str | None:
+        return self.connection.nick
+
+    async def start(self, inbox: Inbox) -> None:
+        """Start connecting in the background: an IRC outage must not stop the bot starting."""
+        self._tasks = [
+            asyncio.create_task(self.connection.run(), name="irc-connection"),
+            asyncio.create_task(self._consume(inbox), name="irc-inbound"),
+        ]
+
+    async def stop(self) -> None:
+        await self.connection.close("Riposte stopping")
+        for task in [*self._tasks, *self._background]:
+            task.cancel()
+        for task in [*self._tasks, *self._background]:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _channels(self) -> list[str]:
+        """The configured channels and every linked IRC room, joined at each connection."""
+        channels = list(self._settings.channels)
+        if self._linked_rooms is not None:
+            try:
+                channels += [c for c in await self._linked_rooms() if self.connection.is_channel(c)]
+            except Exception:
+                log.exception("irc: could not read the linked rooms; joining configured ones")
+        return channels
+
+    async def _on_message(self, msg: Message) -> None:
+        conn = self.connection
+        if msg.command == "001":
+            self._identities.clear()
+        self._identities.observe(msg, "account-tag" in conn.caps)
+        own = bool(msg.nick) and conn.lower(msg.nick or "") == conn.lower(conn.nick)
+        if msg.command == "JOIN" and own and "WHOX" in conn.isupport:
+            # Learn the accounts of everyone already in the channel; in the background,
+            # since pacing may hold the line and the socket must keep being read.
+            task = asyncio.create_task(self._who(msg.param(0)))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        incoming = to_incoming(
+            msg,
+            own_nick=conn.nick,
+            is_channel=conn.is_channel,
+            lower=conn.lower,
+            identities=self._identities,
+            trust_nicks=self._settings.trust_nicks,
+        )
+        if incoming is not None:
+            self._incoming.put_nowait(incoming)
+
+    async def _who(self, channel: str) -> None:
+        with contextlib.suppress(NotConnected, ProtocolError):
+            await self.connection.send_line("WHO", channel, f"%tna,{WHOX_TOKEN}")
+
+    async def _consume(self, inbox: Inbox) -> None:
+        """Commands run one at a time, in order, without blocking the reading of the socket."""
+        while True:
+            message = await self._incoming.get()
+            try:
+                await inbox.handle(message)
+            except Exception:
+                log.exception("irc: handling a message from %s failed", message.user_id)
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def _wait_connected(self) -> None:
+        ready = self.connection.ready
+        if ready.is_set():
+            self._down_since = None
+            return
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = now
+        remaining = self._settings.send_wait - (now - self._down_since)
+        if remaining > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ready.wait(), remaining)
+        if not ready.is_set():
+            raise TransientError("IRC is not connected")
+        self._down_since = None
+
+    def _destination(self, target: Target) -> str:
+        address = target.address
+        if target.kind is TargetKind.ROOM or self._settings.trust_nicks:
+            dest = address
+        elif address.startswith(UNIDENTIFIED_PREFIX):
+            dest = address[len(UNIDENTIFIED_PREFIX) :]
+        else:  # an account: write to the nick it was last seen with
+            dest = self._identities.nick_of(address) or address
+        if not dest or any(c in dest for c in ", \r\n\0"):
+            raise PermanentError(f"not an IRC target: {address!r}")
+        return dest
+
+    async def _join(self, channel: str) -> None:
+        try:
+            await self.connection.join(channel, self._settings.join_timeout)
+        except JoinRefused as error:
+            if error.permanent:
+                raise PermanentError(str(error)) from None
+            raise TransientError(str(error)) from None
+        except (NotConnected, TimeoutError) as error:
+            raise TransientError(f"cannot join {channel}: {error or 'timeout'}") from None
+
+    async def _check_recipient(self, address: str, nick: str) -> None:
+        """Before a private message: is `nick` there, and is it still the account we mean?
+
+        An account's nick is only what we last saw; someone else may hold it now.
+        Without that check an alert could be handed to whoever took the nick.
+        """
+        if self._settings.trust_nicks or address.startswith(UNIDENTIFIED_PREFIX):
+            await self._check_online(nick)
+            return
+        conn = self.connection
+        if "WHOX" in conn.isupport:
+            try:
+                account = await conn.account_of(nick, self._settings.join_timeout)
+            except (NotConnected, TimeoutError):
+                raise TransientError(f"could not check who {nick} is") from None
+        else:
+            account = self._identities.account_of(nick)
+        if account is None or conn.lower(account) != conn.lower(address):
+            raise TransientError(f"account {address} is not online (as {nick})")
+
+    async def _check_online(self, nick: str) -> None:
+        try:
+            online = await self.connection.is_online(nick, self._settings.join_timeout)
+        except (NotConnected, TimeoutError):
+            raise TransientError(f"could not check whether {nick} is online") from None
+        if not online:
+            # Kept in the outbox and retried with backoff: they may come back.
+            raise TransientError(f"{nick} is not connected")
+
+    async def _write(self, dest: str, message: OutgoingMessage) -> tuple[str, ...]:
+        """The message as lines to `dest` (one target, or several joined by commas)."""
+        conn = self.connection
+        command = "NOTICE" if message.is_error else "PRIVMSG"
+        text = render_line(message, bold=self._settings.bold)
+        ids: list[str] = []
+        if text:
+            budget = text_budget(command, dest, conn.nick, conn.user_host)
+            for piece in split_utf8(text, budget):
+                try:
+                    await conn.send_line(command, dest, piece)
+                except NotConnected as error:
+                    raise TransientError(f"IRC link lost while sending: {error}") from None
+                ids.append(str(next(self._counter)))
+        return tuple(ids)
+
+    async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
+        dest = self._destination(target)
+        await self._wait_connected()
+        if target.kind is TargetKind.ROOM:
+            await self._join(dest)
+        else:
+            await self._check_recipient(target.address, dest)
+        return SentRef(PLATFORM, target.address, await self._write(dest, message))
+
+    async def send_many(self, targets: Sequence[Target], message: OutgoingMessage) -> list[SentRef]:
+        """One message to several channels: with TARGMAX, one line reaches up to N of them.
+
+        The split budget is computed for the comma-joined target list, which is
+        longer than any single channel the server relays to: safe.
+        """
+        rooms = [self._destination(t) for t in targets if t.kind is TargetKind.ROOM]
+        if len(rooms) != len(targets):
+            return [await self.send(target, message) for target in targets]
+        await self._wait_connected()
+        for channel in rooms:
+            await self._join(channel)
+        command = "NOTICE" if message.is_error else "PRIVMSG"
+        per_line = min(MAX_TARGETS_PER_LINE, max(1, self.connection.targmax(command)))
+        refs: list[SentRef] = []
+        for start in range(0, len(targets), per_line):
+            chunk = targets[start : start + per_line]
+            dest = ",".join(rooms[start : start + per_line])
+            ids = await self._write(dest, message)
+            refs += [SentRef(PLATFORM, target.address, ids) for target in chunk]
+        return refs
+
+    async def edit(self, ref: SentRef, message: OutgoingMessage) -> None:
+        """IRC has no edits: the corrected text goes out as a new line."""
+        kind = TargetKind.ROOM if self.connection.is_channel(ref.chat_id) else TargetKind.USER
+        await self.send(Target(PLATFORM, kind, ref.chat_id), message)
