@@ -1,12 +1,13 @@
 """Chat commands, one module per family. The list is explicit: no discovery."""
 
 from bot.commands import Router
-from handlers import alerts, help, members, rooms
+from handlers import alerts, clips, help, members, rooms
 
 ROUTERS: tuple[Router, ...] = (
     rooms.router,
     members.router,
     alerts.router,
+    clips.router,
     help.router,
 )
 

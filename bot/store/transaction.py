@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.store.alerts import AlertRepository
 from bot.store.audit import AuditRepository
+from bot.store.clips import ClipRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.rooms import RoomRepository
@@ -24,6 +25,7 @@ class Tx:
         self.alerts = AlertRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.audit = AuditRepository(conn)
+        self.clips = ClipRepository(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

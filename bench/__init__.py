@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): `make bench` runs every module listed in `bench.__main__`."""
