@@ -164,7 +164,7 @@ class ArchiveService:
         self._last_edit[clip.id] = time.monotonic()
         try:
             folder = await asyncio.to_thread(
-                storage.fresh_job_folder, self._settings.dir, clip.id
+                storage.fresh_job_folder, self._settings.dir, clip.id, clip.attempts
             )
             spec = self._spec(clip, folder)
 
@@ -179,7 +179,7 @@ class ArchiveService:
             log.exception("clip %d: could not run the worker", clip.id)
             outcome = WorkerOutcome(reason=FailReason.FAILED.value, detail=type(error).__name__)
         await self._conclude(clip, outcome)
-        await asyncio.to_thread(storage.remove_job_folder, self._settings.dir, clip.id)
+        await asyncio.to_thread(storage.remove_job_folders, self._settings.dir, clip.id)
 
     async def _progress(self, clip: Clip, event: dict[str, Any]) -> None:
         now = time.monotonic()

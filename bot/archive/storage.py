@@ -35,20 +35,21 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def job_folder(root: Path, clip_id: int) -> Path:
-    return root / JOBS / f"clip-{clip_id}"
+def fresh_job_folder(root: Path, clip_id: int, attempt: int) -> Path:
+    """An empty folder for this attempt: what an interrupted attempt left is thrown away.
 
-
-def fresh_job_folder(root: Path, clip_id: int) -> Path:
-    """An empty folder for this job: what an interrupted run left is thrown away."""
-    folder = job_folder(root, clip_id)
-    shutil.rmtree(folder, ignore_errors=True)
+    One folder per attempt, so a worker orphaned by a crash (it stops itself when
+    it notices) can never write into the folder of the attempt that replaced it.
+    """
+    remove_job_folders(root, clip_id)
+    folder = root / JOBS / f"clip-{clip_id}-{attempt}"
     folder.mkdir(parents=True)
     return folder
 
 
-def remove_job_folder(root: Path, clip_id: int) -> None:
-    shutil.rmtree(job_folder(root, clip_id), ignore_errors=True)
+def remove_job_folders(root: Path, clip_id: int) -> None:
+    for folder in (root / JOBS).glob(f"clip-{clip_id}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def store(root: Path, downloaded: Path) -> StoredFile:

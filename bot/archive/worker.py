@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -153,6 +154,23 @@ class FfmpegProgress(threading.Thread):
                 if fraction > 0:
                     eta = elapsed * (1 - fraction) / fraction
             self._events.progress(fraction, size, size / elapsed, eta)
+
+
+class ParentWatch(threading.Thread):
+    """If the bot dies (even by SIGKILL), stop this worker and its ffmpeg at once.
+
+    The worker runs in its own process group so the bot can kill it with its
+    ffmpeg; the other side of that is that the bot's death does not reach it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(name="parent-watch", daemon=True)
+        self._parent = os.getppid()
+
+    def run(self) -> None:
+        while os.getppid() == self._parent:
+            time.sleep(0.5)
+        os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
 def _classify(message: str) -> FailReason:
@@ -317,6 +335,7 @@ def main(argv: list[str]) -> int:
         events.emit("error", reason=FailReason.FAILED.value, detail="usage: worker SPEC_JSON")
         return 2
     spec = JobSpec.from_arg(argv[0])
+    ParentWatch().start()
     try:
         run(spec, events)
     except JobFailed as failure:

@@ -1,0 +1,216 @@
+"""The clip archive as a member uses it: `riposte run` on the console, yt-dlp for real,
+against a replay site on 127.0.0.1 serving a video made by the suite."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.fakes.clip_archive import clip_config, clip_rows, outbox_rows
+from tests.fakes.console_session import run_console
+from tests.fakes.media_server import MediaServer
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_hls_section_is_archived_and_card_replaces_progress(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    config = clip_config(tmp_path)
+    url = media.url("/hls/index.m3u8")
+    session = run_console(config, [f"/clip {url} from 0:10 to 0:30"])
+    assert session.returncode == 0, session.stderr
+    sent = session.sent_to("#general")
+    assert sent[0].startswith("Clip K1 : téléchargement… (0:10-0:30)")
+    card = session.edited_in("#general")[-1]
+    assert card.startswith("Clip K1 — ")
+    assert "0:10-0:30" in session.stdout
+    (row,) = clip_rows(tmp_path)
+    assert row["status"] == "done"
+    assert abs(row["duration"] - 20) <= 1.0
+    stored = Path(row["path"])
+    assert stored.is_file() and stored.parent.parent == tmp_path / "archive"
+    assert stored.name.startswith(row["sha256"])
+    assert _sha256(stored) == row["sha256"]
+    assert f"sha256 {row['sha256'][:12]}…" in session.stdout
+    assert not list((tmp_path / "archive" / ".jobs").glob("clip-*"))  # no leftovers
+
+
+def test_whole_direct_mp4_is_downloaded_byte_for_byte(tmp_path: Path, media: MediaServer) -> None:
+    config = clip_config(tmp_path)
+    session = run_console(config, [f"/clip {media.url('/v.mp4')}"])
+    assert session.returncode == 0, session.stderr
+    (row,) = clip_rows(tmp_path)
+    assert row["status"] == "done", row["fail_detail"]
+    assert row["sha256"] == _sha256(media.video.mp4)
+    assert abs(row["duration"] - 120) <= 1.0
+    assert "vidéo entière" in session.edited_in("#general")[-1] or "vidéo entière" in (
+        session.stdout
+    )
+
+
+def test_keyframe_accurate_cut_is_exact(tmp_path: Path, media: MediaServer) -> None:
+    config = clip_config(tmp_path, keyframe_accurate=True)
+    session = run_console(config, [f"/clip {media.url('/v.mp4')} 0:11-0:21"])
+    assert session.returncode == 0, session.stderr
+    (row,) = clip_rows(tmp_path)
+    assert row["status"] == "done", row["fail_detail"]
+    assert abs(row["duration"] - 10) <= 0.15
+
+
+def test_progress_is_edited_in_place_at_most_every_two_seconds(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    config = clip_config(tmp_path)
+    url = media.url("/slow/hls/index.m3u8")
+    session = run_console(config, [f"/clip {url} from 0:00 to 0:40"])
+    assert session.returncode == 0, session.stderr
+    edits = session.edited_in("#general")
+    bars = [e for e in edits if "▓" in e or "░" in e]
+    assert bars, session.stdout
+    assert "%" in bars[-1] and "/s" in bars[-1]
+    assert edits[-1].startswith("Clip K1 — ")
+    original = next(r["id"] for r in outbox_rows(tmp_path) if r["edit_of"] is None)
+    due = [r["not_before"] for r in outbox_rows(tmp_path) if r["edit_of"] == original]
+    assert len(due) == len(edits)
+    assert all(later - earlier >= 1.99 for earlier, later in itertools.pairwise(due))
+
+
+def test_same_url_and_range_answers_at_once_with_the_existing_clip(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    config = clip_config(tmp_path)
+    url = media.url("/hls/index.m3u8")
+    first = run_console(config, [f"/clip {url} 1:00-1:20"])
+    assert first.returncode == 0, first.stderr
+    again = run_console(config, [f"/clip {url} from 1:00 to 1:20", "/clips"])
+    assert again.returncode == 0, again.stderr
+    sent = again.sent_to("#general")
+    assert sent[0] == "Déjà archivé : K1."
+    assert sent[1].startswith("Clip K1 — ")
+    assert not again.edited_in("#general")
+    assert len(clip_rows(tmp_path)) == 1
+    assert "K1 · archivé" in again.stdout
+
+
+def test_refusals_need_no_download(tmp_path: Path, media: MediaServer) -> None:
+    config = clip_config(tmp_path, allow_private_urls=False, max_section=600)
+    lines = [
+        "/clip file:///etc/passwd",
+        "/clip ftp://example.org/v.mp4",
+        f"/clip {media.url('/v.mp4')}",
+        "/clip http://10.0.0.1/v.mp4",
+        "/clip http://[::1]/v.mp4",
+        "/clip https://tv.example.org/replay from 0:00 to 20:00",
+        "/clip https://tv.example.org/replay from 12:3x to 13:10",
+        "/clip https://tv.example.org/replay 13:10-12:30",
+    ]
+    session = run_console(config, lines)
+    assert session.returncode == 0, session.stderr
+    sent = session.sent_to("#general")
+    assert sent[0].startswith("Seuls les liens http et https") and "(pas file)" in sent[0]
+    assert "(pas ftp)" in sent[1]
+    assert sent[2] == "Refusé : 127.0.0.1 est une adresse privée ou locale."
+    assert sent[3] == "Refusé : 10.0.0.1 est une adresse privée ou locale."
+    assert sent[4] == "Refusé : ::1 est une adresse privée ou locale."
+    assert sent[5].startswith("Plage trop longue (20:00) : au plus 10:00")
+    assert sent[6].startswith("« 12:3x » n'est pas une heure")
+    assert sent[7].startswith("La plage finit (12:30) avant de commencer (13:10)")
+    assert "Traceback" not in session.stdout
+    assert clip_rows(tmp_path) == []
+    assert media.requests.count("/v.mp4") == 0 or all(
+        "redirect" not in r for r in media.requests
+    )
+
+
+def test_redirect_from_allowed_host_to_private_one_is_refused(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    config = clip_config(tmp_path, allow_private_urls=False, trusted_hosts=["127.0.0.1"])
+    target = media.url("/v.mp4", host="localhost")
+    session = run_console(config, [f"/clip {media.url('/redirect')}?to={target}"])
+    assert session.returncode == 0, session.stderr
+    assert session.sent_to("#general")[0].startswith("Clip K1 : téléchargement…")
+    final = session.edited_in("#general")[-1]
+    assert final.startswith("Échec du clip K1 : le lien mène à une adresse privée ou locale.")
+    (row,) = clip_rows(tmp_path)
+    assert row["status"] == "failed" and row["fail_reason"] == "private"
+    assert not list((tmp_path / "archive").glob("??/*"))
+
+
+def test_bot_answers_other_commands_while_a_clip_downloads(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    config = clip_config(tmp_path)
+    url = media.url("/slow/hls/index.m3u8")
+    session = run_console(config, [f"/clip {url} from 0:20 to 0:50", "/clips"])
+    assert session.returncode == 0, session.stderr
+    listing = session.lines.index("-> #general: Derniers clips :")
+    card = next(
+        i for i, line in enumerate(session.lines) if line.startswith("~> #general: Clip K1 —")
+    )
+    assert listing < card  # the listing was answered before the download ended
+    assert session.lines[listing + 1].strip().startswith(("K1 · en cours", "K1 · en attente"))
+
+
+def _start_bot(config: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        start_new_session=True,
+    )
+
+
+def test_jobs_resume_after_a_crash(tmp_path: Path, media: MediaServer) -> None:
+    config = clip_config(tmp_path, concurrency=1)
+    slow = media.url("/slow/hls/index.m3u8")
+    fast = media.url("/hls/index.m3u8")
+    with _start_bot(config) as bot:
+        assert bot.stdin is not None and bot.stdout is not None
+        bot.stdin.write(f"/clip {slow} from 0:00 to 0:40\n/clip {fast} from 1:00 to 1:20\n")
+        bot.stdin.flush()
+        deadline = time.monotonic() + 30
+        seen = ""
+        while "Clip K1 : ▓" not in seen and "Clip K1 : ░" not in seen:
+            assert time.monotonic() < deadline, seen
+            seen += bot.stdout.readline()
+        os.killpg(bot.pid, signal.SIGKILL)  # the bot dies mid-download; its worker follows
+        bot.wait(10)
+    statuses = [row["status"] for row in clip_rows(tmp_path)]
+    assert statuses == ["running", "queued"]
+
+    session = run_console(config, [])
+    assert session.returncode == 0, session.stderr
+    rows = clip_rows(tmp_path)
+    assert [row["status"] for row in rows] == ["done", "done"]
+    assert abs(rows[0]["duration"] - 40) <= 1.0
+    edits = session.edited_in("#general")
+    assert any(e.startswith("Clip K1 — ") for e in edits)
+    assert any(e.startswith("Clip K2 — ") for e in edits)
+    assert len(list((tmp_path / "archive").glob("??/*"))) == 2
+    assert not list((tmp_path / "archive" / ".jobs").glob("clip-*"))
+
+
+def test_check_config_says_which_ffmpeg(tmp_path: Path) -> None:
+    config = clip_config(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "archive: ffmpeg " in done.stdout
