@@ -13,7 +13,7 @@ import logging
 import signal
 from contextlib import AsyncExitStack
 
-from bot.archive import ArchiveService
+from bot.archive.service import ArchiveService
 from bot.commands import CommandDispatcher, Registry
 from bot.config import Settings
 from bot.delivery import DeliveryEngine

@@ -93,7 +93,7 @@ async def _backup(settings: Settings, destination: str) -> None:
 
 
 def _describe_ffmpeg(settings: Settings) -> str:
-    from bot.archive import FfmpegMissing, find_ffmpeg
+    from bot.archive.ffmpeg import FfmpegMissing, find_ffmpeg
 
     try:
         return f"archive: ffmpeg {find_ffmpeg(settings.archive.ffmpeg).describe()}"

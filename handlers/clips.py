@@ -7,8 +7,8 @@ does the download. Nothing here touches the network.
 
 from __future__ import annotations
 
-from bot.archive import UrlRefused, check_url, render_card, render_queued
-from bot.archive.cards import render_line
+from bot.archive.cards import render_card, render_line, render_queued
+from bot.archive.url_policy import UrlRefused, check_url
 from bot.commands import Context, Rest, Router, UserError
 from bot.config import ArchiveSettings
 from bot.domain import Kind, Role, Span, parse_short_id
