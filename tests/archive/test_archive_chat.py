@@ -214,3 +214,54 @@ def test_check_config_says_which_ffmpeg(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "archive: ffmpeg " in done.stdout
+
+
+def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer) -> None:
+    config = clip_config(tmp_path, max_filesize_mb=0.5)
+    hls = media.url("/hls/index.m3u8")
+    first = run_console(
+        config,
+        [
+            f"/clip {media.url('/v.mp4')}",
+            f"/clip {media.url('/missing.mp4')}",
+            f"/clip T5 {hls}",
+            "/alert Député X sur France 2",
+            f"/clip A1 {hls} +10s",
+        ],
+    )
+    assert first.returncode == 0, first.stderr
+    sent = first.sent_to("#general")
+    assert sent[2].startswith("Rattacher un clip à une tâche n'est pas encore possible")
+    edits = first.edited_in("#general")
+    assert "Échec du clip K1 : le fichier dépasse la taille maximale. Relancer : clip retry K1" in (
+        edits
+    )
+    assert any(e.startswith("Échec du clip K2 : le site est injoignable") for e in edits)
+    rows = clip_rows(tmp_path)
+    assert [(r["status"], r["fail_reason"]) for r in rows] == [
+        ("failed", "too_big"),
+        ("failed", "network"),
+        ("done", None),
+    ]
+    assert rows[2]["alert_id"] == 1 and abs(rows[2]["duration"] - 10) <= 1.0
+    assert not list((tmp_path / "archive").glob("??/*.part"))
+
+    again = run_console(config, ["/clip retry K2", "/clip retry K3"])
+    assert again.returncode == 0, again.stderr
+    sent = again.sent_to("#general")
+    assert sent[0].startswith("Clip K2 : téléchargement…")
+    assert sent[1] == "Le clip K3 n'a pas échoué : rien à relancer."
+    assert again.edited_in("#general")[-1].startswith("Échec du clip K2 : le site est injoignable")
+    assert clip_rows(tmp_path)[1]["attempts"] == 2
+
+
+def test_clips_search_finds_titles_and_sources(tmp_path: Path, media: MediaServer) -> None:
+    config = clip_config(tmp_path)
+    run_console(config, [f"/clip {media.url('/hls/index.m3u8')} +5s"])
+    session = run_console(config, ["/clips index", "/clips nothing-like-this", "/clips"])
+    assert session.returncode == 0, session.stderr
+    sent = session.sent_to("#general")
+    assert sent[0] == "Clips trouvés :"
+    assert sent[1] == "Aucun clip ne correspond."
+    assert sent[2] == "Derniers clips :"
+    assert "K1 · archivé · index · 0:00-0:05" in session.stdout
