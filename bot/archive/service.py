@@ -30,6 +30,7 @@ from bot.i18n import pick_lang
 from bot.store.clips import ArchivedFile
 from bot.store.database import Database
 from bot.store.outbox import Priority
+from bot.store.transaction import Tx
 
 log = logging.getLogger(__name__)
 
@@ -253,4 +254,23 @@ class ArchiveService:
                 not_before=self._clock() + delay,
                 lang=lang,
             )
+            if outcome.done is not None and final.alert_id is not None:
+                await self._share_with_alert(tx, final)
         self._on_enqueue()
+
+    async def _share_with_alert(self, tx: Tx, clip: Clip) -> None:
+        """The card also goes where the linked alert went (each copy's room, in its language)."""
+        seen = {_origin(clip)}
+        # `alert:<id>` is the subject handlers/alerts.py gives every relayed copy.
+        for row in await tx.outbox.copies(f"alert:{clip.alert_id}"):
+            if row.target in seen or row.status not in ("pending", "sending", "sent"):
+                continue
+            seen.add(row.target)
+            lang = pick_lang(row.lang, self._default_lang)
+            await tx.outbox.enqueue(
+                row.target,
+                render_card(clip, lang, self._settings.dir),
+                Priority.ALERT,
+                subject=f"clip:{clip.id}",
+                lang=lang,
+            )

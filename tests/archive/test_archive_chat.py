@@ -265,3 +265,21 @@ def test_clips_search_finds_titles_and_sources(tmp_path: Path, media: MediaServe
     assert sent[1] == "Aucun clip ne correspond."
     assert sent[2] == "Derniers clips :"
     assert "K1 · archivé · index · 0:00-0:05" in session.stdout
+
+
+def test_clip_attached_to_an_alert_reaches_the_alerts_rooms(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    config = clip_config(tmp_path)
+    session = run_console(
+        config,
+        [
+            "#paris alice: /link",
+            "#general alice: /link",
+            "#general alice: /alert Député X dit n'importe quoi sur France 2",
+            f"#general alice: /clip A1 {media.url('/hls/index.m3u8')} from 0:05 +5s",
+        ],
+    )
+    assert session.returncode == 0, session.stderr
+    assert any(line.startswith("Clip K1 — ") for line in session.sent_to("#paris"))
+    assert session.edited_in("#general")[-1].startswith("Clip K1 — ")
