@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.clip_archive import clip_config, clip_rows, outbox_rows
-from tests.fakes.console_session import run_console
+from tests.fakes.console_session import Session, run_console
 from tests.fakes.media_server import MediaServer
 
 
@@ -66,20 +68,30 @@ def test_keyframe_accurate_cut_is_exact(tmp_path: Path, media: MediaServer) -> N
     assert abs(row["duration"] - 10) <= 0.15
 
 
-def test_progress_is_edited_in_place_at_most_every_two_seconds(
-    tmp_path: Path, media: MediaServer
-) -> None:
-    config = clip_config(tmp_path)
+@pytest.fixture(scope="module")
+def slow_download(
+    tmp_path_factory: pytest.TempPathFactory, media: MediaServer
+) -> tuple[Path, Session]:
+    """One session: a clip of the slow replay, then `/clips` typed while it downloads."""
+    directory = tmp_path_factory.mktemp("slow")
+    config = clip_config(directory)
     url = media.url("/slow/hls/index.m3u8")
-    session = run_console(config, [f"/clip {url} from 0:00 to 0:40"])
+    session = run_console(config, [f"/clip {url} from 0:00 to 0:32", "/clips"])
     assert session.returncode == 0, session.stderr
+    return directory, session
+
+
+def test_progress_is_edited_in_place_at_most_every_two_seconds(
+    slow_download: tuple[Path, Session],
+) -> None:
+    directory, session = slow_download
     edits = session.edited_in("#general")
     bars = [e for e in edits if "▓" in e or "░" in e]
     assert bars, session.stdout
     assert "%" in bars[-1] and "/s" in bars[-1]
     assert edits[-1].startswith("Clip K1 — ")
-    original = next(r["id"] for r in outbox_rows(tmp_path) if r["edit_of"] is None)
-    due = [r["not_before"] for r in outbox_rows(tmp_path) if r["edit_of"] == original]
+    original = next(r["id"] for r in outbox_rows(directory) if r["edit_of"] is None)
+    due = [r["not_before"] for r in outbox_rows(directory) if r["edit_of"] == original]
     assert len(due) == len(edits)
     assert all(later - earlier >= 1.99 for earlier, later in itertools.pairwise(due))
 
@@ -147,12 +159,9 @@ def test_redirect_from_allowed_host_to_private_one_is_refused(
 
 
 def test_bot_answers_other_commands_while_a_clip_downloads(
-    tmp_path: Path, media: MediaServer
+    slow_download: tuple[Path, Session],
 ) -> None:
-    config = clip_config(tmp_path)
-    url = media.url("/slow/hls/index.m3u8")
-    session = run_console(config, [f"/clip {url} from 0:20 to 0:50", "/clips"])
-    assert session.returncode == 0, session.stderr
+    _, session = slow_download
     listing = session.lines.index("-> #general: Derniers clips :")
     card = next(
         i for i, line in enumerate(session.lines) if line.startswith("~> #general: Clip K1 —")
@@ -179,13 +188,13 @@ def test_jobs_resume_after_a_crash(tmp_path: Path, media: MediaServer) -> None:
     fast = media.url("/hls/index.m3u8")
     with _start_bot(config) as bot:
         assert bot.stdin is not None and bot.stdout is not None
-        bot.stdin.write(f"/clip {slow} from 0:00 to 0:40\n/clip {fast} from 1:00 to 1:20\n")
+        bot.stdin.write(f"/clip {slow} from 0:00 to 0:20\n/clip {fast} from 1:00 to 1:20\n")
         bot.stdin.flush()
+        job = tmp_path / "archive" / ".jobs" / "clip-1-1"
         deadline = time.monotonic() + 30
-        seen = ""
-        while "Clip K1 : ▓" not in seen and "Clip K1 : ░" not in seen:
-            assert time.monotonic() < deadline, seen
-            seen += bot.stdout.readline()
+        while not (list(job.glob("*.part")) or (job / "ffmpeg.progress").exists()):
+            assert time.monotonic() < deadline, "the download never started"
+            time.sleep(0.05)
         os.killpg(bot.pid, signal.SIGKILL)  # the bot dies mid-download; its worker follows
         bot.wait(10)
     statuses = [row["status"] for row in clip_rows(tmp_path)]
@@ -195,7 +204,7 @@ def test_jobs_resume_after_a_crash(tmp_path: Path, media: MediaServer) -> None:
     assert session.returncode == 0, session.stderr
     rows = clip_rows(tmp_path)
     assert [row["status"] for row in rows] == ["done", "done"]
-    assert abs(rows[0]["duration"] - 40) <= 1.0
+    assert abs(rows[0]["duration"] - 20) <= 1.0
     edits = session.edited_in("#general")
     assert any(e.startswith("Clip K1 — ") for e in edits)
     assert any(e.startswith("Clip K2 — ") for e in edits)
