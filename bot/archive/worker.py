@@ -133,7 +133,10 @@ class FfmpegProgress(threading.Thread):
         started = time.monotonic()
         while not self._stop.wait(0.25):
             try:
-                text = self._path.read_text(errors="replace")
+                with self._path.open("rb") as handle:
+                    # The file grows by one block every 0.5 s: the last blocks are enough.
+                    handle.seek(max(handle.seek(0, os.SEEK_END) - 4096, 0))
+                    text = handle.read().decode("utf-8", "replace")
             except OSError:
                 continue
             values = dict(re.findall(r"^(\w+)=(\S*)$", text, re.MULTILINE))

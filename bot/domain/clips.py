@@ -100,7 +100,7 @@ def format_size(size: float | None) -> str:
 
 
 def format_speed(speed: float | None) -> str:
-    return "?" if speed is None else format_size(speed) + "/s"
+    return "?" if not speed or speed <= 0 else format_size(speed) + "/s"
 
 
 def format_duration(seconds: float | None) -> str:

@@ -46,17 +46,20 @@ def test_hls_section_is_archived_and_card_replaces_progress(
     assert not list((tmp_path / "archive" / ".jobs").glob("clip-*"))  # no leftovers
 
 
-def test_whole_direct_mp4_is_downloaded_byte_for_byte(tmp_path: Path, media: MediaServer) -> None:
+def test_whole_videos_download_from_direct_mp4_and_hls(tmp_path: Path, media: MediaServer) -> None:
     config = clip_config(tmp_path)
-    session = run_console(config, [f"/clip {media.url('/v.mp4')}"])
+    lines = [f"/clip {media.url('/v.mp4')}", f"/clip {media.url('/hls/index.m3u8')}"]
+    session = run_console(config, lines)
     assert session.returncode == 0, session.stderr
-    (row,) = clip_rows(tmp_path)
-    assert row["status"] == "done", row["fail_detail"]
-    assert row["sha256"] == _sha256(media.video.mp4)
-    assert abs(row["duration"] - 120) <= 1.0
-    assert "vidéo entière" in session.edited_in("#general")[-1] or "vidéo entière" in (
-        session.stdout
-    )
+    direct, hls = clip_rows(tmp_path)
+    assert direct["status"] == "done", direct["fail_detail"]
+    assert direct["sha256"] == _sha256(media.video.mp4)  # byte for byte
+    assert hls["status"] == "done", hls["fail_detail"]
+    for row in (direct, hls):
+        assert abs(row["duration"] - 120) <= 1.0
+    cards = [e for e in session.edited_in("#general") if " — " in e]
+    assert len(cards) == 2
+    assert session.stdout.count("Plage : vidéo entière · 2 min 00 s") == 2
 
 
 def test_keyframe_accurate_cut_is_exact(tmp_path: Path, media: MediaServer) -> None:
@@ -88,7 +91,7 @@ def test_progress_is_edited_in_place_at_most_every_two_seconds(
     edits = session.edited_in("#general")
     bars = [e for e in edits if "▓" in e or "░" in e]
     assert bars, session.stdout
-    assert "%" in bars[-1] and "/s" in bars[-1]
+    assert "%" in bars[-1] and " · " in bars[-1]
     assert edits[-1].startswith("Clip K1 — ")
     original = next(r["id"] for r in outbox_rows(directory) if r["edit_of"] is None)
     due = [r["not_before"] for r in outbox_rows(directory) if r["edit_of"] == original]
