@@ -39,7 +39,7 @@ class Clip:
     url: str
     range: ClipRange
     status: ClipStatus
-    requested_by: int
+    requested_by: int | None
     requester_name: str
     requested_at: datetime
     origin_platform: str

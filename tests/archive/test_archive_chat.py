@@ -229,7 +229,7 @@ def test_check_config_says_which_ffmpeg(tmp_path: Path) -> None:
 
 
 def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer) -> None:
-    config = clip_config(tmp_path, max_filesize_mb=0.5)
+    config = clip_config(tmp_path, max_filesize_mb=0.4)
     hls = media.url("/hls/index.m3u8")
     first = run_console(
         config,
@@ -239,6 +239,7 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
             f"/clip T5 {hls}",
             "/alert Député X sur France 2",
             f"/clip A1 {hls} +10s",
+            f"/clip {media.url('/slow/hls/index.m3u8')} from 0:00 to 0:40",
         ],
     )
     assert first.returncode == 0, first.stderr
@@ -251,9 +252,10 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
     assert any(e.startswith("Échec du clip K2 : le site est injoignable") for e in edits)
     rows = clip_rows(tmp_path)
     assert [(r["status"], r["fail_reason"]) for r in rows] == [
-        ("failed", "too_big"),
+        ("failed", "too_big"),  # a direct file announcing its size
         ("failed", "network"),
         ("done", None),
+        ("failed", "too_big"),  # a section cut by ffmpeg, stopped as it grew
     ]
     assert rows[2]["alert_id"] == 1 and abs(rows[2]["duration"] - 10) <= 1.0
     assert not list((tmp_path / "archive").glob("??/*.part"))

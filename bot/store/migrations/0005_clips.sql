@@ -1,5 +1,6 @@
 -- Clip archive (issue 7): one row per requested clip, which is also the job queue.
 -- range_key is the requested range as stable text, for deduplication.
+-- requested_by is cleared if the member is deleted; the clip stays in the archive.
 
 CREATE TABLE clips (
     id                 INTEGER PRIMARY KEY,
@@ -8,7 +9,7 @@ CREATE TABLE clips (
     range_end          REAL,
     range_key          TEXT NOT NULL,
     status             TEXT NOT NULL DEFAULT 'queued',
-    requested_by       INTEGER NOT NULL REFERENCES members(id),
+    requested_by       INTEGER REFERENCES members(id) ON DELETE SET NULL,
     requester_name     TEXT NOT NULL,
     requested_at       REAL NOT NULL,
     origin_platform    TEXT NOT NULL,
