@@ -66,7 +66,7 @@ class App:
     async def _console_finished(self) -> None:
         """End of piped input: finish the clips asked for, deliver what is due, then exit."""
         if self.archive is not None:
-            await self.archive.wait_idle(self.settings.archive.job_timeout)
+            await self.archive.wait_idle()
         if self.engine is not None:
             await self.engine.wait_idle(self.settings.delivery.drain_timeout)
         self.request_stop()

@@ -83,15 +83,19 @@ class ArchiveService:
             log.warning("clips %s were interrupted: queued again", ids)
         return ids
 
-    async def wait_idle(self, timeout: float) -> bool:
-        """Until no clip is queued or running (the console's end of input waits for this)."""
-        deadline = time.monotonic() + timeout
+    async def wait_idle(self, timeout: float | None = None) -> bool:
+        """Until no clip is queued or running and the last edit is due.
+
+        The console's end of input waits for this. Without a timeout it still
+        ends: every job is killed after `job_timeout`.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             async with self._db.transaction() as tx:
                 active = await tx.clips.active_count()
             if active == 0 and not self._running and self._clock() >= self._last_due:
                 return True
-            if time.monotonic() >= deadline or self._stopping.is_set():
+            if self._stopping.is_set() or (deadline is not None and time.monotonic() >= deadline):
                 return False
             self.wake()
             await asyncio.sleep(0.05)

@@ -297,3 +297,17 @@ def test_clip_attached_to_an_alert_reaches_the_alerts_rooms(
     assert session.returncode == 0, session.stderr
     assert any(line.startswith("Clip K1 — ") for line in session.sent_to("#paris"))
     assert session.edited_in("#general")[-1].startswith("Clip K1 — ")
+
+
+def test_a_download_over_the_time_limit_is_killed_and_says_so(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    config = clip_config(tmp_path, job_timeout=1.0)
+    session = run_console(config, [f"/clip {media.url('/slow/hls/index.m3u8')} 0:00-0:40"])
+    assert session.returncode == 0, session.stderr
+    assert session.edited_in("#general")[-1].startswith(
+        "Échec du clip K1 : le téléchargement a pris trop de temps et a été arrêté."
+    )
+    (row,) = clip_rows(tmp_path)
+    assert row["fail_reason"] == "timeout"
+    assert not list((tmp_path / "archive" / ".jobs").glob("clip-*"))
