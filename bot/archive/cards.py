@@ -17,6 +17,7 @@ from bot.domain.clips import (
     progress_bar,
 )
 from bot.domain.messages import OutgoingMessage, Span
+from bot.domain.ranges import format_clock
 from bot.i18n import spans, text
 
 SHA_PREFIX = 12
@@ -25,6 +26,8 @@ SHA_PREFIX = 12
 def range_label(clip: Clip, lang: str) -> str:
     if clip.range.is_whole:
         return text(lang, "clip.range_whole")
+    if clip.range.end is None:
+        return text(lang, "clip.range_from", start=format_clock(clip.range.start))
     return str(clip.range)
 
 

@@ -155,4 +155,5 @@ MESSAGES: dict[str, str] = {
     "or from 12:30 +40s).",
     "range.backwards": "The range ends ({end}) before it starts ({start}).",
     "range.too_long": "Range too long ({length}): at most {limit} per clip.",
+    "clip.range_from": "from {start} to the end",
 }

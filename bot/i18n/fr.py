@@ -157,4 +157,5 @@ MESSAGES: dict[str, str] = {
     "ou de 12:30 +40s).",
     "range.backwards": "La plage finit ({end}) avant de commencer ({start}).",
     "range.too_long": "Plage trop longue ({length}) : au plus {limit} par clip.",
+    "clip.range_from": "de {start} à la fin",
 }
