@@ -200,7 +200,9 @@ class ArchiveService:
         await self._edit(clip, render_progress(clip, self._lang(clip), progress), 0.0)
 
     async def _edit(self, clip: Clip, message: OutgoingMessage, delay: float) -> None:
-        self._last_due = max(self._last_due, self._clock() + delay)
+        # One instant for the row and for wait_idle: the console's exit waits for this edit.
+        due = self._clock() + delay
+        self._last_due = max(self._last_due, due)
         async with self._db.transaction() as tx:
             await tx.outbox.enqueue(
                 _origin(clip),
@@ -208,7 +210,7 @@ class ArchiveService:
                 Priority.REPLY,
                 subject=f"clip:{clip.id}",
                 edit_of=clip.progress_outbox_id,
-                not_before=self._clock() + delay,
+                not_before=due,
                 lang=self._lang(clip),
             )
         self._on_enqueue()
@@ -218,7 +220,8 @@ class ArchiveService:
         since = time.monotonic() - self._last_edit.get(clip.id, 0.0)
         delay = max(EDIT_INTERVAL - since, 0.0)
         lang = self._lang(clip)
-        self._last_due = max(self._last_due, self._clock() + delay)
+        due = self._clock() + delay
+        self._last_due = max(self._last_due, due)
         async with self._db.transaction() as tx:
             if outcome.done is not None:
                 done = outcome.done
@@ -255,7 +258,7 @@ class ArchiveService:
                 Priority.REPLY,
                 subject=f"clip:{clip.id}",
                 edit_of=clip.progress_outbox_id,
-                not_before=self._clock() + delay,
+                not_before=due,
                 lang=lang,
             )
             if outcome.done is not None and final.alert_id is not None:
