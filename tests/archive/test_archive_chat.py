@@ -99,21 +99,25 @@ def test_progress_is_edited_in_place_at_most_every_two_seconds(
     assert all(later - earlier >= 1.99 for earlier, later in itertools.pairwise(due))
 
 
-def test_same_url_and_range_answers_at_once_with_the_existing_clip(
+def test_same_url_and_range_answers_at_once_with_the_existing_clip_and_clips_finds_it(
     tmp_path: Path, media: MediaServer
 ) -> None:
     config = clip_config(tmp_path)
     url = media.url("/hls/index.m3u8")
     first = run_console(config, [f"/clip {url} 1:00-1:20"])
     assert first.returncode == 0, first.stderr
-    again = run_console(config, [f"/clip {url} from 1:00 to 1:20", "/clips"])
+    again = run_console(
+        config,
+        [f"/clip {url} from 1:00 to 1:20", "/clips", "/clips index", "/clips nothing-like-this"],
+    )
     assert again.returncode == 0, again.stderr
     sent = again.sent_to("#general")
     assert sent[0] == "Déjà archivé : K1."
     assert sent[1].startswith("Clip K1 — ")
     assert not again.edited_in("#general")
     assert len(clip_rows(tmp_path)) == 1
-    assert "K1 · archivé" in again.stdout
+    assert sent[2:] == ["Derniers clips :", "Clips trouvés :", "Aucun clip ne correspond."]
+    assert again.stdout.count("K1 · archivé · index · 1:00-1:20") == 2  # latest, and by title
 
 
 def test_refusals_need_no_download(tmp_path: Path, media: MediaServer) -> None:
@@ -267,18 +271,6 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
     assert sent[1] == "Le clip K3 n'a pas échoué : rien à relancer."
     assert again.edited_in("#general")[-1].startswith("Échec du clip K2 : le site est injoignable")
     assert clip_rows(tmp_path)[1]["attempts"] == 2
-
-
-def test_clips_search_finds_titles_and_sources(tmp_path: Path, media: MediaServer) -> None:
-    config = clip_config(tmp_path)
-    run_console(config, [f"/clip {media.url('/hls/index.m3u8')} +5s"])
-    session = run_console(config, ["/clips index", "/clips nothing-like-this", "/clips"])
-    assert session.returncode == 0, session.stderr
-    sent = session.sent_to("#general")
-    assert sent[0] == "Clips trouvés :"
-    assert sent[1] == "Aucun clip ne correspond."
-    assert sent[2] == "Derniers clips :"
-    assert "K1 · archivé · index · 0:00-0:05" in session.stdout
 
 
 def test_clip_attached_to_an_alert_reaches_the_alerts_rooms(

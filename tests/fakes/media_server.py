@@ -65,7 +65,7 @@ def make_test_video(folder: Path, duration: int = DURATION) -> TestVideo:
 
 
 class MediaServer:
-    def __init__(self, video: TestVideo, segment_delay: float = 0.35) -> None:
+    def __init__(self, video: TestVideo, segment_delay: float = 0.25) -> None:
         self.video = video
         self.segment_delay = segment_delay
         self.port = 0
