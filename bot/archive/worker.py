@@ -232,7 +232,12 @@ def _options(spec: JobSpec, events: Events, progress_file: Path) -> dict[str, An
         "extractor_retries": min(spec.retries, 1),
         "progress_hooks": [_hook(spec, events)],
         "merge_output_format": "mp4",
-        "external_downloader_args": {"ffmpeg_o": ["-progress", str(progress_file), "-nostats"]},
+        "external_downloader_args": {
+            # ffmpeg opens the media URL itself for sections: network protocols only,
+            # so a playlist cannot make it read `file:` segments from our disk.
+            "ffmpeg_i": ["-protocol_whitelist", "http,https,tcp,tls,crypto,httpproxy"],
+            "ffmpeg_o": ["-progress", str(progress_file), "-nostats"],
+        },
         # Never: executing commands (`exec`), reading local files (`enable_file_urls`),
         # cookies from browsers, or plugins: none of these options is ever set.
     }

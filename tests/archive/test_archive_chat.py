@@ -155,13 +155,19 @@ def test_redirect_from_allowed_host_to_private_one_is_refused(
 ) -> None:
     config = clip_config(tmp_path, allow_private_urls=False, trusted_hosts=["127.0.0.1"])
     target = media.url("/v.mp4", host="localhost")
-    session = run_console(config, [f"/clip {media.url('/redirect')}?to={target}"])
+    lines = [
+        f"/clip {media.url('/redirect')}?to={target}",
+        f"/clip {media.url('/evil.m3u8')} 0:00-0:08",  # a playlist pointing at our disk
+    ]
+    session = run_console(config, lines)
     assert session.returncode == 0, session.stderr
     assert session.sent_to("#general")[0].startswith("Clip K1 : téléchargement…")
-    final = session.edited_in("#general")[-1]
-    assert final.startswith("Échec du clip K1 : le lien mène à une adresse privée ou locale.")
-    (row,) = clip_rows(tmp_path)
-    assert row["status"] == "failed" and row["fail_reason"] == "private"
+    edits = session.edited_in("#general")
+    assert "Échec du clip K1 : le lien mène à une adresse privée ou locale." in " ".join(edits)
+    assert any(e.startswith("Échec du clip K2 : ") for e in edits)
+    redirected, evil = clip_rows(tmp_path)
+    assert redirected["status"] == "failed" and redirected["fail_reason"] == "private"
+    assert evil["status"] == "failed"
     assert not list((tmp_path / "archive").glob("??/*"))
 
 

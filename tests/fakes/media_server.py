@@ -7,7 +7,7 @@ while the bot (a subprocess) downloads from it.
 
 Paths: `/v.mp4`, `/hls/index.m3u8` (+ segments), `/slow/hls/index.m3u8`
 (each segment delayed, so a download lasts a few seconds), and
-`/redirect?to=URL` (a 302 to anywhere).
+`/redirect?to=URL` (a 302 to anywhere), `/evil.m3u8` (segments are local files).
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ class MediaServer:
         app.router.add_get("/hls/{name}", self._hls)
         app.router.add_get("/slow/hls/{name}", self._slow_hls)
         app.router.add_get("/redirect", self._redirect)
+        app.router.add_get("/evil.m3u8", self._evil)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -136,6 +137,15 @@ class MediaServer:
             await asyncio.sleep(self.segment_delay)
         kind = "application/vnd.apple.mpegurl" if path.suffix == ".m3u8" else "video/mp2t"
         return web.FileResponse(path, headers={"Content-Type": kind})
+
+    async def _evil(self, request: web.Request) -> web.StreamResponse:
+        """A playlist whose segment is a file on the bot's own disk."""
+        self.requests.append(request.path)
+        body = (
+            "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nfile:///etc/passwd\n"
+            "#EXTINF:4.0,\nfile:///etc/hostname\n#EXT-X-ENDLIST\n"
+        )
+        return web.Response(text=body, content_type="application/vnd.apple.mpegurl")
 
     async def _redirect(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(request.path)
