@@ -180,7 +180,10 @@ def _classify(message: str) -> FailReason:
     lowered = message.lower()
     if "unsupported url" in lowered or "no video formats" in lowered:
         return FailReason.UNSUPPORTED
-    if "geo" in lowered or "your country" in lowered or "not available in your" in lowered:
+    if any(
+        word in lowered
+        for word in ("geo restrict", "geo-restrict", "your country", "from your location")
+    ):
         return FailReason.GEO
     if any(
         word in lowered

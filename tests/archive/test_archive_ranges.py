@@ -58,13 +58,3 @@ def test_progress_bar_and_sizes_read_as_in_the_scenario() -> None:
     assert progress_bar(None) == "░░░░░░░░░░"
     assert format_size(6_100_000) == "6.1 MB"
 
-
-def test_clip_messages_exist_in_french_and_english_with_the_same_placeholders() -> None:
-    from bot.i18n import en, fr
-    from bot.i18n.render import placeholders
-
-    prefixes = ("clip.", "clips.", "url.", "range.")
-    ours = {k for k in en.MESSAGES if k.startswith(prefixes)}
-    assert ours == {k for k in fr.MESSAGES if k.startswith(prefixes)}
-    for key in ours:
-        assert placeholders(en.MESSAGES[key]) == placeholders(fr.MESSAGES[key]), key
