@@ -65,7 +65,7 @@ async def _retry(ctx: Context, words: list[str]) -> None:
         "Le même lien avec la même plage répond tout de suite avec l'extrait existant. "
         "Un échec se relance avec « clip retry K9 ».",
         "The answer gives the id (K9) and updates itself while downloading. The same link "
-        'with the same range answers at once with the existing clip. A failure is retried '
+        "with the same range answers at once with the existing clip. A failure is retried "
         'with "clip retry K9".',
     ),
 )
@@ -147,4 +147,3 @@ async def clips(ctx: Context, words: str | None) -> None:
         lines.append(Span("\n"))
         lines.append(render_line(item, ctx.lang))
     await ctx.reply_message(OutgoingMessage(tuple(lines)))
-

@@ -145,9 +145,7 @@ def test_refusals_need_no_download(tmp_path: Path, media: MediaServer) -> None:
     assert sent[7].startswith("La plage finit (12:30) avant de commencer (13:10)")
     assert "Traceback" not in session.stdout
     assert clip_rows(tmp_path) == []
-    assert media.requests.count("/v.mp4") == 0 or all(
-        "redirect" not in r for r in media.requests
-    )
+    assert media.requests.count("/v.mp4") == 0 or all("redirect" not in r for r in media.requests)
 
 
 def test_redirect_from_allowed_host_to_private_one_is_refused(

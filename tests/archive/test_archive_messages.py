@@ -19,8 +19,11 @@ def test_worker_failures_are_named_for_people() -> None:
     from bot.domain.clips import FailReason
 
     assert _classify("ERROR: Unsupported URL: https://x") is FailReason.UNSUPPORTED
-    assert _classify(
-        "ERROR: [x] 1: This video is not available from your location due to geo restriction"
-    ) is FailReason.GEO
+    assert (
+        _classify(
+            "ERROR: [x] 1: This video is not available from your location due to geo restriction"
+        )
+        is FailReason.GEO
+    )
     assert _classify("ERROR: Unable to download webpage: HTTP Error 404") is FailReason.NETWORK
     assert _classify("ERROR: George's video is odd") is FailReason.FAILED

@@ -57,4 +57,3 @@ def test_progress_bar_and_sizes_read_as_in_the_scenario() -> None:
     assert progress_bar(1.0) == "▓▓▓▓▓▓▓▓▓▓ 100 %"
     assert progress_bar(None) == "░░░░░░░░░░"
     assert format_size(6_100_000) == "6.1 MB"
-
