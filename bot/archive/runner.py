@@ -27,6 +27,21 @@ log = logging.getLogger(__name__)
 
 STDERR_TAIL = 2000
 
+_PASSED_ENV = {
+    "PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+    "http_proxy", "https_proxy", "no_proxy", "SYSTEMROOT",
+}  # fmt: skip
+
+
+def worker_environment() -> dict[str, str]:
+    """What the worker inherits: not the bot's tokens, which it has no use for."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key in _PASSED_ENV or key.startswith("LC_")
+    }
+
 
 @dataclass(frozen=True, slots=True)
 class WorkerOutcome:
@@ -71,6 +86,7 @@ async def run_worker(
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
+            env=worker_environment(),
             start_new_session=True,
         )
     assert proc.stdout is not None

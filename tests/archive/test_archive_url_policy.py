@@ -65,3 +65,13 @@ def test_worker_resolution_guard_refuses_names_that_resolve_to_loopback(
         socket.getaddrinfo("localhost", 80)
     assert refused and "localhost" in refused[0]
     assert socket.getaddrinfo("127.0.0.1", 80)  # trusted by name
+
+
+def test_worker_process_does_not_inherit_the_bots_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.archive.runner import worker_environment
+
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123:secret")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    env = worker_environment()
+    assert "TELEGRAM_TOKEN" not in env
+    assert env["HTTPS_PROXY"] == "http://proxy.example:3128"
