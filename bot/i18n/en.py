@@ -127,7 +127,8 @@ MESSAGES: dict[str, str] = {
     "clip.range_whole": "whole video",
     "clip.exists": "Already archived: {id}.",
     "clip.in_progress": "This clip is already being downloaded: {id}.",
-    "clip.too_many": "You already have {limit} clips waiting; try again when one is done.",
+    "clip.too_many": "You already have {limit} clips waiting (the maximum); "
+    "try again when one is done.",
     "clip.no_url": "Give the video link, for example: clip https://… from 12:30 to 13:10.",
     "clip.tasks_later": "Attaching a clip to a task is not available yet; use the alert id (A17).",
     "clip.bad_attach": "{id} is neither an alert nor a task.",

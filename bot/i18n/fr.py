@@ -128,7 +128,8 @@ MESSAGES: dict[str, str] = {
     "clip.range_whole": "vidéo entière",
     "clip.exists": "Déjà archivé : {id}.",
     "clip.in_progress": "Cet extrait est déjà en cours de téléchargement : {id}.",
-    "clip.too_many": "Vous avez déjà {limit} clips en attente ; réessayez quand l'un est fini.",
+    "clip.too_many": "Vous avez déjà {limit} clips en attente (le maximum) ; "
+    "réessayez quand l'un est fini.",
     "clip.no_url": "Donnez le lien de la vidéo, par exemple : clip https://… de 12:30 à 13:10.",
     "clip.tasks_later": "Rattacher un clip à une tâche n'est pas encore possible ; "
     "utilisez l'identifiant de l'alerte (A17).",

@@ -307,3 +307,13 @@ def test_a_download_over_the_time_limit_is_killed_and_says_so(
     (row,) = clip_rows(tmp_path)
     assert row["fail_reason"] == "timeout"
     assert not list((tmp_path / "archive" / ".jobs").glob("clip-*"))
+
+
+def test_a_member_cannot_queue_more_clips_than_allowed(tmp_path: Path, media: MediaServer) -> None:
+    config = clip_config(tmp_path, max_queued_per_member=1)
+    url = media.url("/hls/index.m3u8")
+    session = run_console(config, [f"/clip {url} +5s", f"/clip {url} 0:30-0:35"])
+    assert session.returncode == 0, session.stderr
+    sent = session.sent_to("#general")
+    assert sent[1].startswith("Vous avez déjà 1 clips en attente")
+    assert len(clip_rows(tmp_path)) == 1
