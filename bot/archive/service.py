@@ -65,6 +65,8 @@ class ArchiveService:
         self._stopping = asyncio.Event()
         self._running: dict[int, asyncio.Task[None]] = {}
         self._last_edit: dict[int, float] = {}
+        """Per clip, when its message was last edited (monotonic); absent: never."""
+        self._started: dict[int, float] = {}
         self._ffmpeg: Ffmpeg | None = None
         self._last_due = 0.0
 
@@ -137,6 +139,7 @@ class ArchiveService:
             log.error("clip %d: job crashed", clip_id, exc_info=task.exception())
         self._running.pop(clip_id, None)
         self._last_edit.pop(clip_id, None)
+        self._started.pop(clip_id, None)
         self.wake()
 
     def _lang(self, clip: Clip) -> str:
@@ -166,7 +169,7 @@ class ArchiveService:
 
     async def _job(self, clip: Clip) -> None:
         log.info("clip %d: starting %s range %s", clip.id, clip.url, clip.range)
-        self._last_edit[clip.id] = time.monotonic()
+        self._started[clip.id] = time.monotonic()
         try:
             folder = await asyncio.to_thread(
                 storage.fresh_job_folder, self._settings.dir, clip.id, clip.attempts
@@ -188,7 +191,11 @@ class ArchiveService:
 
     async def _progress(self, clip: Clip, event: dict[str, Any]) -> None:
         now = time.monotonic()
-        if now - self._last_edit.get(clip.id, 0.0) < EDIT_INTERVAL:
+        # No bar in the first seconds (a quick clip goes straight to its card), then
+        # at most one edit every EDIT_INTERVAL.
+        if now - self._started.get(clip.id, now) < EDIT_INTERVAL:
+            return
+        if now - self._last_edit.get(clip.id, -EDIT_INTERVAL) < EDIT_INTERVAL:
             return
         self._last_edit[clip.id] = now
         progress = Progress(
@@ -217,7 +224,8 @@ class ArchiveService:
 
     async def _conclude(self, clip: Clip, outcome: WorkerOutcome) -> None:
         # The last edit also keeps the 2 s spacing, so it is never dropped by a platform.
-        since = time.monotonic() - self._last_edit.get(clip.id, 0.0)
+        last = self._last_edit.get(clip.id)
+        since = EDIT_INTERVAL if last is None else time.monotonic() - last
         delay = max(EDIT_INTERVAL - since, 0.0)
         lang = self._lang(clip)
         due = self._clock() + delay
