@@ -300,6 +300,8 @@ def run(spec: JobSpec, events: Events) -> None:
                 raise JobFailed(FailReason.TOO_LONG, "live stream without a range")
             if whole and duration and duration > spec.max_duration:
                 raise JobFailed(FailReason.TOO_LONG, f"{duration:.0f} s")
+            if duration and spec.start >= duration:
+                raise JobFailed(FailReason.OUT_OF_RANGE, f"{spec.start:.0f} s >= {duration:.0f} s")
             events.emit("info", title=info.get("title"), duration=duration)
             result = ydl.process_ie_result(info, download=True)
     except JobFailed:

@@ -27,6 +27,7 @@ class FailReason(StrEnum):
     GEO = "geo"
     TOO_LONG = "too_long"
     TOO_BIG = "too_big"
+    OUT_OF_RANGE = "out_of_range"
     NETWORK = "network"
     TIMEOUT = "timeout"
     INTERRUPTED = "interrupted"

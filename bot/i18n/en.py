@@ -157,4 +157,5 @@ MESSAGES: dict[str, str] = {
     "range.backwards": "The range ends ({end}) before it starts ({start}).",
     "range.too_long": "Range too long ({length}): at most {limit} per clip.",
     "clip.range_from": "from {start} to the end",
+    "clip.fail.out_of_range": "the range starts after the end of the video.",
 }

@@ -159,4 +159,5 @@ MESSAGES: dict[str, str] = {
     "range.backwards": "La plage finit ({end}) avant de commencer ({start}).",
     "range.too_long": "Plage trop longue ({length}) : au plus {limit} par clip.",
     "clip.range_from": "de {start} à la fin",
+    "clip.fail.out_of_range": "la plage commence après la fin de la vidéo.",
 }

@@ -248,6 +248,7 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
             "/alert Député X sur France 2",
             f"/clip A1 {hls} +10s",
             f"/clip {media.url('/slow/hls/index.m3u8')} from 0:00 to 0:40",
+            f"/clip {hls} from 5:00",  # the video lasts 2 minutes
         ],
     )
     assert first.returncode == 0, first.stderr
@@ -258,12 +259,14 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
         edits
     )
     assert any(e.startswith("Échec du clip K2 : le site est injoignable") for e in edits)
+    assert any(e.startswith("Échec du clip K5 : la plage commence après la fin") for e in edits)
     rows = clip_rows(tmp_path)
     assert [(r["status"], r["fail_reason"]) for r in rows] == [
         ("failed", "too_big"),  # a direct file announcing its size
         ("failed", "network"),
         ("done", None),
         ("failed", "too_big"),  # a section cut by ffmpeg, stopped as it grew
+        ("failed", "out_of_range"),
     ]
     assert rows[2]["alert_id"] == 1 and abs(rows[2]["duration"] - 10) <= 1.0
     assert not list((tmp_path / "archive").glob("??/*.part"))
