@@ -237,7 +237,7 @@ def test_check_config_says_which_ffmpeg(tmp_path: Path) -> None:
 
 
 def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer) -> None:
-    config = clip_config(tmp_path, max_filesize_mb=0.4)
+    config = clip_config(tmp_path, max_filesize_mb=0.4, max_duration=60, max_queued_per_member=9)
     hls = media.url("/hls/index.m3u8")
     first = run_console(
         config,
@@ -249,6 +249,7 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
             f"/clip A1 {hls} +10s",
             f"/clip {media.url('/slow/hls/index.m3u8')} from 0:00 to 0:40",
             f"/clip {hls} from 5:00",  # the video lasts 2 minutes
+            f"/clip {hls}",  # whole, and over max_duration
         ],
     )
     assert first.returncode == 0, first.stderr
@@ -260,6 +261,7 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
     )
     assert any(e.startswith("Échec du clip K2 : le site est injoignable") for e in edits)
     assert any(e.startswith("Échec du clip K5 : la plage commence après la fin") for e in edits)
+    assert any(e.startswith("Échec du clip K6 : la vidéo est trop longue ; donnez") for e in edits)
     rows = clip_rows(tmp_path)
     assert [(r["status"], r["fail_reason"]) for r in rows] == [
         ("failed", "too_big"),  # a direct file announcing its size
@@ -267,6 +269,7 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
         ("done", None),
         ("failed", "too_big"),  # a section cut by ffmpeg, stopped as it grew
         ("failed", "out_of_range"),
+        ("failed", "too_long"),
     ]
     assert rows[2]["alert_id"] == 1 and abs(rows[2]["duration"] - 10) <= 1.0
     assert not list((tmp_path / "archive").glob("??/*.part"))
