@@ -14,6 +14,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
+from bot.archive.service import ArchiveService
 from bot.commands import CommandDispatcher, Registry
 from bot.config import Settings
 from bot.delivery import DeliveryEngine
@@ -58,6 +59,7 @@ class App:
         self.engine: DeliveryEngine | None = None
         self.exit_code = 0
         self.db: Database | None = None
+        self.archive: ArchiveService | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -104,13 +106,18 @@ class App:
             await self.engine.wait_idle(PER_LINE_SETTLE_SECONDS, ("console",))
 
     async def _console_finished(self) -> None:
-        """End of piped input: deliver what is due, then exit."""
+        """End of piped input: finish the clips asked for, deliver what is due, then exit."""
+        if self.archive is not None:
+            await self.archive.wait_idle()
         if self.engine is not None:
             await self.engine.wait_idle(self.settings.delivery.drain_timeout)
         self.request_stop()
 
     async def run(self) -> None:
         from handlers import ROUTERS  # the composition root is the one place bot meets handlers
+        from handlers import clips as clip_handlers
+
+        clip_handlers.configure(self.settings.archive)
 
         async with AsyncExitStack() as stack:
             db = await stack.enter_async_context(
@@ -123,15 +130,26 @@ class App:
             engine = DeliveryEngine(db, transports)
             self.engine = engine
             await engine.recover()
+            archive = ArchiveService(
+                db, self.settings.archive, self.settings.network.lang, on_enqueue=engine.wake
+            )
+            self.archive = archive
+            await archive.recover()
+
+            def on_commit() -> None:
+                engine.wake()
+                archive.wake()
+
             dispatcher = CommandDispatcher(
                 db,
                 registry,
                 self.settings.network,
                 {name: t.limits for name, t in transports.items()},
-                on_commit=engine.wake,
+                on_commit=on_commit,
             )
             async with asyncio.TaskGroup() as group:
                 delivery = group.create_task(engine.run(), name="delivery")
+                archiving = group.create_task(archive.run(), name="archive")
                 try:
                     for transport in transports.values():
                         try:
@@ -151,6 +169,9 @@ class App:
                     await self._stop.wait()
                 finally:
                     log.info("stopping")
+                    archive.stop()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await archiving
                     engine.stop()
                     with contextlib.suppress(asyncio.CancelledError):
                         await delivery

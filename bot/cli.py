@@ -102,12 +102,22 @@ async def _backup(settings: Settings, destination: str) -> None:
     print(f"backed up {settings.storage.database} to {destination}")
 
 
+def _describe_ffmpeg(settings: Settings) -> str:
+    from bot.archive.ffmpeg import FfmpegMissing, find_ffmpeg
+
+    try:
+        return f"archive: ffmpeg {find_ffmpeg(settings.archive.ffmpeg).describe()}"
+    except FfmpegMissing as error:
+        return f"archive: no ffmpeg ({error}); clips will fail"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "check-config":
             settings = _load(args, args.file)
             print(f"{settings.source}: OK")
+            print(_describe_ffmpeg(settings))
             return 0
         settings = _load(args)
     except ConfigError as error:

@@ -49,6 +49,25 @@ class StorageSettings:
 @dataclass(frozen=True, slots=True)
 class ArchiveSettings:
     dir: Path = Path("archive")
+    allow_private_urls: bool = False
+    """Let URLs reach loopback/private/link-local addresses (tests, a replay server on the LAN)."""
+    trusted_hosts: tuple[str, ...] = ()
+    """Host names allowed even when they resolve to a private address."""
+    max_section: float = 1800.0
+    """Longest section one `clip` may ask for, in seconds."""
+    max_duration: float = 4 * 3600.0
+    """Longest whole video (no range) when its duration is known, in seconds."""
+    max_filesize_mb: float = 2000.0
+    socket_timeout: float = 20.0
+    retries: int = 3
+    job_timeout: float = 1800.0
+    """A job still running after this many seconds is killed and reported as failed."""
+    concurrency: int = 2
+    max_queued_per_member: int = 5
+    keyframe_accurate: bool = False
+    """Exact cuts (re-encodes the section: several times slower); off: cuts at keyframes."""
+    ffmpeg: str = ""
+    """Path to an ffmpeg binary; empty: the system one, else the imageio-ffmpeg wheel's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +382,14 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("irc.sasl_password", "sasl_username and sasl_password go together")
     if settings.irc.pacing_burst < 1:
         loader.fail("irc.pacing_burst", "expected an integer >= 1")
+    archive = settings.archive
+    for key in ("max_section", "max_duration", "max_filesize_mb", "socket_timeout", "job_timeout"):
+        if getattr(archive, key) <= 0:
+            loader.fail(f"archive.{key}", "expected a number > 0")
+    if archive.concurrency < 1:
+        loader.fail("archive.concurrency", "expected an integer >= 1")
+    if archive.retries < 0:
+        loader.fail("archive.retries", "expected an integer >= 0")
     if settings.delivery.drain_timeout < 0:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
     enabled = [name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)]

@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.store.alerts import AlertRepository
 from bot.store.audit import AuditRepository
+from bot.store.clips import ClipRepository
 from bot.store.fanout import FanoutRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
@@ -28,6 +29,7 @@ class Tx:
         self.fanout = FanoutRepository(conn)
         self.audit = AuditRepository(conn)
         self.scope_roles = ScopeRoleRepository(conn)
+        self.clips = ClipRepository(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -1,0 +1,111 @@
+"""What a clip looks like in a chat: queued, in progress, failed, and the finished card.
+
+The same message is edited from one state to the next, so every state is one
+`OutgoingMessage` rendered in the language of the room that asked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.domain.clips import (
+    Clip,
+    Progress,
+    format_duration,
+    format_size,
+    format_speed,
+    progress_bar,
+)
+from bot.domain.messages import OutgoingMessage, Span
+from bot.domain.ranges import format_clock
+from bot.i18n import spans, text
+
+SHA_PREFIX = 12
+
+
+def range_label(clip: Clip, lang: str) -> str:
+    if clip.range.is_whole:
+        return text(lang, "clip.range_whole")
+    if clip.range.end is None:
+        return text(lang, "clip.range_from", start=format_clock(clip.range.start))
+    return str(clip.range)
+
+
+def render_queued(clip: Clip, lang: str) -> OutgoingMessage:
+    return OutgoingMessage(
+        spans(lang, "clip.queued", id=clip.short_id, range=range_label(clip, lang), url=clip.url)
+    )
+
+
+def render_progress(clip: Clip, lang: str, progress: Progress) -> OutgoingMessage:
+    eta = "?" if progress.eta is None else format_duration(progress.eta)
+    return OutgoingMessage(
+        spans(
+            lang,
+            "clip.progress",
+            id=clip.short_id,
+            bar=progress_bar(progress.fraction),
+            size=format_size(progress.downloaded),
+            speed=format_speed(progress.speed),
+            eta=eta,
+        )
+    )
+
+
+def where(clip: Clip, archive_dir: Path | None = None) -> str:
+    """Where to get the file: for now its place in the archive (uploads come with transports)."""
+    if clip.path is None:
+        return "?"
+    path = Path(clip.path)
+    if archive_dir is not None:
+        try:
+            return f"{archive_dir.name}/{path.relative_to(archive_dir)}"
+        except ValueError:
+            pass
+    return str(path)
+
+
+def render_card(clip: Clip, lang: str, archive_dir: Path | None = None) -> OutgoingMessage:
+    title = clip.title or clip.url
+    lines = spans(
+        lang,
+        "clip.card",
+        id=clip.short_id,
+        title=title[:200],
+        source=(clip.webpage_url or clip.url)[:300],
+        range=range_label(clip, lang),
+        duration=format_duration(clip.duration),
+        size=format_size(clip.size),
+        sha=(clip.sha256 or "")[:SHA_PREFIX],
+        where=where(clip, archive_dir),
+    )
+    return OutgoingMessage(lines)
+
+
+def render_failure(clip: Clip, lang: str) -> OutgoingMessage:
+    reason = clip.fail_reason or "failed"
+    body = spans(
+        lang,
+        "clip.failed",
+        id=clip.short_id,
+        why=text(lang, f"clip.fail.{reason}"),
+    )
+    return OutgoingMessage(body, is_error=True)
+
+
+def render_line(clip: Clip, lang: str) -> Span:
+    """One line of `clips`: id, state, title or URL, range."""
+    title = clip.title or clip.url
+    if len(title) > 70:
+        title = title[:69] + "…"
+    state = text(lang, f"clip.state.{clip.status.value}")
+    return Span(
+        text(
+            lang,
+            "clips.line",
+            id=clip.short_id,
+            state=state,
+            title=title,
+            range=range_label(clip, lang),
+        )
+    )

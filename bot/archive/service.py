@@ -1,0 +1,291 @@
+"""The archive service: takes queued clip rows, runs workers, edits the progress message.
+
+The queue is the `clips` table: a row is committed (with the reply announcing
+it) before the bot answers, so after a restart queued jobs run and jobs that
+were running start again from an empty folder. Progress is written to the
+outbox as edits of the reply (`edit_of`), at most one every `EDIT_INTERVAL`
+seconds per message (platforms limit edits), and the delivery engine is woken
+after each commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.archive import storage
+from bot.archive.cards import render_card, render_failure, render_progress
+from bot.archive.ffmpeg import Ffmpeg, find_ffmpeg, location_folder
+from bot.archive.runner import WorkerOutcome, run_worker
+from bot.archive.worker import JobSpec
+from bot.config import ArchiveSettings
+from bot.domain.clips import Clip, FailReason, Progress
+from bot.domain.messages import OutgoingMessage, Target, TargetKind
+from bot.i18n import pick_lang
+from bot.store.clips import ArchivedFile
+from bot.store.database import Database
+from bot.store.outbox import Priority
+from bot.store.transaction import Tx
+
+log = logging.getLogger(__name__)
+
+EDIT_INTERVAL = 2.0
+IDLE_POLL_SECONDS = 2.0
+
+
+def _origin(clip: Clip) -> Target:
+    kind = TargetKind.USER if clip.origin_private else TargetKind.ROOM
+    return Target(clip.origin_platform, kind, clip.origin_chat_id)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+class ArchiveService:
+    def __init__(
+        self,
+        db: Database,
+        settings: ArchiveSettings,
+        default_lang: str,
+        on_enqueue: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._default_lang = default_lang
+        self._on_enqueue = on_enqueue
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._last_edit: dict[int, float] = {}
+        """Per clip, when its message was last edited (monotonic); absent: never."""
+        self._started: dict[int, float] = {}
+        self._ffmpeg: Ffmpeg | None = None
+        self._last_due = 0.0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def recover(self) -> list[int]:
+        """Jobs a dead process was running go back to the queue, to start from scratch."""
+        async with self._db.transaction() as tx:
+            ids = await tx.clips.requeue_running()
+        if ids:
+            log.warning("clips %s were interrupted: queued again", ids)
+        return ids
+
+    async def wait_idle(self, timeout: float | None = None) -> bool:
+        """Until no clip is queued or running and the last edit is due.
+
+        The console's end of input waits for this. Without a timeout it still
+        ends: every job is killed after `job_timeout`.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            async with self._db.transaction() as tx:
+                active = await tx.clips.active_count()
+            if active == 0 and not self._running and self._clock() >= self._last_due:
+                return True
+            if self._stopping.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                return False
+            self.wake()
+            await asyncio.sleep(0.05)
+
+    async def run(self) -> None:
+        try:
+            self._ffmpeg = await asyncio.to_thread(find_ffmpeg, self._settings.ffmpeg)
+            log.info("archive: ffmpeg %s", self._ffmpeg.describe())
+        except Exception as error:
+            log.error("archive: %s; clips needing ffmpeg will fail", error)
+        try:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                await self._fill()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+        finally:
+            for task in list(self._running.values()):
+                task.cancel()
+            for task in list(self._running.values()):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _fill(self) -> None:
+        while len(self._running) < self._settings.concurrency and not self._stopping.is_set():
+            async with self._db.transaction() as tx:
+                clip = await tx.clips.claim_next(set(self._running))
+            if clip is None:
+                return
+            task = asyncio.create_task(self._job(clip), name=f"clip-{clip.id}")
+            self._running[clip.id] = task
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        clip_id = next((k for k, v in self._running.items() if v is task), None)
+        if clip_id is None:
+            return
+        if not task.cancelled() and task.exception() is not None:
+            log.error("clip %d: job crashed", clip_id, exc_info=task.exception())
+        self._running.pop(clip_id, None)
+        self._last_edit.pop(clip_id, None)
+        self._started.pop(clip_id, None)
+        self.wake()
+
+    def _lang(self, clip: Clip) -> str:
+        return pick_lang(clip.lang, self._default_lang)
+
+    def _spec(self, clip: Clip, folder: Path) -> JobSpec:
+        settings = self._settings
+        if self._ffmpeg is None:
+            raise RuntimeError("no ffmpeg")
+        return JobSpec(
+            clip_id=clip.id,
+            url=clip.url,
+            start=clip.range.start,
+            end=clip.range.end,
+            archive_dir=str(settings.dir),
+            folder=str(folder),
+            ffmpeg=str(self._ffmpeg.executable),
+            ffmpeg_location=str(location_folder(self._ffmpeg, settings.dir / storage.JOBS)),
+            allow_private=settings.allow_private_urls,
+            trusted_hosts=settings.trusted_hosts,
+            max_duration=settings.max_duration,
+            max_bytes=int(settings.max_filesize_mb * 1_000_000),
+            socket_timeout=settings.socket_timeout,
+            retries=settings.retries,
+            keyframe_accurate=settings.keyframe_accurate,
+        )
+
+    async def _job(self, clip: Clip) -> None:
+        log.info("clip %d: starting %s range %s", clip.id, clip.url, clip.range)
+        self._started[clip.id] = time.monotonic()
+        try:
+            folder = await asyncio.to_thread(
+                storage.fresh_job_folder, self._settings.dir, clip.id, clip.attempts
+            )
+            spec = self._spec(clip, folder)
+
+            async def on_progress(event: dict[str, Any]) -> None:
+                await self._progress(clip, event)
+
+            outcome = await run_worker(spec, self._settings.job_timeout, on_progress)
+        except asyncio.CancelledError:
+            log.info("clip %d: stopped with the bot; it will start again at the next run", clip.id)
+            raise
+        except Exception as error:
+            log.exception("clip %d: could not run the worker", clip.id)
+            outcome = WorkerOutcome(reason=FailReason.FAILED.value, detail=type(error).__name__)
+        await self._conclude(clip, outcome)
+        await asyncio.to_thread(storage.remove_job_folders, self._settings.dir, clip.id)
+
+    async def _progress(self, clip: Clip, event: dict[str, Any]) -> None:
+        now = time.monotonic()
+        # No bar in the first seconds (a quick clip goes straight to its card), then
+        # at most one edit every EDIT_INTERVAL.
+        if now - self._started.get(clip.id, now) < EDIT_INTERVAL:
+            return
+        if now - self._last_edit.get(clip.id, -EDIT_INTERVAL) < EDIT_INTERVAL:
+            return
+        self._last_edit[clip.id] = now
+        progress = Progress(
+            fraction=_number(event.get("fraction")),
+            downloaded=int(_number(event.get("downloaded")) or 0),
+            speed=_number(event.get("speed")),
+            eta=_number(event.get("eta")),
+        )
+        await self._edit(clip, render_progress(clip, self._lang(clip), progress), 0.0)
+
+    async def _edit(self, clip: Clip, message: OutgoingMessage, delay: float) -> None:
+        # One instant for the row and for wait_idle: the console's exit waits for this edit.
+        due = self._clock() + delay
+        self._last_due = max(self._last_due, due)
+        async with self._db.transaction() as tx:
+            await tx.outbox.enqueue(
+                _origin(clip),
+                message,
+                Priority.REPLY,
+                subject=f"clip:{clip.id}",
+                edit_of=clip.progress_outbox_id,
+                not_before=due,
+                lang=self._lang(clip),
+            )
+        self._on_enqueue()
+
+    async def _conclude(self, clip: Clip, outcome: WorkerOutcome) -> None:
+        # The last edit also keeps the 2 s spacing, so it is never dropped by a platform.
+        last = self._last_edit.get(clip.id)
+        since = EDIT_INTERVAL if last is None else time.monotonic() - last
+        delay = max(EDIT_INTERVAL - since, 0.0)
+        lang = self._lang(clip)
+        due = self._clock() + delay
+        self._last_due = max(self._last_due, due)
+        async with self._db.transaction() as tx:
+            if outcome.done is not None:
+                done = outcome.done
+                await tx.clips.finish(
+                    clip.id,
+                    ArchivedFile(
+                        title=done.get("title"),
+                        webpage_url=done.get("webpage_url"),
+                        extractor=done.get("extractor"),
+                        uploader=done.get("uploader"),
+                        duration=_number(done.get("duration")),
+                        size=int(done["size"]),
+                        sha256=str(done["sha256"]),
+                        path=str(done["path"]),
+                    ),
+                )
+                log.info("clip %d: archived as %s", clip.id, done["sha256"])
+            else:
+                reason = outcome.reason or FailReason.FAILED.value
+                if reason not in {r.value for r in FailReason}:
+                    reason = FailReason.FAILED.value
+                await tx.clips.fail(clip.id, reason, outcome.detail)
+                log.warning("clip %d failed: %s (%s)", clip.id, reason, outcome.detail)
+            final = await tx.clips.get(clip.id)
+            assert final is not None
+            message = (
+                render_card(final, lang, self._settings.dir)
+                if outcome.done is not None
+                else render_failure(final, lang)
+            )
+            await tx.outbox.enqueue(
+                _origin(clip),
+                message,
+                Priority.REPLY,
+                subject=f"clip:{clip.id}",
+                edit_of=clip.progress_outbox_id,
+                not_before=due,
+                lang=lang,
+            )
+            if outcome.done is not None and final.alert_id is not None:
+                await self._share_with_alert(tx, final)
+        self._on_enqueue()
+
+    async def _share_with_alert(self, tx: Tx, clip: Clip) -> None:
+        """The card also goes where the linked alert went (each copy's room, in its language)."""
+        seen = {_origin(clip)}
+        # `alert:<id>` is the subject handlers/alerts.py gives every relayed copy.
+        for row in await tx.outbox.copies(f"alert:{clip.alert_id}"):
+            if row.target in seen or row.status not in ("pending", "sending", "sent"):
+                continue
+            seen.add(row.target)
+            lang = pick_lang(row.lang, self._default_lang)
+            await tx.outbox.enqueue(
+                row.target,
+                render_card(clip, lang, self._settings.dir),
+                Priority.ALERT,
+                subject=f"clip:{clip.id}",
+                lang=lang,
+            )

@@ -1,0 +1,149 @@
+"""Clips: `clip [A17] URL [range]`, `clip retry K9`, `clips [words]`.
+
+The handler only checks and records: the job row and the reply that will be
+edited with the progress are committed together, and the archive service
+does the download. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+from bot.archive.cards import render_card, render_line, render_queued
+from bot.archive.url_policy import UrlRefused, check_url
+from bot.commands import Context, Rest, Router, UserError
+from bot.config import ArchiveSettings
+from bot.domain import Kind, Role, Span, parse_short_id
+from bot.domain.clips import ClipStatus
+from bot.domain.messages import OutgoingMessage
+from bot.domain.ranges import RangeError, check_length, parse_range
+from bot.store import Priority
+
+router = Router("clips")
+
+LIST_LIMIT = 10
+_RETRY = ("retry", "relancer", "réessayer")
+
+
+class _Policy:
+    """The `[archive]` settings the handler needs, set once by the composition root."""
+
+    settings = ArchiveSettings()
+
+
+def configure(settings: ArchiveSettings) -> None:
+    _Policy.settings = settings
+
+
+async def _retry(ctx: Context, words: list[str]) -> None:
+    parsed = parse_short_id(words[0], Kind.CLIP) if words else None
+    if parsed is None or len(words) != 1:
+        raise UserError("clip.retry_usage")
+    clip = await ctx.tx.clips.get(parsed.number)
+    if clip is None:
+        raise UserError("clip.not_found", id=str(parsed))
+    if clip.status is not ClipStatus.FAILED:
+        raise UserError("clip.not_failed", id=clip.short_id)
+    await ctx.tx.clips.retry(clip.id)
+    outbox_id = await ctx.send(ctx.origin, render_queued(clip, ctx.lang), Priority.REPLY)
+    await ctx.tx.clips.set_progress_message(clip.id, outbox_id)
+
+
+@router.command(
+    "clip",
+    aliases=("extrait",),
+    args=(Rest("request"),),
+    role=Role.MEMBER,
+    summary=(
+        "Archiver un extrait vidéo (replay, direct)",
+        "Archive a video clip (replay, live stream)",
+    ),
+    usage=(
+        "clip [A17] <url> [de 12:30 à 13:10 | 12:30-13:10 | de 1:02:30 | +40s]",
+        "clip [A17] <url> [from 12:30 to 13:10 | 12:30-13:10 | from 1:02:30 | +40s]",
+    ),
+    details=(
+        "La réponse donne l'identifiant (K9) et se met à jour pendant le téléchargement. "
+        "Le même lien avec la même plage répond tout de suite avec l'extrait existant. "
+        "Un échec se relance avec « clip retry K9 ».",
+        "The answer gives the id (K9) and updates itself while downloading. The same link "
+        "with the same range answers at once with the existing clip. A failure is retried "
+        'with "clip retry K9".',
+    ),
+)
+async def clip(ctx: Context, request: str) -> None:
+    settings = _Policy.settings
+    words = request.split()
+    if words and words[0].casefold() in _RETRY:
+        await _retry(ctx, words[1:])
+        return
+    alert_id: int | None = None
+    if words:
+        attached = parse_short_id(words[0])
+        if attached is not None and attached.kind is Kind.TASK:
+            # Tasks come with their own issue; then `clip T5 URL` will attach here too.
+            raise UserError("clip.tasks_later")
+        if attached is not None and attached.kind is Kind.ALERT:
+            if await ctx.tx.alerts.get(attached.number) is None:
+                raise UserError("alert.not_found", id=str(attached))
+            alert_id = attached.number
+            words = words[1:]
+        elif attached is not None:
+            raise UserError("clip.bad_attach", id=str(attached))
+    if not words:
+        raise UserError("clip.no_url")
+    try:
+        url = check_url(
+            words[0],
+            allow_private=settings.allow_private_urls,
+            trusted_hosts=settings.trusted_hosts,
+        )
+        clip_range = parse_range(" ".join(words[1:]))
+        check_length(clip_range, settings.max_section)
+    except (UrlRefused, RangeError) as error:
+        raise UserError(error.key, **error.params) from None
+    same = await ctx.tx.clips.find_same(url, clip_range)
+    if same is not None:
+        if same.status is ClipStatus.DONE:
+            await ctx.reply("clip.exists", id=same.short_id)
+            await ctx.reply_message(render_card(same, ctx.lang, settings.dir))
+        else:
+            await ctx.reply("clip.in_progress", id=same.short_id)
+        return
+    if await ctx.tx.clips.pending_for_member(ctx.member.id) >= settings.max_queued_per_member:
+        raise UserError("clip.too_many", limit=settings.max_queued_per_member)
+    created = await ctx.tx.clips.create(
+        url,
+        clip_range,
+        requested_by=ctx.member.id,
+        requester_name=ctx.member.display_name,
+        origin_platform=ctx.message.platform,
+        origin_chat_id=ctx.origin.address,
+        origin_private=ctx.message.is_private,
+        lang=ctx.lang,
+        alert_id=alert_id,
+    )
+    outbox_id = await ctx.send(
+        ctx.origin, render_queued(created, ctx.lang), Priority.REPLY, subject=f"clip:{created.id}"
+    )
+    await ctx.tx.clips.set_progress_message(created.id, outbox_id)
+
+
+@router.command(
+    "clips",
+    aliases=("extraits",),
+    args=(Rest("words", optional=True),),
+    role=Role.MEMBER,
+    summary=("Chercher dans les extraits archivés", "Search archived clips"),
+    usage=("clips [mots]", "clips [words]"),
+)
+async def clips(ctx: Context, words: str | None) -> None:
+    terms = (words or "").split()[:8]
+    found = await ctx.tx.clips.search(terms, LIST_LIMIT)
+    if not found:
+        await ctx.reply("clips.none" if not terms else "clips.no_match")
+        return
+    header = ctx.t("clips.header") if not terms else ctx.t("clips.header_search")
+    lines: list[Span] = [Span(header)]
+    for item in found:
+        lines.append(Span("\n"))
+        lines.append(render_line(item, ctx.lang))
+    await ctx.reply_message(OutgoingMessage(tuple(lines)))
