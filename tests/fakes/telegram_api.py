@@ -268,6 +268,10 @@ class FakeTelegramAPI:
             _Failure(kind, count, retry_after, delay)
         )
 
+    def recover(self) -> None:
+        """End every failure still queued by `fail_next`: an outage of unknown length is over."""
+        self._failures.clear()
+
     # -- injecting updates -------------------------------------------------------------------
 
     def _user(self, user_id: int) -> dict[str, Any]:
