@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ("bench.alert_fanout", "bench.fanout", "bench.discord_relay")
+BENCHMARKS = ("bench.alert_fanout", "bench.fanout", "bench.discord_relay", "bench.telegram_pacing")
 
 
 def main() -> int:
