@@ -16,6 +16,7 @@ BENCHMARKS = (
     "bench.fanout",
     "bench.discord_relay",
     "bench.archive",
+    "bench.telegram_pacing",
 )
 
 

@@ -7,8 +7,10 @@ push in progress. Outcomes are written in batches by a single recorder, so
 bookkeeping stays durable without one transaction per message.
 
 Duplicate bound after `kill -9`: a message is sent twice only if its send had
-started but its outcome was not yet written: at most `max_in_flight` sends
-plus the recorder's current batch. Rows merely claimed are requeued unsent.
+started but its outcome was not yet committed: the `max_in_flight` sends
+awaiting an answer, plus the outcomes the recorder had not committed yet
+(those of the last commit's duration: about rate x a few milliseconds, in
+practice a handful). Rows merely claimed are requeued unsent.
 """
 
 from __future__ import annotations
@@ -288,6 +290,9 @@ class PlatformWorker:
         rows, message = self._take(chat)
         chat.busy = True
         self._in_progress += 1
+        # The slot is taken now, not when a sender picks the job up: the loop picks
+        # several chats before any sender runs, and each must see the others' slots.
+        self._pacer.acquire(key, rows[0].target.kind is TargetKind.ROOM)
         if (
             isinstance(self._transport, MultiTargetSender)
             and len(rows) == 1
@@ -349,7 +354,6 @@ class PlatformWorker:
     ) -> None:
         head = rows[0]
         is_group = head.target.kind is TargetKind.ROOM
-        self._pacer.acquire(key, is_group)
         self.stats.in_flight += 1
         outcomes: list[Outcome]
         try:
@@ -407,8 +411,8 @@ class PlatformWorker:
         transport = self._transport
         assert isinstance(transport, MultiTargetSender)
         members = [(key, chat, head), *group]
-        for member_key, _, _ in members:
-            self._pacer.acquire(member_key, True)
+        for member_key, _, _ in group:
+            self._pacer.acquire(member_key, True)  # the head's slot was taken at pick time
         self.stats.in_flight += 1
         try:
             refs = await transport.send_many([row.target for _, _, row in members], head.message)

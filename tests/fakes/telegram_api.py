@@ -29,7 +29,7 @@ In-process use::
 
 Standalone, for a bot in another process (benchmarks, kill -9 tests)::
 
-    python -m tests.fakes.telegram_api --port 0 [--token T] [--rate-limits]
+    python -m tests.fakes.telegram_api --port 0 [--token T] [--rate-limits [--max-rate N]]
 
 prints `PORT <n>` on its first line, then serves until killed. A controlling
 process drives it over HTTP under `/_fake/`: `POST /_fake/inject` (an update
@@ -156,6 +156,9 @@ class FakeTelegramAPI:
         self.webhook_url: str | None = None
         self.rate_limit_violations = 0
         self.sent_count = 0
+        self.first_sent_at: float | None = None
+        self.last_sent_at: float | None = None
+        """Monotonic times of the first and last message accepted (for rate measurements)."""
         self.method_counts: collections.Counter[str] = collections.Counter()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -267,6 +270,10 @@ class FakeTelegramAPI:
         self._failures.setdefault(method, collections.deque()).append(
             _Failure(kind, count, retry_after, delay)
         )
+
+    def recover(self) -> None:
+        """End every failure still queued by `fail_next`: an outage of unknown length is over."""
+        self._failures.clear()
 
     # -- injecting updates -------------------------------------------------------------------
 
@@ -558,6 +565,9 @@ class FakeTelegramAPI:
         )
         self.messages[(chat_id, message_id)] = sent
         self.sent_count += 1
+        self.last_sent_at = self._clock()
+        if self.first_sent_at is None:
+            self.first_sent_at = self.last_sent_at
         if self.record_calls:
             self.sent.append(sent)
         result: dict[str, Any] = {
@@ -734,13 +744,15 @@ class FakeTelegramAPI:
                     "methods": dict(self.method_counts),
                     "rate_limit_violations": self.rate_limit_violations,
                     "sent": self.sent_count,
+                    "first_sent_at": self.first_sent_at,
+                    "last_sent_at": self.last_sent_at,
                 }
             )
         return web.json_response({"ok": False, "description": "unknown action"}, status=404)
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    limits = RateLimits() if args.rate_limits else None
+    limits = RateLimits(global_per_second=args.max_rate) if args.rate_limits else None
     async with FakeTelegramAPI(
         token=args.token,
         bot_username=args.bot_username,
@@ -758,6 +770,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--bot-username", default="riposte_test_bot")
     parser.add_argument("--rate-limits", action="store_true", help="answer 429 above the limits")
+    parser.add_argument(
+        "--max-rate", type=float, default=30.0, help="overall messages/s with --rate-limits"
+    )
     parser.add_argument("--no-record", action="store_true", help="count calls, keep no log")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
