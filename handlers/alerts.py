@@ -242,15 +242,7 @@ async def alerts(ctx: Context, alert: int | None) -> None:
 async def cancel(ctx: Context, alert: int) -> None:
     found = await _load(ctx, alert)
     if found.author_member_id != ctx.member.id and not ctx.has_role(Role.COORDINATOR, found.scope):
-        await ctx.tx.audit.record(
-            platform=ctx.message.platform,
-            user_id=ctx.message.user_id,
-            member_id=ctx.member.id,
-            chat_id=ctx.message.chat_id,
-            command="cancel",
-            outcome="refused",
-            detail=found.short_id,
-        )
+        await ctx.audit("cancel", "refused", found.short_id)
         raise UserError("alert.cancel_refused", id=found.short_id)
     if found.status is AlertStatus.CANCELLED:
         raise UserError("alert.is_cancelled", id=found.short_id)

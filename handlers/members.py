@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from bot.commands import Choice, Context, Handle, Router, Tags, UserError, Word
 from bot.domain import NATIONAL, Kind, Member, Role, parse_short_id
+from bot.domain.roles import ROLE_NAMES
 
 router = Router("members")
 
-_ROLES = {
-    "member": Role.MEMBER,
-    "membre": Role.MEMBER,
-    "coordinator": Role.COORDINATOR,
-    "coordinateur": Role.COORDINATOR,
-    "coordinatrice": Role.COORDINATOR,
-    "coord": Role.COORDINATOR,
-    "admin": Role.ADMIN,
-}
+_ROLES = {name: role for name, role in ROLE_NAMES.items() if role > Role.GUEST}
 _LANGS = {"fr": "fr", "francais": "fr", "français": "fr", "en": "en", "english": "en"}
 
 
@@ -177,14 +170,10 @@ async def role(ctx: Context, member: str, role: Role, scope: tuple[str, ...]) ->
     await ctx.tx.members.revoke(target.id, tag)
     if role > Role.MEMBER:
         await ctx.tx.members.grant(target.id, role, tag)
-    await ctx.tx.audit.record(
-        platform=ctx.message.platform,
-        user_id=ctx.message.user_id,
-        member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id,
-        command="role",
-        outcome="done",
-        detail=f"{target.short_id} {role.name.lower()} {tag or '*'}",
+    await ctx.audit(
+        "role",
+        "done",
+        f"{target.short_id} {role.name.lower()} {tag or '*'}",
     )
     where = f" ({tag})" if tag else ""
     await ctx.reply(

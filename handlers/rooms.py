@@ -47,14 +47,10 @@ async def link(ctx: Context, tags: tuple[str, ...]) -> None:
     room = await ctx.tx.rooms.link(
         ctx.message.platform, ctx.message.chat_id, ctx.message.chat_title or "", tags
     )
-    await ctx.tx.audit.record(
-        platform=ctx.message.platform,
-        user_id=ctx.message.user_id,
-        member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id,
-        command="link",
-        outcome="done",
-        detail=" ".join(tags),
+    await ctx.audit(
+        "link",
+        "done",
+        " ".join(tags),
     )
     await ctx.reply("room.linked", room=room.label, tags=_show_tags(ctx, room.tags))
 
@@ -71,14 +67,7 @@ async def unlink(ctx: Context) -> None:
     if ctx.room is None:
         raise UserError("room.not_linked")
     await ctx.tx.rooms.unlink(ctx.room.id)
-    await ctx.tx.audit.record(
-        platform=ctx.message.platform,
-        user_id=ctx.message.user_id,
-        member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id,
-        command="unlink",
-        outcome="done",
-    )
+    await ctx.audit("unlink", "done")
     await ctx.reply("room.unlinked", room=ctx.room.label)
 
 
@@ -168,13 +157,5 @@ async def alias(ctx: Context, action: str | None, tags: tuple[str, ...]) -> None
         await ctx.reply("alias.already", a=first, b=second)
         return
     await ctx.tx.tags.upsert(updates)
-    await ctx.tx.audit.record(
-        platform=ctx.message.platform,
-        user_id=ctx.message.user_id,
-        member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id,
-        command="alias",
-        outcome="done",
-        detail=f"{first}={second}",
-    )
+    await ctx.audit("alias", "done", f"{first}={second}")
     await ctx.reply("alias.added", a=first, b=second)

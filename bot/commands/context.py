@@ -59,6 +59,18 @@ class Context:
             return self.room.label
         return self.message.chat_title or self.message.chat_id
 
+    async def audit(self, command: str, outcome: str, detail: str = "") -> None:
+        """A row in the audit log: who did (or was refused) what, where."""
+        await self.tx.audit.record(
+            platform=self.message.platform,
+            user_id=self.message.user_id,
+            member_id=self.member.id,
+            chat_id=self.message.chat_id,
+            command=command,
+            outcome=outcome,
+            detail=detail,
+        )
+
     def t(self, key: str, /, **params: object) -> str:
         return text(self.lang, key, **params)
 

@@ -112,29 +112,17 @@ class CommandDispatcher:
         )
         if not message.identified and spec.role > Role.GUEST:
             # An unverified name (an IRC nick anyone may take) never gets a role's power.
-            await tx.audit.record(
-                platform=message.platform,
-                user_id=message.user_id,
-                member_id=member.id,
-                chat_id=message.chat_id,
-                command=spec.name,
-                outcome="refused",
-                detail="unidentified",
-            )
+            await ctx.audit(spec.name, "refused", "unidentified")
             log.info(
                 "refused %s to unidentified %s:%s", spec.name, message.platform, message.user_id
             )
             await self._error(ctx, "refused.unidentified")
             return
         if member.role < spec.role:
-            await tx.audit.record(
-                platform=message.platform,
-                user_id=message.user_id,
-                member_id=member.id,
-                chat_id=message.chat_id,
-                command=spec.name,
-                outcome="refused",
-                detail=f"needs {spec.role.name.lower()}, has {member.role.name.lower()}",
+            await ctx.audit(
+                spec.name,
+                "refused",
+                f"needs {spec.role.name.lower()}, has {member.role.name.lower()}",
             )
             log.info(
                 "refused %s to %s:%s (member %s, role %s)",

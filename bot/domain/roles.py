@@ -18,10 +18,11 @@ class Role(IntEnum):
 
     @classmethod
     def from_name(cls, name: str) -> Role | None:
-        return _NAMES.get(name.strip().casefold())
+        return ROLE_NAMES.get(name.strip().casefold())
 
 
-_NAMES: dict[str, Role] = {
+ROLE_NAMES: dict[str, Role] = {
+    # What people type, in both languages.
     "guest": Role.GUEST,
     "invite": Role.GUEST,
     "member": Role.MEMBER,

@@ -9,6 +9,17 @@ from bot.domain.members import Identity, Member, effective_grants
 from bot.domain.roles import Grant, Role
 
 
+def _identity(row: aiosqlite.Row) -> Identity:
+    return Identity(
+        platform=row["platform"],
+        user_id=row["user_id"],
+        display_name=row["display_name"],
+        username=row["username"],
+        dm_reachable=bool(row["dm_reachable"]),
+        unreachable_reason=row["unreachable_reason"],
+    )
+
+
 class MemberRepository:
     """Members come back with their effective grants (stored + config admins + joined)."""
 
@@ -26,17 +37,7 @@ class MemberRepository:
         async with self._conn.execute(
             "SELECT * FROM identities WHERE member_id = ? ORDER BY rowid", (member_id,)
         ) as cur:
-            identities = tuple(
-                Identity(
-                    platform=r["platform"],
-                    user_id=r["user_id"],
-                    display_name=r["display_name"],
-                    username=r["username"],
-                    dm_reachable=bool(r["dm_reachable"]),
-                    unreachable_reason=r["unreachable_reason"],
-                )
-                for r in await cur.fetchall()
-            )
+            identities = tuple(_identity(r) for r in await cur.fetchall())
         async with self._conn.execute(
             "SELECT role, scope FROM grants WHERE member_id = ? ORDER BY role DESC, scope",
             (member_id,),
@@ -179,16 +180,7 @@ class MemberRepository:
             f"SELECT * FROM identities WHERE member_id IN ({wanted}) ORDER BY rowid"
         ) as cur:
             for r in await cur.fetchall():
-                identities.setdefault(r["member_id"], []).append(
-                    Identity(
-                        platform=r["platform"],
-                        user_id=r["user_id"],
-                        display_name=r["display_name"],
-                        username=r["username"],
-                        dm_reachable=bool(r["dm_reachable"]),
-                        unreachable_reason=r["unreachable_reason"],
-                    )
-                )
+                identities.setdefault(r["member_id"], []).append(_identity(r))
         grants: dict[int, list[Grant]] = {}
         async with self._conn.execute(
             f"SELECT member_id, role, scope FROM grants WHERE member_id IN ({wanted})"
