@@ -21,7 +21,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import TelegramSettings
 from bot.domain.messages import OutgoingMessage, SentRef, Target
@@ -31,6 +31,7 @@ from bot.transports.telegram.errors import (
     NOT_MODIFIED,
     map_error,
 )
+from bot.transports.telegram.http import AiohttpRequest
 from bot.transports.telegram.inbound import PLATFORM, ChatMoved, parse_address, parse_update
 from bot.transports.telegram.menu import MenuCommand, register_menu
 from bot.transports.telegram.render import MAX_TEXT_UTF16, keyboard, render_chunks
@@ -110,11 +111,11 @@ class TelegramTransport:
     def webhook_port(self) -> int | None:
         return self._webhook.port if self._webhook is not None else None
 
-    def _build(self) -> tuple[Application[Any, Any, Any, Any, Any, Any], tuple[HTTPXRequest, ...]]:
+    def _build(self) -> tuple[Application[Any, Any, Any, Any, Any, Any], tuple[BaseRequest, ...]]:
         """The Application, and its two HTTP clients (ours to close if initialize fails)."""
         settings = self._settings
         timeout = settings.request_timeout
-        calls = HTTPXRequest(
+        calls = AiohttpRequest(
             connection_pool_size=64,
             connect_timeout=timeout,
             read_timeout=timeout,
