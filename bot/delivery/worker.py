@@ -88,6 +88,8 @@ class PlatformWorker:
         self.platform = transport.platform
         self._clock = clock
         self._pacer = Pacer(transport.limits)
+        # A runtime Protocol check is slow: ask once, not per message.
+        self._multi_target = isinstance(transport, MultiTargetSender)
         self._chats: dict[str, _Chat] = {}
         self._ready: list[tuple[int, int, str]] = []
         self._waiting: list[tuple[float, int, int, str]] = []
@@ -97,7 +99,9 @@ class PlatformWorker:
         self._senders: list[asyncio.Task[None]] = []
         self._in_progress = 0
         self._solo: set[int] = set()
-        self._outcomes: asyncio.Queue[list[Outcome] | None] = asyncio.Queue()
+        self._outcomes: list[Outcome] = []
+        self._outcomes_ready = asyncio.Event()
+        self._recording_done = False
         self._unrecorded = 0
         self._wake = asyncio.Event()
         self._claim_signal = asyncio.Event()
@@ -131,7 +135,8 @@ class PlatformWorker:
             self._claim_signal.set()
             await claimer
             await self._shutdown()
-            self._outcomes.put_nowait(None)
+            self._recording_done = True
+            self._outcomes_ready.set()
             await recorder
 
     async def _shutdown(self) -> None:
@@ -294,7 +299,7 @@ class PlatformWorker:
         # several chats before any sender runs, and each must see the others' slots.
         self._pacer.acquire(key, rows[0].target.kind is TargetKind.ROOM)
         if (
-            isinstance(self._transport, MultiTargetSender)
+            self._multi_target
             and len(rows) == 1
             and rows[0].id not in self._solo
         ):
@@ -400,7 +405,8 @@ class PlatformWorker:
             self._slots.release()
         self._forget(rows)
         self._unrecorded += len(outcomes)
-        self._outcomes.put_nowait(outcomes)
+        self._outcomes.extend(outcomes)
+        self._outcomes_ready.set()
         self._requeue(key)
         self._wake.set()
 
@@ -436,7 +442,8 @@ class PlatformWorker:
         if outcomes:
             self._forget([row for _, _, row in members])
             self._unrecorded += len(outcomes)
-            self._outcomes.put_nowait(outcomes)
+            self._outcomes.extend(outcomes)
+        self._outcomes_ready.set()
         for member_key, _, _ in members:
             self._requeue(member_key)
         self._wake.set()
@@ -509,18 +516,11 @@ class PlatformWorker:
     # --- recording -----------------------------------------------------------------------
 
     async def _recorder(self) -> None:
-        finished = False
-        while not finished:
-            item = await self._outcomes.get()
-            batch: list[Outcome] = []
-            while True:
-                if item is None:
-                    finished = True
-                else:
-                    batch.extend(item)
-                if self._outcomes.empty() or len(batch) >= 2_000:
-                    break
-                item = self._outcomes.get_nowait()
+        """Writes outcomes as they come, all that arrived during the previous write at once."""
+        while True:
+            await self._outcomes_ready.wait()
+            self._outcomes_ready.clear()
+            batch, self._outcomes = self._outcomes, []
             if batch:
                 async with self._db.transaction() as tx:
                     await tx.outbox.record(batch)
@@ -529,6 +529,8 @@ class PlatformWorker:
                 self.stats.failed += sum(isinstance(o, Failed) for o in batch)
                 if any(isinstance(o, Retry) for o in batch):
                     self.wake()
+            if self._recording_done and not self._outcomes:
+                return
 
     @property
     def looks_idle(self) -> bool:

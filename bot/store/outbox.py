@@ -81,20 +81,46 @@ def _message(payload: str) -> OutgoingMessage:
     return OutgoingMessage.from_json(json.loads(payload))
 
 
+_KINDS = {kind.value: kind for kind in TargetKind}
+
+
+_COLUMNS = (
+    "id, platform, target_kind, address, payload, lang, priority, subject, edit_of, status,"
+    " attempts, sent_ref, last_error, coalesced"
+)
+
+
 def _row(row: aiosqlite.Row) -> OutboxRow:
+    """Positional unpacking: a claim decodes thousands of rows at a time."""
+    (
+        row_id,
+        platform,
+        kind,
+        address,
+        payload,
+        lang,
+        priority,
+        subject,
+        edit_of,
+        status,
+        attempts,
+        sent_ref,
+        last_error,
+        coalesced,
+    ) = row
     return OutboxRow(
-        id=row["id"],
-        target=Target(row["platform"], TargetKind(row["target_kind"]), row["address"]),
-        message=_message(row["payload"]),
-        lang=row["lang"],
-        priority=row["priority"],
-        subject=row["subject"],
-        edit_of=row["edit_of"],
-        status=row["status"],
-        attempts=row["attempts"],
-        sent_ref=SentRef.from_json(json.loads(row["sent_ref"])) if row["sent_ref"] else None,
-        last_error=row["last_error"],
-        coalesced=bool(row["coalesced"]),
+        id=row_id,
+        target=Target(platform, _KINDS[kind], address),
+        message=_message(payload),
+        lang=lang,
+        priority=priority,
+        subject=subject,
+        edit_of=edit_of,
+        status=status,
+        attempts=attempts,
+        sent_ref=SentRef.from_json(json.loads(sent_ref)) if sent_ref else None,
+        last_error=last_error,
+        coalesced=bool(coalesced),
     )
 
 
@@ -173,7 +199,8 @@ class OutboxRepository:
     async def copies(self, subject: str) -> list[OutboxRow]:
         """Every original (non-edit) row sent or to be sent for one subject."""
         async with self._conn.execute(
-            "SELECT * FROM outbox WHERE subject = ? AND edit_of IS NULL ORDER BY id", (subject,)
+            f"SELECT {_COLUMNS} FROM outbox WHERE subject = ? AND edit_of IS NULL ORDER BY id",
+            (subject,),
         ) as cur:
             return [_row(r) for r in await cur.fetchall()]
 
@@ -186,7 +213,9 @@ class OutboxRepository:
         return cur.rowcount > 0
 
     async def get(self, row_id: int) -> OutboxRow | None:
-        async with self._conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)) as cur:
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (row_id,)
+        ) as cur:
             row = await cur.fetchone()
         return None if row is None else _row(row)
 
@@ -220,7 +249,7 @@ class OutboxRepository:
         params.append(limit)
         async with self._conn.execute(
             "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
-            f" WHERE id IN ({inner}) RETURNING *",
+            f" WHERE id IN ({inner}) RETURNING {_COLUMNS}",
             params,
         ) as cur:
             rows = [_row(r) for r in await cur.fetchall()]
@@ -327,6 +356,7 @@ class OutboxRepository:
 
     async def failures(self, limit: int = 20) -> list[OutboxRow]:
         async with self._conn.execute(
-            "SELECT * FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT ?", (limit,)
+            f"SELECT {_COLUMNS} FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
+            (limit,),
         ) as cur:
             return [_row(r) for r in await cur.fetchall()]
