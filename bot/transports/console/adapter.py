@@ -57,12 +57,18 @@ class ConsoleTransport:
         self._on_eof = on_eof
         self._counter = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
+        self._line_done = threading.Event()
+        self._line_done.set()
 
     @property
     def bot_username(self) -> str | None:
         return None
 
     async def start(self, inbox: Inbox) -> None:
+        if self._interactive:
+            # Line editing and history at the prompt; without it, the prompt goes to stderr.
+            with contextlib.suppress(ImportError):
+                import readline  # noqa: F401
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[object] = asyncio.Queue()
         thread = threading.Thread(
@@ -75,6 +81,9 @@ class ConsoleTransport:
         try:
             while True:
                 if self._interactive:
+                    # Show the prompt after the previous line's answers, not among them.
+                    self._line_done.wait(timeout=15)
+                    self._line_done.clear()
                     try:
                         line = input(self._speaker.prompt)
                     except EOFError:
@@ -97,10 +106,12 @@ class ConsoleTransport:
             assert isinstance(item, str)
             message, self._speaker = parse_line(item, self._speaker)
             if message is None:
+                self._line_done.set()
                 continue
             await inbox.handle(message)
             if self._after_line is not None:
                 await self._after_line()
+            self._line_done.set()
         log.info("console input ended")
         if self._on_eof is not None:
             await self._on_eof()
