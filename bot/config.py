@@ -409,13 +409,18 @@ def parse_settings(
         section = loader.section(name, _SECTIONS[name], value)
         sections[name] = loader.resolve_secrets(name, section)
     settings = Settings(source=source.resolve(), **sections)
-    if "storage" not in sections:
+    # Defaults, like the values written, are relative to the config file, not the cwd.
+    base = source.resolve().parent
+    if not settings.storage.database.is_absolute():
         settings = dataclasses.replace(
-            settings, storage=StorageSettings(source.resolve().parent / "riposte.db")
+            settings,
+            storage=dataclasses.replace(
+                settings.storage, database=base / settings.storage.database
+            ),
         )
-    if "archive" not in sections:
+    if not settings.archive.dir.is_absolute():
         settings = dataclasses.replace(
-            settings, archive=ArchiveSettings(source.resolve().parent / "archive")
+            settings, archive=dataclasses.replace(settings.archive, dir=base / settings.archive.dir)
         )
     _check_semantics(loader, settings)
     if loader.problems:

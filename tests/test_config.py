@@ -92,3 +92,9 @@ def test_check_config_exits_non_zero_with_the_message(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert ok.returncode == 0, ok.stderr
+
+
+def test_default_paths_are_relative_to_the_config_file_too(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path, "[archive]\nconcurrency = 1\n"), environ={})
+    assert settings.archive.dir == tmp_path.resolve() / "archive"
+    assert settings.storage.database == tmp_path.resolve() / "riposte.db"
