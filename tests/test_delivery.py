@@ -97,3 +97,17 @@ def test_backoff_grows_and_is_capped() -> None:
     assert backoff_delay(3, lambda: 1.0) == 8.0
     assert backoff_delay(40, lambda: 1.0) == MAX_BACKOFF_SECONDS
     assert DeliveryEngine is not None
+
+
+async def test_when_a_platform_comes_back_delayed_retries_go_at_once(
+    tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setattr("bot.delivery.worker.backoff_delay", lambda attempts: 1000.0)
+    async with running_bot(tmp_path) as bot:
+        await _setup_alert(bot)
+        bot.transport.fail_next(TransientError("connection lost"), address="#lyon")
+        await bot.say("#paris", "alice", "/alert test")
+        assert not any("Alerte A1" in t for t in bot.transport.texts_to("#lyon"))
+        await bot.dispatcher.platform_back("fake")
+        assert await bot.engine.wait_idle(10)
+        assert any("Alerte A1" in t for t in bot.transport.texts_to("#lyon"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable, Mapping
 
 from bot.commands.arguments import bind
@@ -59,6 +60,13 @@ class CommandDispatcher:
             moved = await tx.rooms.move_chat(platform, old_chat_id, new_chat_id)
         if moved:
             log.info("room %s:%s moved to %s", platform, old_chat_id, new_chat_id)
+
+    async def platform_back(self, platform: str) -> None:
+        async with self._db.transaction() as tx:
+            due = await tx.outbox.retry_now(platform, time.time())
+        if due:
+            log.info("%s is back: %d delayed deliveries retried now", platform, due)
+            self._on_commit()
 
     async def handle(self, message: IncomingMessage) -> None:
         parsed = parse_command(message.text)

@@ -298,11 +298,7 @@ class PlatformWorker:
         # The slot is taken now, not when a sender picks the job up: the loop picks
         # several chats before any sender runs, and each must see the others' slots.
         self._pacer.acquire(key, rows[0].target.kind is TargetKind.ROOM)
-        if (
-            self._multi_target
-            and len(rows) == 1
-            and rows[0].id not in self._solo
-        ):
+        if self._multi_target and len(rows) == 1 and rows[0].id not in self._solo:
             group = self._companions(rows[0])
             if group:
                 self._jobs.put_nowait((key, chat, rows, message, group))

@@ -298,6 +298,15 @@ class OutboxRepository:
             [(row_id,) for row_id in row_ids],
         )
 
+    async def retry_now(self, platform: str, now: float) -> int:
+        """Rows waiting out a retry delay become due (the platform's link is back)."""
+        cur = await self._conn.execute(
+            "UPDATE outbox SET not_before = ? WHERE platform = ? AND status = 'pending'"
+            " AND not_before > ? AND last_error IS NOT NULL",
+            (now, platform, now),
+        )
+        return cur.rowcount
+
     async def fail_pending_for(self, target: Target, error: str) -> int:
         """The target is gone for good: stop queueing for it."""
         cur = await self._conn.execute(

@@ -71,6 +71,9 @@ class Inbox(Protocol):
 
     async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None: ...
 
+    async def platform_back(self, platform: str) -> None:
+        """The link to the platform is back: what waits out a retry delay may go now."""
+
 
 @runtime_checkable
 class Transport(Protocol):

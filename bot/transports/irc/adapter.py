@@ -96,6 +96,8 @@ class IrcTransport:
         self._background: set[asyncio.Task[None]] = set()
         self._down_since: float | None = None
         self._counter = itertools.count(1)
+        self._inbox: Inbox | None = None
+        self._welcomed = False
 
     @property
     def bot_username(self) -> str | None:
@@ -103,6 +105,7 @@ class IrcTransport:
 
     async def start(self, inbox: Inbox) -> None:
         """Start connecting in the background: an IRC outage must not stop the bot starting."""
+        self._inbox = inbox
         self._tasks = [
             asyncio.create_task(self.connection.run(), name="irc-connection"),
             asyncio.create_task(self._consume(inbox), name="irc-inbound"),
@@ -131,6 +134,12 @@ class IrcTransport:
         conn = self.connection
         if msg.command == "001":
             self._identities.clear()
+            if self._welcomed and self._inbox is not None:
+                # Reconnected: what waited out a retry delay during the outage may go now.
+                task = asyncio.create_task(self._inbox.platform_back(PLATFORM))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+            self._welcomed = True
         self._identities.observe(msg, "account-tag" in conn.caps)
         own = bool(msg.nick) and conn.lower(msg.nick or "") == conn.lower(conn.nick)
         if msg.command == "JOIN" and own and "WHOX" in conn.isupport:
