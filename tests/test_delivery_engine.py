@@ -186,3 +186,16 @@ async def test_editing_a_merged_message_sends_the_change_instead(tmp_path: Path)
         assert await engine.wait_idle(10)
     assert transport.texts_to("-1") == ["A1\n\nA2", "[annulée] A1"]
     assert transport.edits == []
+
+
+def test_429s_from_two_chats_at_once_pause_the_whole_platform() -> None:
+    from bot.delivery import Pacer
+
+    clock = [100.0]
+    pacer = Pacer(PlatformLimits(4096, global_rate=30), clock=lambda: clock[0])
+    pacer.rate_limited(5.0, "chat-a")
+    assert pacer.global_ready_at(100.0) == 100.0  # one chat: only that chat waits
+    assert pacer.chat_ready_at("chat-a", False, 100.0) == 105.0
+    clock[0] = 100.5
+    pacer.rate_limited(5.0, "chat-b")
+    assert pacer.global_ready_at(100.5) == 105.5  # two chats within a second: everyone waits

@@ -77,6 +77,7 @@ class Pacer:
         self._paused_until = 0.0
         self._chat_paused: dict[str, float] = {}
         self._slow_until = 0.0
+        self._recent_429: list[tuple[float, str]] = []
         # No limit at all (console, tests): skip the bookkeeping on the hot path.
         self.unlimited = not (
             limits.global_rate or limits.per_chat_rate or limits.per_group_per_minute
@@ -156,7 +157,18 @@ class Pacer:
         return [w for w in found if w is not None]
 
     def rate_limited(self, retry_after: float, chat: str | None) -> None:
+        """Pause what the platform asked to pause.
+
+        Platforms do not always say whether a 429 is about one chat or about
+        the whole bot (Telegram does not). Two different chats limited within
+        a second means the bot as a whole is over: pause everything.
+        """
         now = self._clock()
+        if chat is not None:
+            recent = [(at, c) for at, c in self._recent_429 if at > now - 1.0 and c != chat]
+            self._recent_429 = [*recent, (now, chat)]
+            if recent:
+                chat = None
         if chat is None:
             self._paused_until = max(self._paused_until, now + retry_after)
         else:
