@@ -199,3 +199,22 @@ def test_429s_from_two_chats_at_once_pause_the_whole_platform() -> None:
     clock[0] = 100.5
     pacer.rate_limited(5.0, "chat-b")
     assert pacer.global_ready_at(100.5) == 105.5  # two chats within a second: everyone waits
+
+
+async def test_a_video_is_skipped_where_the_platform_takes_no_uploads(tmp_path: Path) -> None:
+    transport = RecordingTransport(platform="irc")  # can_upload is False
+    async with engine_for(tmp_path, transport) as (db, engine):
+        async with db.transaction() as tx:
+            row_id = await tx.outbox.enqueue(
+                Target("irc", TargetKind.ROOM, "#x"),
+                OutgoingMessage(OutgoingMessage.plain("K1").spans, video="/archive/k1.mp4"),
+                Priority.REPLY,
+            )
+        engine.wake()
+        assert await engine.wait_idle(10)
+        async with db.transaction() as tx:
+            row = await tx.outbox.get(row_id)
+            rooms = await tx.rooms.all()
+    assert transport.sent == []
+    assert row is not None and row.status == "skipped"
+    assert rooms == []  # nothing marked unreachable

@@ -82,6 +82,20 @@ def render_card(clip: Clip, lang: str, archive_dir: Path | None = None) -> Outgo
     return OutgoingMessage(lines)
 
 
+def render_video(clip: Clip, lang: str) -> OutgoingMessage | None:
+    """The clip itself, for platforms that take uploads (the card says the rest)."""
+    if clip.path is None:
+        return None
+    caption = spans(
+        lang,
+        "clip.video_caption",
+        id=clip.short_id,
+        title=(clip.title or clip.url)[:200],
+        duration=format_duration(clip.duration),
+    )
+    return OutgoingMessage(caption, video=clip.path)
+
+
 def render_failure(clip: Clip, lang: str) -> OutgoingMessage:
     reason = clip.fail_reason or "failed"
     body = spans(

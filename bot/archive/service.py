@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.archive import storage
-from bot.archive.cards import render_card, render_failure, render_progress
+from bot.archive.cards import render_card, render_failure, render_progress, render_video
 from bot.archive.ffmpeg import Ffmpeg, find_ffmpeg, location_folder
 from bot.archive.runner import WorkerOutcome, run_worker
 from bot.archive.worker import JobSpec
@@ -269,6 +269,17 @@ class ArchiveService:
                 not_before=due,
                 lang=lang,
             )
+            video = render_video(final, lang) if outcome.done is not None else None
+            if video is not None:
+                # Skipped by the engine where the platform takes no uploads.
+                await tx.outbox.enqueue(
+                    _origin(clip),
+                    video,
+                    Priority.REPLY,
+                    subject=f"clip:{clip.id}",
+                    not_before=due,
+                    lang=lang,
+                )
             if outcome.done is not None and final.alert_id is not None:
                 await self._share_with_alert(tx, final)
         self._on_enqueue()
@@ -289,3 +300,8 @@ class ArchiveService:
                 subject=f"clip:{clip.id}",
                 lang=lang,
             )
+            video = render_video(clip, lang)
+            if video is not None:
+                await tx.outbox.enqueue(
+                    row.target, video, Priority.ALERT, subject=f"clip:{clip.id}", lang=lang
+                )

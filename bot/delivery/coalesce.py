@@ -17,7 +17,7 @@ MAX_BUTTONS = 8
 
 
 def can_join(first: OutgoingMessage, second: OutgoingMessage) -> bool:
-    return first.is_error == second.is_error
+    return first.is_error == second.is_error and first.video is None and second.video is None
 
 
 def merge(parts: Sequence[OutgoingMessage], max_length: int) -> tuple[OutgoingMessage, int]:
@@ -26,7 +26,7 @@ def merge(parts: Sequence[OutgoingMessage], max_length: int) -> tuple[OutgoingMe
     buttons = list(parts[0].buttons)
     length = len(parts[0].text)
     used = 1
-    for part in parts[1:]:
+    for part in parts[1:] if parts[0].video is None else ():
         extra = len(SEPARATOR.text) + len(part.text)
         if length + extra > max_length or not can_join(parts[0], part):
             break

@@ -35,6 +35,7 @@ from bot.transports.base import (
     RateLimited,
     TransientError,
     Transport,
+    Undeliverable,
 )
 
 log = logging.getLogger(__name__)
@@ -360,6 +361,8 @@ class PlatformWorker:
         try:
             if head.edit_of is not None:
                 outcomes = [await self._edit(head)]
+            elif message.video is not None and not self._transport.limits.can_upload:
+                outcomes = [Failed(r.id, "this platform takes no uploads", "skipped") for r in rows]
             else:
                 ref = await self._transport.send(head.target, message)
                 now = self._clock()
@@ -382,6 +385,11 @@ class PlatformWorker:
             outcomes = [Retry(r.id, until, str(error), count_attempt=False) for r in rows]
             if scope is None:
                 await self._persist_pause(until)
+        except Undeliverable as error:
+            log.warning(
+                "%s:%s outbox %d not deliverable here: %s", self.platform, key, head.id, error
+            )
+            outcomes = [Failed(r.id, str(error), "skipped") for r in rows]
         except PermanentError as error:
             outcomes = [Failed(r.id, str(error)) for r in rows]
             outcomes += [Failed(r.id, str(error)) for r in chat.rows]

@@ -75,6 +75,9 @@ class OutgoingMessage:
     is_error: bool = False
     mention_tags: tuple[str, ...] = field(default=())
     """Scope tags whose opt-in subscribers a room copy should notify (Discord: their roles)."""
+    video: str | None = None
+    """A video file (an archived clip) to upload, with the spans as its caption. Sent
+    only where the platform can upload (`PlatformLimits.can_upload`), skipped elsewhere."""
 
     @classmethod
     def plain(cls, text: str, *, is_error: bool = False) -> OutgoingMessage:
@@ -90,6 +93,7 @@ class OutgoingMessage:
             "buttons": [[button.label, button.command] for button in self.buttons],
             "is_error": self.is_error,
             "mention_tags": list(self.mention_tags),
+            "video": self.video,
         }
 
     @classmethod
@@ -99,6 +103,7 @@ class OutgoingMessage:
             buttons=tuple(Button(str(label), str(cmd)) for label, cmd in data.get("buttons", [])),
             is_error=bool(data.get("is_error", False)),
             mention_tags=tuple(str(tag) for tag in data.get("mention_tags", ())),
+            video=str(data["video"]) if data.get("video") else None,
         )
 
 

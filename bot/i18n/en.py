@@ -178,4 +178,6 @@ MESSAGES: dict[str, str] = {
     "range.too_long": "Range too long ({length}): at most {limit} per clip.",
     "clip.range_from": "from {start} to the end",
     "clip.fail.out_of_range": "the range starts after the end of the video.",
+    # Clips: the uploaded video
+    "clip.video_caption": "**Clip {id}** — {title} ({duration})",
 }

@@ -184,4 +184,6 @@ MESSAGES: dict[str, str] = {
     "range.too_long": "Plage trop longue ({length}) : au plus {limit} par clip.",
     "clip.range_from": "de {start} à la fin",
     "clip.fail.out_of_range": "la plage commence après la fin de la vidéo.",
+    # Clips: the uploaded video
+    "clip.video_caption": "**Extrait {id}** — {title} ({duration})",
 }

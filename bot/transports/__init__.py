@@ -9,6 +9,7 @@ from bot.transports.base import (
     TransientError,
     Transport,
     TransportStartError,
+    Undeliverable,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "TransientError",
     "Transport",
     "TransportStartError",
+    "Undeliverable",
 ]

@@ -49,6 +49,11 @@ class RateLimited(DeliveryError):
         self.whole_platform = whole_platform
 
 
+class Undeliverable(DeliveryError):
+    """This message cannot go to this platform (a file over its size limit); the chat is
+    fine, so nothing is marked unreachable and nothing is retried."""
+
+
 class TransientError(DeliveryError):
     """Timeouts, 5xx, a connection lost: try again later."""
 

@@ -294,3 +294,34 @@ async def test_button_on_a_private_alert_acks_it_from_the_private_chat(bot: Runn
 async def test_start_in_a_group_points_to_join_and_help(bot: RunningBot) -> None:
     reply = await bot.converse(PARIS, BOB, "/start", "/join")
     assert "/help" in reply.text
+
+
+async def test_a_queued_clip_video_is_uploaded_and_an_oversized_one_is_skipped(
+    tmp_path: Path, api: FakeTelegramAPI
+) -> None:
+    import pytest
+
+    from bot.config import Secret, TelegramSettings
+    from bot.domain.messages import OutgoingMessage, Span, Target, TargetKind
+    from bot.transports import Undeliverable
+    from bot.transports.telegram import TelegramTransport
+
+    settings = TelegramSettings(
+        enabled=True, token=Secret(api.token), base_url=api.base_url, set_commands=False,
+        max_upload_mb=1,
+    )
+    transport = TelegramTransport(settings)
+    small = tmp_path / "K1.mp4"
+    small.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096)
+    big = tmp_path / "K2.mp4"
+    big.write_bytes(b"\x00" * (2 * 1024 * 1024))
+    room = Target("telegram", TargetKind.ROOM, str(PARIS))
+    await transport.start(_NoInbox())
+    try:
+        await transport.send(room, OutgoingMessage((Span("Extrait K1"),), video=str(small)))
+        with pytest.raises(Undeliverable):
+            await transport.send(room, OutgoingMessage((Span("Extrait K2"),), video=str(big)))
+    finally:
+        await transport.stop()
+    assert len(api.calls_to("sendVideo")) == 1
+    assert [m.text for m in api.sent_to(PARIS)] == ["Extrait K1"]

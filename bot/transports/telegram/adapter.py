@@ -25,7 +25,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import TelegramSettings
 from bot.domain.messages import OutgoingMessage, SentRef, Target
-from bot.transports.base import Inbox, PlatformLimits, TransportStartError
+from bot.transports.base import Inbox, PlatformLimits, TransportStartError, Undeliverable
 from bot.transports.telegram.errors import (
     EDIT_TARGET_GONE,
     NOT_MODIFIED,
@@ -256,6 +256,8 @@ class TelegramTransport:
         return self._app.bot
 
     async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
+        if message.video is not None:
+            return await self.send_video(target, Path(message.video), message)
         address = target.address
         try:
             ids = await self._send_chunks(address, message)
@@ -294,12 +296,15 @@ class TelegramTransport:
     async def send_video(self, target: Target, path: Path, caption: OutgoingMessage) -> SentRef:
         """Upload a clip with its caption (cut to Telegram's 1,024 units).
 
-        Callers check `max_upload_bytes` first: a file over it is refused here with
-        ValueError, since it is no fault of the chat and retrying cannot help.
+        A file over `max_upload_bytes` (or gone) is refused with Undeliverable: it is no
+        fault of the chat and retrying cannot help.
         """
-        size = (await asyncio.to_thread(path.stat)).st_size
+        try:
+            size = (await asyncio.to_thread(path.stat)).st_size
+        except OSError as error:
+            raise Undeliverable(f"{path.name}: {error.strerror or error}") from None
         if size > self.max_upload_bytes:
-            raise ValueError(f"{path.name}: {size} bytes, over telegram.max_upload_mb")
+            raise Undeliverable(f"{path.name}: {size} bytes, over telegram.max_upload_mb")
         data = await asyncio.to_thread(path.read_bytes)
         chat_id, topic = parse_address(target.address)
         text = render_chunks(caption.spans, MAX_CAPTION_UTF16)
