@@ -269,3 +269,25 @@ async def test_alert_card_is_an_embed_and_its_cancellation_plain_text(
     await started.transport.edit(ref, OutgoingMessage.plain("[annulée] Alerte A1"))
     assert sent.embeds == [] and sent.components == []
     assert "annulée" in sent.content
+
+
+async def test_a_clip_is_uploaded_as_an_attachment_with_its_caption(
+    started: Running, fake_discord: FakeDiscord, tmp_path: pytest.TempPathFactory
+) -> None:
+    from pathlib import Path
+
+    from bot.transports import Undeliverable
+    from bot.transports.discord import adapter
+
+    clip = Path(str(tmp_path)) / "K17.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096)
+    caption = (Span("Extrait K17", Style.BOLD), Span(" — @everyone regardez"))
+    await started.transport.send(room(), OutgoingMessage(caption, video=str(clip)))
+    [sent] = fake_discord.sent_to(GENERAL)
+    assert sent.files == ["K17.mp4"]
+    assert "Extrait K17" in sent.content
+    assert sent.allowed_mentions is not None and not sent.allowed_mentions.get("parse")
+    big = Path(str(tmp_path)) / "K18.mp4"
+    big.write_bytes(b"\x00" * (adapter.MAX_UPLOAD_BYTES + 1))
+    with pytest.raises(Undeliverable):
+        await started.transport.send(room(), OutgoingMessage(caption, video=str(big)))

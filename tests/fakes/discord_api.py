@@ -73,6 +73,25 @@ class Injected:
     times: int = 1
 
 
+def _parse_multipart(content_type: str, raw: bytes) -> tuple[Any, list[str]]:
+    """(the `payload_json` part, the uploaded file names) of a multipart body."""
+    import email.parser
+    import email.policy
+
+    document = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    payload: Any = {}
+    files: list[str] = []
+    for part in document.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name == "payload_json":
+            payload = json.loads(part.get_payload(decode=True) or b"{}")
+        elif part.get_filename():
+            files.append(str(part.get_filename()))
+    return payload, files
+
+
 @dataclass
 class SentMessage:
     id: str
@@ -82,6 +101,7 @@ class SentMessage:
     components: list[dict[str, Any]]
     embeds: list[dict[str, Any]]
     edits: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -365,12 +385,17 @@ class FakeDiscord:
         self, request: web.Request, handler: Callable[[web.Request], Any]
     ) -> web.StreamResponse:
         body: Any = None
+        files: list[str] = []
         if request.can_read_body:
             raw = await request.read()
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw.decode(errors="replace")
+            if request.content_type.startswith("multipart/"):
+                # An upload: discord.py sends `payload_json` and `files[n]` parts.
+                body, files = _parse_multipart(request.headers["Content-Type"], raw)
+            else:
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw.decode(errors="replace")
         call = Call(request.method, request.path, body)
         if request.path.startswith(API_PREFIX):
             self.calls.append(call)
@@ -397,6 +422,7 @@ class FakeDiscord:
             response = _json(injected.body, injected.status, injected.headers)
         else:
             request["json"] = body
+            request["files"] = files
             response = await handler(request)
         call.status = response.status
         await self._notify()
@@ -516,6 +542,7 @@ class FakeDiscord:
             allowed_mentions=body.get("allowed_mentions"),
             components=body.get("components") or [],
             embeds=body.get("embeds") or [],
+            files=list(request.get("files") or []),
         )
         self.messages[message.id] = message
         return _json(

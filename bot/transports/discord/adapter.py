@@ -19,6 +19,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -36,6 +37,7 @@ from bot.transports.base import (
     PlatformLimits,
     TransientError,
     TransportStartError,
+    Undeliverable,
 )
 from bot.transports.discord.errors import map_error
 from bot.transports.discord.inbound import PLATFORM, from_interaction, from_message, slash_text
@@ -61,13 +63,15 @@ DISCORD_LIMITS = PlatformLimits(
     per_chat_rate=1.0,  # 5 messages per 5 s per channel
     can_edit=True,
     has_buttons=True,
-    can_upload=False,
+    can_upload=True,
     dm_without_prompt=True,
     command_prefix="/",
     notify_by_dm=False,
 )
 
 CONNECT_WAIT_SECONDS = 30.0
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+"""Discord's attachment limit for bots in servers without boosts (10 MiB since 2024)."""
 MAX_RATELIMIT_WAIT = 30.0
 """429s asking for longer than this come back as RateLimited and the outbox waits instead."""
 
@@ -366,6 +370,27 @@ class DiscordTransport:
                 view.add_item(CommandButton(button_label(button), button.command))
         return view
 
+    async def _upload(
+        self,
+        channel: Any,
+        message: OutgoingMessage,
+        roles: tuple[str, ...],
+        mentions: discord.AllowedMentions,
+    ) -> SentRef:
+        """A clip as an attachment, its caption as the message text."""
+        path = Path(message.video or "")
+        try:
+            size = (await asyncio.to_thread(path.stat)).st_size
+        except OSError as error:
+            raise Undeliverable(f"{path.name}: {error.strerror or error}") from None
+        if size > MAX_UPLOAD_BYTES:
+            raise Undeliverable(f"{path.name}: {size} bytes, over Discord's attachment limit")
+        caption = render_chunks(message, roles)[0].content
+        sent = await channel.send(
+            caption, file=discord.File(str(path), filename=path.name), allowed_mentions=mentions
+        )
+        return SentRef(PLATFORM, str(channel.id), (str(sent.id),))
+
     async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
         client = self._require_client()
         try:
@@ -374,6 +399,8 @@ class DiscordTransport:
             channel = client.get_partial_messageable(channel_id)
             ids: list[str] = []
             mentions = allowed_mentions(roles)
+            if message.video is not None:
+                return await self._upload(channel, message, roles, mentions)
             card = render_card(message, roles)
             if card is not None:
                 sent = await channel.send(
