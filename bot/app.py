@@ -127,7 +127,7 @@ class App:
             self.db = db
             registry = Registry(ROUTERS)
             transports = self._build_transports(db, registry)
-            engine = DeliveryEngine(db, transports)
+            engine = DeliveryEngine(db, transports, keep_days=self.settings.delivery.keep_days)
             self.engine = engine
             await engine.recover()
             archive = ArchiveService(

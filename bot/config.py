@@ -79,6 +79,8 @@ class LoggingSettings:
 class DeliverySettings:
     drain_timeout: float = 30.0
     """Seconds the console's end-of-input waits for pending deliveries before exiting."""
+    keep_days: float = 30.0
+    """Delivered, failed and skipped outbox rows older than this are deleted (0: keep all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,6 +394,8 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("archive.retries", "expected an integer >= 0")
     if settings.delivery.drain_timeout < 0:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
+    if settings.delivery.keep_days < 0:
+        loader.fail("delivery.keep_days", "expected a number >= 0")
     enabled = [name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)]
     if not enabled:
         loader.fail("console.enabled", "no transport is enabled; enable at least one")

@@ -218,3 +218,26 @@ async def test_a_video_is_skipped_where_the_platform_takes_no_uploads(tmp_path: 
     assert transport.sent == []
     assert row is not None and row.status == "skipped"
     assert rooms == []  # nothing marked unreachable
+
+
+async def test_old_delivered_rows_are_purged_but_pending_work_is_kept(tmp_path: Path) -> None:
+    async with Database.open(tmp_path / "purge.db") as db:
+        await db.migrate()
+        room = Target("tg", TargetKind.ROOM, "-1")
+        async with db.transaction() as tx:
+            old = await tx.outbox.enqueue(room, OutgoingMessage.plain("old"), Priority.ALERT)
+            edited = await tx.outbox.enqueue(room, OutgoingMessage.plain("A1"), Priority.ALERT)
+            pending = await tx.outbox.enqueue(room, OutgoingMessage.plain("new"), Priority.ALERT)
+            await tx.outbox.claim_due("tg", 1e12, 2, 60)
+            from bot.store.outbox import Sent
+
+            await tx.outbox.record([Sent(old, None, 1.0), Sent(edited, None, 1.0)])
+            await tx.outbox.enqueue(room, OutgoingMessage.plain("[annulée] A1"), Priority.ALERT,
+                                    edit_of=edited)
+        later = time.time() + 40 * 86_400
+        engine = DeliveryEngine(db, {}, clock=lambda: later, keep_days=30)
+        assert await engine.purge() == 1
+        async with db.transaction() as tx:
+            assert await tx.outbox.get(old) is None
+            assert await tx.outbox.get(edited) is not None  # an edit still needs it
+            assert await tx.outbox.get(pending) is not None

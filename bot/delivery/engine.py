@@ -15,6 +15,7 @@ from bot.transports.base import Transport
 log = logging.getLogger(__name__)
 
 STATUS_LOG_SECONDS = 60.0
+PURGE_EVERY_SECONDS = 3_600.0
 
 
 class DeliveryEngine:
@@ -23,9 +24,11 @@ class DeliveryEngine:
         db: Database,
         transports: Mapping[str, Transport],
         clock: Callable[[], float] = time.time,
+        keep_days: float = 0.0,
     ) -> None:
         self._db = db
         self._clock = clock
+        self._keep_seconds = keep_days * 86_400
         self.workers = {name: PlatformWorker(db, t, clock) for name, t in transports.items()}
         self._stopping = asyncio.Event()
 
@@ -46,11 +49,37 @@ class DeliveryEngine:
             for name, worker in self.workers.items():
                 group.create_task(worker.run(), name=f"delivery-{name}")
             group.create_task(self._log_status(), name="delivery-status")
+            if self._keep_seconds:
+                group.create_task(self._purge_old_rows(), name="delivery-purge")
 
     def stop(self) -> None:
         self._stopping.set()
         for worker in self.workers.values():
             worker.stop()
+
+    async def purge(self) -> int:
+        """Delete finished rows past the retention, in batches so commands never wait long."""
+        total = 0
+        while True:
+            async with self._db.transaction() as tx:
+                deleted = await tx.outbox.purge(self._clock() - self._keep_seconds)
+            total += deleted
+            if deleted == 0:
+                break
+            await asyncio.sleep(0)
+        if total:
+            log.info(
+                "deleted %d delivered outbox rows older than %.0f days",
+                total,
+                self._keep_seconds / 86_400,
+            )
+        return total
+
+    async def _purge_old_rows(self) -> None:
+        while not self._stopping.is_set():
+            await self.purge()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), PURGE_EVERY_SECONDS)
 
     async def _log_status(self) -> None:
         while not self._stopping.is_set():

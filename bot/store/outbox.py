@@ -307,6 +307,21 @@ class OutboxRepository:
         )
         return cur.rowcount
 
+    async def purge(self, before: float, limit: int = 10_000) -> int:
+        """Delete finished rows created before `before`, a batch at a time.
+
+        Rows an unfinished edit still points to are kept: the edit needs their ref.
+        """
+        cur = await self._conn.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+            " WHERE status IN ('sent', 'failed', 'skipped') AND created_at < ?"
+            " AND id NOT IN (SELECT edit_of FROM outbox WHERE edit_of IS NOT NULL"
+            "  AND status IN ('pending', 'sending'))"
+            " LIMIT ?)",
+            (before, limit),
+        )
+        return cur.rowcount
+
     async def fail_pending_for(self, target: Target, error: str) -> int:
         """The target is gone for good: stop queueing for it."""
         cur = await self._conn.execute(
