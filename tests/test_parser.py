@@ -25,10 +25,10 @@ def test_commands_are_recognised_with_every_prefix(
     assert (parsed.name, parsed.rest, parsed.addressee) == (name, rest, addressee)
 
 
-@pytest.mark.parametrize("text", ["hello", "/", "/ alert", "//alert", "/123", "", "/home/user/x"])
+@pytest.mark.parametrize("text", ["hello", "/", "/ alert", "//alert", "/123", "", "/a/b"])
 def test_plain_text_is_not_a_command(text: str) -> None:
     parsed = parse_command(text)
-    assert parsed is None or (parsed.name == "home" and parsed.rest == "")
+    assert parsed is None or (parsed.name == "a" and parsed.rest == "")
 
 
 def test_quotes_group_words_but_apostrophes_do_not() -> None:

@@ -35,7 +35,6 @@ class Context:
     limits: PlatformLimits
     aliases: TagAliases
     no_dm_platforms: frozenset[str] = frozenset()
-    replies: int = 0
     bot_username: str | None = None
     """The bot's own username on the message's platform, when it has one (Telegram)."""
 
@@ -90,7 +89,6 @@ class Context:
         await self.reply_message(OutgoingMessage((Span(body),)))
 
     async def reply_message(self, message: OutgoingMessage) -> None:
-        self.replies += 1
         await self.tx.outbox.enqueue(self.origin, message, Priority.REPLY)
 
     async def send(

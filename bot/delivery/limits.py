@@ -20,7 +20,6 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from bot.transports.base import PlatformLimits
 
@@ -60,11 +59,6 @@ class SlidingWindow:
     @property
     def idle(self) -> bool:
         return self._in_flight == 0 and not self._done
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    chat: str
 
 
 class Pacer:

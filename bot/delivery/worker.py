@@ -396,7 +396,7 @@ class PlatformWorker:
             self._forget(chat.rows)
             chat.rows.clear()
             await self._gone(head, str(error))
-        except (TransientError, Exception) as error:
+        except Exception as error:  # TransientError, or a bug: retried either way
             if not isinstance(error, TransientError):
                 log.exception(
                     "%s:%s unexpected error sending outbox %d", self.platform, key, head.id

@@ -38,13 +38,6 @@ class Target:
     kind: TargetKind
     address: str
 
-    def to_json(self) -> dict[str, str]:
-        return {"platform": self.platform, "kind": self.kind.value, "address": self.address}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Target:
-        return cls(str(data["platform"]), TargetKind(data["kind"]), str(data["address"]))
-
 
 class Style(StrEnum):
     PLAIN = "plain"

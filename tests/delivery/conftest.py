@@ -1,95 +1,18 @@
-"""Fixtures for the delivery tests: the fake Bot API, and `riposte run` as a child process."""
+"""Fixtures for the delivery tests: the fake Bot API (the bot runs via tests/fakes/bot_process)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_bot import TOKEN_ENV
-
-EXIT_TIMEOUT = 30
 
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeTelegramAPI]:
     async with FakeTelegramAPI() as fake:
         yield fake
-
-
-class BotProcess:
-    """A `riposte run` child. Its stdin stays open (the console would exit at EOF);
-    stdout and stderr are read as they come, so a chatty log never blocks it."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.lines: list[str] = []
-        self.errors: list[str] = []
-        self._changed = asyncio.Event()
-        assert process.stdout is not None and process.stderr is not None
-        self._readers = [
-            asyncio.create_task(self._read(process.stdout, self.lines)),
-            asyncio.create_task(self._read(process.stderr, self.errors)),
-        ]
-
-    async def _read(self, stream: asyncio.StreamReader, into: list[str]) -> None:
-        async for raw in stream:
-            into.append(raw.decode("utf-8", "replace").rstrip("\n"))
-            self._changed.set()
-
-    async def type(self, line: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write((line + "\n").encode("utf-8"))
-        await self.process.stdin.drain()
-
-    async def wait_line(self, prefix: str, timeout: float = 20.0) -> str:
-        async with asyncio.timeout(timeout):
-            while True:
-                for line in self.lines:
-                    if line.startswith(prefix):
-                        return line
-                if self.process.returncode is not None:
-                    raise AssertionError("\n".join(self.errors[-20:]))
-                self._changed.clear()
-                await self._changed.wait()
-
-    async def kill(self) -> None:
-        """kill -9: no cleanup of any kind in the child."""
-        self.process.kill()
-        await asyncio.wait_for(self.process.wait(), EXIT_TIMEOUT)
-        await asyncio.gather(*self._readers)
-
-    async def finish(self) -> int:
-        """End of console input: the bot delivers what is due and exits."""
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        code = await asyncio.wait_for(self.process.wait(), EXIT_TIMEOUT)
-        await asyncio.gather(*self._readers)
-        return code
-
-    @property
-    def stderr(self) -> str:
-        return "\n".join(self.errors)
-
-
-async def start_bot(config: Path, token: str) -> BotProcess:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, TOKEN_ENV: token, "PYTHONUNBUFFERED": "1"},
-    )
-    return BotProcess(process)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.store import Database
 from bot.transports.telegram.adapter import telegram_limits
-from tests.delivery.conftest import start_bot
+from tests.fakes.bot_process import start_bot
 from tests.fakes.config_files import write_config
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_bot import telegram_section

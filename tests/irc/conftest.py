@@ -38,7 +38,10 @@ def irc_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[IrcServer]:
     if request.param == "ngircd" and ngircd_path() is None:
-        pytest.skip("ngircd is not installed (apt-get install ngircd)")
+        pytest.skip(
+            "ngircd is not installed (apt-get install ngircd); these tests run against "
+            "miniircd, and .ci/run installs ngircd to run them against it too"
+        )
     server = IrcServer(request.param, tmp_path_factory.mktemp(request.param))
     server.start()
     yield server

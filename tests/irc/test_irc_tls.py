@@ -18,7 +18,10 @@ from tests.fakes.irc_servers import IrcServer, ngircd_path
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IrcServer]:
     if ngircd_path() is None or shutil.which("openssl") is None:
-        pytest.skip("needs ngircd and openssl")
+        pytest.skip(
+            "TLS is tested against ngircd with an openssl test certificate, and ngircd "
+            "or openssl is not installed here (.ci/run installs ngircd)"
+        )
     directory = tmp_path_factory.mktemp("ngircd-tls")
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
