@@ -115,9 +115,6 @@ class App:
 
     async def run(self) -> None:
         from handlers import ROUTERS  # the composition root is the one place bot meets handlers
-        from handlers import clips as clip_handlers
-
-        clip_handlers.configure(self.settings.archive)
 
         async with AsyncExitStack() as stack:
             db = await stack.enter_async_context(
@@ -143,7 +140,7 @@ class App:
             dispatcher = CommandDispatcher(
                 db,
                 registry,
-                self.settings.network,
+                self.settings,
                 {name: t.limits for name, t in transports.items()},
                 on_commit=on_commit,
             )

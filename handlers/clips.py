@@ -10,7 +10,6 @@ from __future__ import annotations
 from bot.archive.cards import render_card, render_line, render_queued
 from bot.archive.url_policy import UrlRefused, check_url
 from bot.commands import Context, Rest, Router, UserError
-from bot.config import ArchiveSettings
 from bot.domain import Kind, Role, Span, parse_short_id
 from bot.domain.clips import ClipStatus
 from bot.domain.messages import OutgoingMessage
@@ -21,16 +20,6 @@ router = Router("clips")
 
 LIST_LIMIT = 10
 _RETRY = ("retry", "relancer", "réessayer")
-
-
-class _Policy:
-    """The `[archive]` settings the handler needs, set once by the composition root."""
-
-    settings = ArchiveSettings()
-
-
-def configure(settings: ArchiveSettings) -> None:
-    _Policy.settings = settings
 
 
 async def _retry(ctx: Context, words: list[str]) -> None:
@@ -70,7 +59,7 @@ async def _retry(ctx: Context, words: list[str]) -> None:
     ),
 )
 async def clip(ctx: Context, request: str) -> None:
-    settings = _Policy.settings
+    settings = ctx.settings.archive
     words = request.split()
     if words and words[0].casefold() in _RETRY:
         await _retry(ctx, words[1:])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.commands import CommandDispatcher, Registry, Router
-from bot.config import NetworkSettings
+from bot.config import NetworkSettings, Settings
 from bot.delivery import DeliveryEngine
 from bot.store import Database
 from handlers import ROUTERS
@@ -37,7 +37,9 @@ async def running_bot(tmp_path: Path, admins: frozenset[str] = frozenset({"fake:
         await db.migrate()
         engine = DeliveryEngine(db, {transport.platform: transport})
         dispatcher = CommandDispatcher(
-            db, Registry((*ROUTERS, *extra)), NetworkSettings(lang="fr", admins=tuple(admins)),
+            db, Registry((*ROUTERS, *extra)),
+            Settings(source=tmp_path / "riposte.toml",
+                     network=NetworkSettings(lang="fr", admins=tuple(admins))),
             {transport.platform: transport.limits}, on_commit=engine.wake,
         )
         await transport.start(dispatcher)

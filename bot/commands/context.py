@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.commands.errors import UserError
 from bot.commands.registry import Registry
-from bot.config import NetworkSettings
+from bot.config import NetworkSettings, Settings
 from bot.domain.members import Member
 from bot.domain.messages import Button, IncomingMessage, OutgoingMessage, Span, Target, TargetKind
 from bot.domain.roles import Role, has_role
@@ -31,6 +31,8 @@ class Context:
     lang: str
     tx: Tx
     network: NetworkSettings
+    settings: Settings
+    """The whole configuration: handlers read their own section (`ctx.settings.archive`)."""
     registry: Registry
     limits: PlatformLimits
     aliases: TagAliases

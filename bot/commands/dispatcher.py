@@ -18,7 +18,7 @@ from bot.commands.context import Context
 from bot.commands.errors import UsageError, UserError
 from bot.commands.parser import MAX_INPUT_LENGTH, clean_text, parse_command, tokenize
 from bot.commands.registry import CommandSpec, Registry, Where
-from bot.config import NetworkSettings
+from bot.config import Settings
 from bot.domain.messages import IncomingMessage, OutgoingMessage, Target, TargetKind
 from bot.domain.roles import Role
 from bot.domain.rooms import Room
@@ -38,13 +38,14 @@ class CommandDispatcher:
         self,
         db: Database,
         registry: Registry,
-        network: NetworkSettings,
+        settings: Settings,
         limits: Mapping[str, PlatformLimits],
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._db = db
         self._registry = registry
-        self._network = network
+        self._settings = settings
+        self._network = settings.network
         self._limits = limits
         self._on_commit = on_commit
         self._bot_names: dict[str, set[str]] = {}
@@ -112,6 +113,7 @@ class CommandDispatcher:
             lang=lang,
             tx=tx,
             network=self._network,
+            settings=self._settings,
             registry=self._registry,
             limits=self._limits.get(message.platform, DEFAULT_LIMITS),
             aliases=await tx.tags.aliases(),

@@ -16,7 +16,29 @@ from bot.i18n import en, fr
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
-CATALOGUES: Mapping[str, Mapping[str, str]] = {"fr": fr.MESSAGES, "en": en.MESSAGES}
+
+_FAMILIES: tuple[tuple[Mapping[str, str], Mapping[str, str]], ...] = ()
+"""(French, English) catalogues of command families kept apart from `fr.py` / `en.py`.
+
+A family with many messages keeps them in `bot/i18n/<family>.py` (`FR` and `EN`
+side by side, so a translation is never forgotten) and is listed here.
+"""
+
+
+def _merge(base: Mapping[str, str], parts: tuple[Mapping[str, str], ...]) -> dict[str, str]:
+    merged = dict(base)
+    for part in parts:
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise ValueError(f"message keys defined twice: {sorted(clash)}")
+        merged.update(part)
+    return merged
+
+
+CATALOGUES: Mapping[str, Mapping[str, str]] = {
+    "fr": _merge(fr.MESSAGES, tuple(family[0] for family in _FAMILIES)),
+    "en": _merge(en.MESSAGES, tuple(family[1] for family in _FAMILIES)),
+}
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _FORMATTER = string.Formatter()
