@@ -128,7 +128,11 @@ class App:
             self.engine = engine
             await engine.recover()
             archive = ArchiveService(
-                db, self.settings.archive, self.settings.network.lang, on_enqueue=engine.wake
+                db,
+                self.settings.archive,
+                self.settings.network.lang,
+                on_enqueue=engine.wake,
+                admins=self.settings.network.admins,
             )
             self.archive = archive
             await archive.recover()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
+from bot.domain.archive_space import archive_usage, describe_usage, quota_bytes
 from bot.log_config import configure_logging
 from bot.store import Database, SchemaTooNew
 
@@ -71,6 +72,8 @@ async def _status(settings: Settings) -> None:
         async with db.transaction() as tx:
             counts = await tx.outbox.counts(time.time())
             failures = await tx.outbox.failures(10)
+            files = await tx.clips.archived_files()
+            clip_counts = await tx.clips.status_counts()
     now = time.time()
     print(
         f"{'platform':<10} {'queued':>7} {'in flight':>9} {'sent/min':>8} {'failed':>7}"
@@ -94,6 +97,13 @@ async def _status(settings: Settings) -> None:
             f"failed #{failure.id} -> {failure.target.platform}:{failure.target.address}: "
             f"{failure.last_error}"
         )
+    usage = archive_usage(
+        files,
+        quota_bytes(settings.archive.max_total_gb),
+        clips=clip_counts.get("done", 0),
+        expired=clip_counts.get("expired", 0),
+    )
+    print(describe_usage(usage, settings.archive.dir))
 
 
 async def _backup(settings: Settings, destination: str) -> None:

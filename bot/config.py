@@ -52,7 +52,8 @@ class ArchiveSettings:
     allow_private_urls: bool = False
     """Let URLs reach loopback/private/link-local addresses (tests, a replay server on the LAN)."""
     trusted_hosts: tuple[str, ...] = ()
-    """Host names allowed even when they resolve to a private address."""
+    """Names allowed whatever they resolve to, and addresses or networks (`10.0.0.0/24`)
+    allowed whatever name leads to them, although private."""
     max_section: float = 1800.0
     """Longest section one `clip` may ask for, in seconds."""
     max_duration: float = 4 * 3600.0
@@ -64,6 +65,8 @@ class ArchiveSettings:
     """A job still running after this many seconds is killed and reported as failed."""
     concurrency: int = 2
     max_queued_per_member: int = 5
+    max_total_gb: float = 20.0
+    """Disk quota of the archive; the oldest unreferenced clips make room, else refusal."""
     keyframe_accurate: bool = False
     """Exact cuts (re-encodes the section: several times slower); off: cuts at keyframes."""
     ffmpeg: str = ""
@@ -118,6 +121,8 @@ class DiscordSettings:
     guilds: tuple[int, ...] = ()
     message_content: bool = False
     """`!cmd` prefix commands in channels; needs the privileged Message Content intent."""
+    max_upload_mb: int = 10
+    """Largest clip uploaded: 10 MiB for bots in servers without boosts, 50/100 with boosts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +371,8 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
     _check_telegram(loader, settings.telegram)
     if settings.discord.enabled and settings.discord.token is None:
         loader.fail("discord.token", "required when discord.enabled is true")
+    if not 1 <= settings.discord.max_upload_mb <= 500:
+        loader.fail("discord.max_upload_mb", "expected an integer between 1 and 500")
     if isinstance(settings.irc.port, int) and not 1 <= settings.irc.port <= 65535:
         loader.fail("irc.port", f"expected a port between 1 and 65535, got {settings.irc.port}")
     for key in (
@@ -385,7 +392,14 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
     if settings.irc.pacing_burst < 1:
         loader.fail("irc.pacing_burst", "expected an integer >= 1")
     archive = settings.archive
-    for key in ("max_section", "max_duration", "max_filesize_mb", "socket_timeout", "job_timeout"):
+    for key in (
+        "max_section",
+        "max_duration",
+        "max_filesize_mb",
+        "socket_timeout",
+        "job_timeout",
+        "max_total_gb",
+    ):
         if getattr(archive, key) <= 0:
             loader.fail(f"archive.{key}", "expected a number > 0")
     if archive.concurrency < 1:

@@ -3,15 +3,20 @@
 The handler only checks and records: the job row and the reply that will be
 edited with the progress are committed together, and the archive service
 does the download. Nothing here touches the network.
+
+A clip's scope is its alert's (`clip A17 …`), else the tags of the room it
+was asked in: `clip retry` is for the member who asked, or a coordinator of
+that scope, and the retried clip counts in the retrier's queue.
 """
 
 from __future__ import annotations
 
 from bot.archive.cards import render_card, render_line, render_queued
+from bot.archive.storage import is_intact
 from bot.archive.url_policy import UrlRefused, check_url
 from bot.commands import Context, Rest, Router, UserError
 from bot.domain import Kind, Role, Span, parse_short_id
-from bot.domain.clips import ClipStatus
+from bot.domain.clips import Clip, ClipStatus
 from bot.domain.messages import OutgoingMessage
 from bot.domain.ranges import RangeError, check_length, parse_range
 from bot.store import Priority
@@ -22,6 +27,25 @@ LIST_LIMIT = 10
 _RETRY = ("retry", "relancer", "réessayer")
 
 
+async def _scope(ctx: Context, clip: Clip) -> tuple[str, ...]:
+    """The alert's tags, else the tags of the room it was asked in; none: network-wide."""
+    if clip.alert_id is not None:
+        alert = await ctx.tx.alerts.get(clip.alert_id)
+        if alert is not None:
+            return alert.scope
+    if not clip.origin_private:
+        room = await ctx.tx.rooms.get(clip.origin_platform, clip.origin_chat_id)
+        if room is not None:
+            return room.tags
+    return ()
+
+
+def _check_queue(ctx: Context, pending: int) -> None:
+    limit = ctx.settings.archive.max_queued_per_member
+    if pending >= limit:
+        raise UserError("clip.too_many", limit=limit)
+
+
 async def _retry(ctx: Context, words: list[str]) -> None:
     parsed = parse_short_id(words[0], Kind.CLIP) if words else None
     if parsed is None or len(words) != 1:
@@ -29,10 +53,23 @@ async def _retry(ctx: Context, words: list[str]) -> None:
     clip = await ctx.tx.clips.get(parsed.number)
     if clip is None:
         raise UserError("clip.not_found", id=str(parsed))
+    if clip.requested_by != ctx.member.id and not ctx.has_role(
+        Role.COORDINATOR, await _scope(ctx, clip)
+    ):
+        await ctx.audit("clip retry", "refused", clip.short_id)
+        raise UserError("clip.retry_refused", id=clip.short_id)
+    if clip.status is ClipStatus.EXPIRED:
+        raise UserError("clip.retry_expired", id=clip.short_id)
     if clip.status is not ClipStatus.FAILED:
         raise UserError("clip.not_failed", id=clip.short_id)
-    await ctx.tx.clips.retry(clip.id)
-    outbox_id = await ctx.send(ctx.origin, render_queued(clip, ctx.lang), Priority.REPLY)
+    _check_queue(ctx, await ctx.tx.clips.pending_for_member(ctx.member.id))
+    await ctx.tx.clips.retry(clip.id, ctx.member.id)
+    outbox_id = await ctx.send(
+        ctx.origin,
+        render_queued(clip, ctx.lang, ctx.settings.archive.max_section),
+        Priority.REPLY,
+        subject=f"clip:{clip.id}",
+    )
     await ctx.tx.clips.set_progress_message(clip.id, outbox_id)
 
 
@@ -52,10 +89,14 @@ async def _retry(ctx: Context, words: list[str]) -> None:
     details=(
         "La réponse donne l'identifiant (K9) et se met à jour pendant le téléchargement. "
         "Le même lien avec la même plage répond tout de suite avec l'extrait existant. "
-        "Un échec se relance avec « clip retry K9 ».",
+        "Sans fin (« de 1:02:30 »), l'extrait s'arrête à la durée maximale d'un clip ; "
+        "un direct demande une fin. Un échec se relance avec « clip retry K9 » (par qui "
+        "l'a demandé, ou un coordinateur).",
         "The answer gives the id (K9) and updates itself while downloading. The same link "
-        "with the same range answers at once with the existing clip. A failure is retried "
-        'with "clip retry K9".',
+        "with the same range answers at once with the existing clip. Without an end "
+        '("from 1:02:30") the clip stops at the longest length allowed; a live stream needs '
+        'an end. A failure is retried with "clip retry K9" (by whoever asked, or a '
+        "coordinator).",
     ),
 )
 async def clip(ctx: Context, request: str) -> None:
@@ -90,6 +131,10 @@ async def clip(ctx: Context, request: str) -> None:
     except (UrlRefused, RangeError) as error:
         raise UserError(error.key, **error.params) from None
     same = await ctx.tx.clips.find_same(url, clip_range)
+    if same is not None and same.status is ClipStatus.DONE and not is_intact(same.path, same.size):
+        # Deleted from the disk behind our back: the row says so now, and it is fetched again.
+        await ctx.tx.clips.expire_files([same.sha256 or ""])
+        same = None
     if same is not None:
         if same.status is ClipStatus.DONE:
             await ctx.reply("clip.exists", id=same.short_id)
@@ -97,8 +142,7 @@ async def clip(ctx: Context, request: str) -> None:
         else:
             await ctx.reply("clip.in_progress", id=same.short_id)
         return
-    if await ctx.tx.clips.pending_for_member(ctx.member.id) >= settings.max_queued_per_member:
-        raise UserError("clip.too_many", limit=settings.max_queued_per_member)
+    _check_queue(ctx, await ctx.tx.clips.pending_for_member(ctx.member.id))
     created = await ctx.tx.clips.create(
         url,
         clip_range,
@@ -111,7 +155,10 @@ async def clip(ctx: Context, request: str) -> None:
         alert_id=alert_id,
     )
     outbox_id = await ctx.send(
-        ctx.origin, render_queued(created, ctx.lang), Priority.REPLY, subject=f"clip:{created.id}"
+        ctx.origin,
+        render_queued(created, ctx.lang, settings.max_section),
+        Priority.REPLY,
+        subject=f"clip:{created.id}",
     )
     await ctx.tx.clips.set_progress_message(created.id, outbox_id)
 

@@ -23,18 +23,23 @@ from bot.i18n import spans, text
 SHA_PREFIX = 12
 
 
-def range_label(clip: Clip, lang: str) -> str:
+def range_label(clip: Clip, lang: str, max_section: float | None = None) -> str:
+    """The range as asked; with `max_section`, an open end says where it will stop at most."""
     if clip.range.is_whole:
         return text(lang, "clip.range_whole")
     if clip.range.end is None:
-        return text(lang, "clip.range_from", start=format_clock(clip.range.start))
+        start = format_clock(clip.range.start)
+        if max_section is not None:
+            return text(
+                lang, "clip.range_from_capped", start=start, limit=format_clock(max_section)
+            )
+        return text(lang, "clip.range_from", start=start)
     return str(clip.range)
 
 
-def render_queued(clip: Clip, lang: str) -> OutgoingMessage:
-    return OutgoingMessage(
-        spans(lang, "clip.queued", id=clip.short_id, range=range_label(clip, lang), url=clip.url)
-    )
+def render_queued(clip: Clip, lang: str, max_section: float | None = None) -> OutgoingMessage:
+    label = range_label(clip, lang, max_section)
+    return OutgoingMessage(spans(lang, "clip.queued", id=clip.short_id, range=label, url=clip.url))
 
 
 def render_progress(clip: Clip, lang: str, progress: Progress) -> OutgoingMessage:

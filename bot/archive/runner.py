@@ -29,13 +29,17 @@ STDERR_TAIL = 2000
 
 _PASSED_ENV = {
     "PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV",
-    "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-    "http_proxy", "https_proxy", "no_proxy", "SYSTEMROOT",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "SYSTEMROOT",
 }  # fmt: skip
 
 
 def worker_environment() -> dict[str, str]:
-    """What the worker inherits: not the bot's tokens, which it has no use for."""
+    """What the worker inherits: not the bot's tokens, which it has no use for.
+
+    Nor the operator's proxy settings: the worker's only proxy is its fetch
+    guard, which must resolve and check every host itself (`no_proxy` in
+    particular would let hosts around it).
+    """
     return {
         key: value
         for key, value in os.environ.items()

@@ -6,6 +6,10 @@ were running start again from an empty folder. Progress is written to the
 outbox as edits of the reply (`edit_of`), at most one every `EDIT_INTERVAL`
 seconds per message (platforms limit edits), and the delivery engine is woken
 after each commit.
+
+The disk quota (`quota.py`) is applied twice: before a job starts (a full
+archive with nothing to free refuses at once, without downloading) and when
+it finishes (its real size may push the oldest unreferenced files out).
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.archive import storage
+from bot.archive import quota, storage
 from bot.archive.cards import render_card, render_failure, render_progress, render_video
 from bot.archive.ffmpeg import Ffmpeg, find_ffmpeg, location_folder
 from bot.archive.runner import WorkerOutcome, run_worker
 from bot.archive.worker import JobSpec
 from bot.config import ArchiveSettings
+from bot.domain.archive_space import SpacePlan
 from bot.domain.clips import Clip, FailReason, Progress
 from bot.domain.messages import OutgoingMessage, Target, TargetKind
 from bot.i18n import pick_lang
@@ -55,10 +60,14 @@ class ArchiveService:
         default_lang: str,
         on_enqueue: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
+        admins: tuple[str, ...] = (),
     ) -> None:
         self._db = db
         self._settings = settings
         self._default_lang = default_lang
+        self._admins = admins
+        """The config's admins (`platform:user_id`), told when the archive is full."""
+        self._quota = quota.quota_bytes(settings.max_total_gb)
         self._on_enqueue = on_enqueue
         self._clock = clock
         self._wake = asyncio.Event()
@@ -78,11 +87,21 @@ class ArchiveService:
         self._wake.set()
 
     async def recover(self) -> list[int]:
-        """Jobs a dead process was running go back to the queue, to start from scratch."""
+        """Jobs a dead process was running go back to the queue, to start from scratch.
+
+        Stored files no archived clip points at (a crash between a quota
+        decision and the deletion it called for) are deleted: they count
+        against no quota and would fill the disk unseen.
+        """
         async with self._db.transaction() as tx:
             ids = await tx.clips.requeue_running()
+            live = {f.sha256 for f in await tx.clips.archived_files()}
         if ids:
             log.warning("clips %s were interrupted: queued again", ids)
+        orphans = await asyncio.to_thread(storage.orphan_files, self._settings.dir, live)
+        if orphans:
+            removed = await asyncio.to_thread(storage.remove_files, [str(p) for p in orphans])
+            log.warning("archive: removed %d stored files no clip points at", removed)
         return ids
 
     async def wait_idle(self, timeout: float | None = None) -> bool:
@@ -161,6 +180,7 @@ class ArchiveService:
             allow_private=settings.allow_private_urls,
             trusted_hosts=settings.trusted_hosts,
             max_duration=settings.max_duration,
+            max_section=settings.max_section,
             max_bytes=int(settings.max_filesize_mb * 1_000_000),
             socket_timeout=settings.socket_timeout,
             retries=settings.retries,
@@ -170,6 +190,14 @@ class ArchiveService:
     async def _job(self, clip: Clip) -> None:
         log.info("clip %d: starting %s range %s", clip.id, clip.url, clip.range)
         self._started[clip.id] = time.monotonic()
+        async with self._db.transaction() as tx:
+            room = await quota.can_start(tx, self._quota)
+        if not room.fits:
+            log.warning("clip %d: archive full (%d of %d bytes), nothing to free",
+                        clip.id, room.used, self._quota)  # fmt: skip
+            outcome = WorkerOutcome(reason=FailReason.QUOTA.value, detail="archive full")
+            await self._conclude(clip, outcome, room)
+            return
         try:
             folder = await asyncio.to_thread(
                 storage.fresh_job_folder, self._settings.dir, clip.id, clip.attempts
@@ -222,7 +250,9 @@ class ArchiveService:
             )
         self._on_enqueue()
 
-    async def _conclude(self, clip: Clip, outcome: WorkerOutcome) -> None:
+    async def _conclude(
+        self, clip: Clip, outcome: WorkerOutcome, full: SpacePlan | None = None
+    ) -> None:
         # The last edit also keeps the 2 s spacing, so it is never dropped by a platform.
         last = self._last_edit.get(clip.id)
         since = EDIT_INTERVAL if last is None else time.monotonic() - last
@@ -230,9 +260,21 @@ class ArchiveService:
         lang = self._lang(clip)
         due = self._clock() + delay
         self._last_due = max(self._last_due, due)
+        evicted: list[str] = []
+        refused_file: str | None = None
+        done = outcome.done
+        if done is not None and not storage.is_intact(str(done["path"]), int(done["size"])):
+            done, outcome = None, WorkerOutcome(reason=FailReason.FAILED.value, detail="file gone")
         async with self._db.transaction() as tx:
-            if outcome.done is not None:
-                done = outcome.done
+            if done is not None:
+                room, evicted = await quota.make_room(
+                    tx, str(done["sha256"]), int(done["size"]), self._quota
+                )
+                if not room.fits:
+                    full, refused_file = room, str(done["path"])
+                    done = None
+                    outcome = WorkerOutcome(reason=FailReason.QUOTA.value, detail="archive full")
+            if done is not None:
                 await tx.clips.finish(
                     clip.id,
                     ArchivedFile(
@@ -255,9 +297,13 @@ class ArchiveService:
                 log.warning("clip %d failed: %s (%s)", clip.id, reason, outcome.detail)
             final = await tx.clips.get(clip.id)
             assert final is not None
+            if full is not None:
+                await quota.tell_admins_full(
+                    tx, final, full, self._quota, self._admins, self._default_lang
+                )
             message = (
                 render_card(final, lang, self._settings.dir)
-                if outcome.done is not None
+                if done is not None
                 else render_failure(final, lang)
             )
             await tx.outbox.enqueue(
@@ -269,7 +315,7 @@ class ArchiveService:
                 not_before=due,
                 lang=lang,
             )
-            video = render_video(final, lang) if outcome.done is not None else None
+            video = render_video(final, lang) if done is not None else None
             if video is not None:
                 # Skipped by the engine where the platform takes no uploads.
                 await tx.outbox.enqueue(
@@ -280,9 +326,14 @@ class ArchiveService:
                     not_before=due,
                     lang=lang,
                 )
-            if outcome.done is not None and final.alert_id is not None:
+            if done is not None and final.alert_id is not None:
                 await self._share_with_alert(tx, final)
         self._on_enqueue()
+        if evicted:
+            removed = await asyncio.to_thread(storage.remove_files, evicted)
+            log.info("archive: %d files removed to make room for clip %d", removed, clip.id)
+        if refused_file is not None:
+            await asyncio.to_thread(storage.remove_files, [refused_file])
 
     async def _share_with_alert(self, tx: Tx, clip: Clip) -> None:
         """The card also goes where the linked alert went (each copy's room, in its language)."""

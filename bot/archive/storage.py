@@ -9,14 +9,21 @@ folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
+import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 CHUNK = 1 << 20
 JOBS = ".jobs"
+_STORED_NAME = re.compile(r"^([0-9a-f]{64})(\.[A-Za-z0-9]{1,8})?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +71,40 @@ def store(root: Path, downloaded: Path) -> StoredFile:
         return StoredFile(sha, size, final, already_there=True)
     os.replace(downloaded, final)
     return StoredFile(sha, size, final, already_there=False)
+
+
+def is_intact(path: str | None, size: int | None) -> bool:
+    """The file a clip points at is still there, at its size (not deleted by hand)."""
+    if path is None:
+        return False
+    try:
+        found = Path(path).stat().st_size
+    except OSError:
+        return False
+    return size is None or found == size
+
+
+def remove_files(paths: Iterable[str]) -> int:
+    """Delete stored files (the quota's evictions); a file already gone is no error."""
+    removed = 0
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            Path(path).unlink()
+            removed += 1
+    return removed
+
+
+def orphan_files(root: Path, live_sha256s: set[str]) -> list[Path]:
+    """Stored files no archived clip points at: left by a crash between a quota decision
+    (committed) and the deletion, or by a job whose bot died before recording it."""
+    found: list[Path] = []
+    if not root.is_dir():
+        return found
+    for folder in root.iterdir():
+        if len(folder.name) != 2 or not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            match = _STORED_NAME.match(entry.name)
+            if match and entry.is_file() and match.group(1) not in live_sha256s:
+                found.append(entry)
+    return found

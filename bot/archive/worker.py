@@ -8,6 +8,12 @@ group (with ffmpeg in it) on timeout or when the size cap is passed.
 Events: `{"event": "progress", "fraction", "downloaded", "speed", "eta"}`,
 `{"event": "done", ...file metadata}`, `{"event": "error", "reason", "detail"}`.
 
+Every request yt-dlp and ffmpeg make goes through the fetch guard
+(`fetch_guard.py`), a proxy in this process that resolves, checks and pins
+each connection; nothing else in the process may resolve a name. Media URLs
+are handed to the downloaders as the guard's names (`guard_urls.py`), so
+ffmpeg speaks plain http to the guard only.
+
 Section downloads go through ffmpeg, for which yt-dlp reports no progress
 until the end, so we ask ffmpeg for `-progress <file>` and read its
 `out_time_us` against the requested length. yt-dlp's `max_filesize` is not
@@ -17,6 +23,7 @@ progress readings are checked against it and the job stops when passed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -24,19 +31,27 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.archive import storage
+from bot.archive.fetch_guard import GuardProxy, Resolver, confine_resolution, system_resolve
 from bot.archive.ffmpeg import media_duration
-from bot.archive.url_policy import guard_resolution
+from bot.archive.guard_urls import Origins
+from bot.archive.url_policy import AddressPolicy
 from bot.domain.clips import FailReason
 
 EMIT_EVERY = 0.5
 """Seconds between progress events (the service edits chat messages far less often)."""
 
 _SKIP_SUFFIXES = (".part", ".ytdl", ".log", ".progress", ".temp")
+FFMPEG_PROTOCOLS = "http,tcp,crypto"
+_PROXY_VARIABLES = (
+    "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+    "no_proxy", "NO_PROXY",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +69,7 @@ class JobSpec:
     allow_private: bool = False
     trusted_hosts: tuple[str, ...] = ()
     max_duration: float = 4 * 3600.0
+    max_section: float = 1800.0
     max_bytes: int = 2_000_000_000
     socket_timeout: float = 20.0
     retries: int = 3
@@ -213,9 +229,9 @@ def _hook(spec: JobSpec, events: Events) -> Any:
     return hook
 
 
-def _options(spec: JobSpec, events: Events, progress_file: Path) -> dict[str, Any]:
+def _options(spec: JobSpec, events: Events, progress_file: Path, proxy: str) -> dict[str, Any]:
     folder = Path(spec.folder)
-    options: dict[str, Any] = {
+    return {
         "logger": _Logger(),
         "quiet": True,
         "noprogress": True,
@@ -228,6 +244,8 @@ def _options(spec: JobSpec, events: Events, progress_file: Path) -> dict[str, An
         "paths": {"home": str(folder), "temp": str(folder)},
         "outtmpl": {"default": "clip.%(ext)s"},
         "ffmpeg_location": spec.ffmpeg_location,
+        # Every request of yt-dlp, and (through http_proxy) of the ffmpeg it starts.
+        "proxy": proxy,
         "socket_timeout": spec.socket_timeout,
         # The default 10 retries make a stalled download take 11 x socket_timeout to fail.
         "retries": spec.retries,
@@ -236,23 +254,60 @@ def _options(spec: JobSpec, events: Events, progress_file: Path) -> dict[str, An
         "progress_hooks": [_hook(spec, events)],
         "merge_output_format": "mp4",
         "external_downloader_args": {
-            # ffmpeg opens the media URL itself for sections: network protocols only,
-            # so a playlist cannot make it read `file:` segments from our disk.
-            "ffmpeg_i": ["-protocol_whitelist", "http,https,tcp,tls,crypto,httpproxy"],
+            # ffmpeg opens the media URL itself for sections, always a guard name: plain
+            # http to the guard and nothing else. No `file` (a playlist could read our
+            # disk), no `tls`/`httpproxy` (a playlist could name a proxy on our network).
+            "ffmpeg_i": ["-protocol_whitelist", FFMPEG_PROTOCOLS],
             "ffmpeg_o": ["-progress", str(progress_file), "-nostats"],
         },
         # Never: executing commands (`exec`), reading local files (`enable_file_urls`),
         # cookies from browsers, or plugins: none of these options is ever set.
     }
-    if spec.start > 0 or spec.end is not None:
-        start, end = spec.start, spec.end
 
-        def ranges(info: dict[str, Any], ydl: Any) -> list[dict[str, float]]:
-            return [{"start_time": start, "end_time": float("inf") if end is None else end}]
 
-        options["download_ranges"] = ranges
-        options["force_keyframes_at_cuts"] = spec.keyframe_accurate
-    return options
+def _section(options: dict[str, Any], start: float, end: float, exact: bool) -> None:
+    def ranges(info: dict[str, Any], ydl: Any) -> list[dict[str, float]]:
+        return [{"start_time": start, "end_time": end}]
+
+    options["download_ranges"] = ranges
+    options["force_keyframes_at_cuts"] = exact
+
+
+def _route_formats(info: dict[str, Any], origins: Origins) -> None:
+    """Every media URL of every format, as a guard name (`guard_urls`)."""
+    for fmt in info.get("formats") or [info]:
+        for key in ("url", "manifest_url", "fragment_base_url"):
+            value = fmt.get(key)
+            if isinstance(value, str) and value.startswith(("http://", "https://")):
+                fmt[key] = origins.route(value)
+        fragments = fmt.get("fragments")
+        for fragment in fragments if isinstance(fragments, list) else ():
+            value = fragment.get("url") if isinstance(fragment, dict) else None
+            if isinstance(value, str) and value.startswith(("http://", "https://")):
+                fragment["url"] = origins.route(value)
+
+
+def _is_live(info: dict[str, Any]) -> bool:
+    return bool(info.get("is_live")) or info.get("live_status") in ("is_live", "is_upcoming")
+
+
+def effective_end(spec: JobSpec, info: dict[str, Any]) -> float | None:
+    """Where the download stops: the range's end, or `max_section` after an open start.
+
+    Refuses (JobFailed) what no range syntax may ask for: a live stream with no
+    end, a whole video over `max_duration`, a start past the end.
+    """
+    duration = info.get("duration")
+    whole = spec.start == 0 and spec.end is None
+    if _is_live(info) and spec.end is None:
+        raise JobFailed(FailReason.LIVE, "live stream without an end")
+    if whole and duration and duration > spec.max_duration:
+        raise JobFailed(FailReason.TOO_LONG, f"{duration:.0f} s")
+    if duration and spec.start >= duration:
+        raise JobFailed(FailReason.OUT_OF_RANGE, f"{spec.start:.0f} s >= {duration:.0f} s")
+    if whole:
+        return None
+    return spec.end if spec.end is not None else spec.start + spec.max_section
 
 
 def _downloaded_file(info: dict[str, Any], folder: Path) -> Path:
@@ -268,7 +323,50 @@ def _downloaded_file(info: dict[str, Any], folder: Path) -> Path:
     return max(candidates, key=lambda p: p.stat().st_size)
 
 
-def run(spec: JobSpec, events: Events) -> None:
+@contextlib.contextmanager
+def _proxied_environment(proxy: str) -> Iterator[None]:
+    """The guard as the only proxy of this process and its children (ffmpeg); no exceptions.
+
+    ffmpeg honours `http_proxy` for http and, by a CONNECT tunnel, for https;
+    a `no_proxy` inherited from the operator's shell would let hosts around it.
+    """
+    saved = {name: os.environ.get(name) for name in _PROXY_VARIABLES}
+    for name in _PROXY_VARIABLES:
+        os.environ.pop(name, None)
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        os.environ[name] = proxy
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run(spec: JobSpec, events: Events, *, resolve: Resolver = system_resolve) -> None:
+    """One clip, every request through the fetch guard.
+
+    `resolve` is the guard's resolver: the system's; tests pass their own to
+    play DNS tricks.
+    """
+    policy = AddressPolicy.from_settings(spec.allow_private, spec.trusted_hosts)
+    with GuardProxy(policy, resolve=resolve, timeout=spec.socket_timeout) as guard:
+        refusals = guard.refusals
+        try:
+            with (
+                confine_resolution(guard.port, refusals.append),
+                _proxied_environment(guard.url),
+            ):
+                _download(spec, events, guard)
+        except JobFailed as failure:
+            if refusals and failure.reason is not FailReason.TOO_BIG:
+                raise JobFailed(FailReason.PRIVATE, refusals[0]) from None
+            raise
+
+
+def _download(spec: JobSpec, events: Events, guard: GuardProxy) -> None:
     import yt_dlp  # imported here: a second or so, and only this process needs it
     from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor
 
@@ -276,39 +374,34 @@ def run(spec: JobSpec, events: Events) -> None:
     # makes sections fail with "ffmpeg is not installed"; yt-dlp's CLI sets this too.
     FFmpegPostProcessor._ffmpeg_location.set(spec.ffmpeg_location)
 
-    refused: list[str] = []
-    guard_resolution(
-        allow_private=spec.allow_private,
-        trusted_hosts=spec.trusted_hosts,
-        on_refuse=refused.append,
-    )
     folder = Path(spec.folder)
     progress_file = folder / "ffmpeg.progress"
-    length = None if spec.end is None else spec.end - spec.start
-    reader = FfmpegProgress(progress_file, length, spec, events)
-    reader.start()
+    options = _options(spec, events, progress_file, guard.url)
+    refusals = guard.refusals
+    reader: FfmpegProgress | None = None
     try:
-        with yt_dlp.YoutubeDL(_options(spec, events, progress_file)) as ydl:
+        with yt_dlp.YoutubeDL(options) as ydl:
+            guard.cookie_header = ydl.cookiejar.get_cookie_header
             info = ydl.extract_info(spec.url, download=False)
             if info is None:
                 raise JobFailed(FailReason.UNSUPPORTED, "nothing to download")
             if info.get("_type") == "playlist":
                 raise JobFailed(FailReason.UNSUPPORTED, "a playlist, not one video")
             duration = info.get("duration")
-            whole = spec.start == 0 and spec.end is None
-            if whole and info.get("is_live"):
-                raise JobFailed(FailReason.TOO_LONG, "live stream without a range")
-            if whole and duration and duration > spec.max_duration:
-                raise JobFailed(FailReason.TOO_LONG, f"{duration:.0f} s")
-            if duration and spec.start >= duration:
-                raise JobFailed(FailReason.OUT_OF_RANGE, f"{spec.start:.0f} s >= {duration:.0f} s")
+            end = effective_end(spec, info)
+            if end is not None:
+                _section(ydl.params, spec.start, end, spec.keyframe_accurate)
+                stop = min(end, duration) if duration else end
+                reader = FfmpegProgress(progress_file, stop - spec.start, spec, events)
+                reader.start()
             events.emit("info", title=info.get("title"), duration=duration)
+            _route_formats(info, guard.origins)
             result = ydl.process_ie_result(info, download=True)
     except JobFailed:
         raise
     except Exception as error:
-        if refused:
-            raise JobFailed(FailReason.PRIVATE, refused[0]) from None
+        if refusals:
+            raise JobFailed(FailReason.PRIVATE, refusals[0]) from None
         cause: BaseException | None = error
         while cause is not None:
             if isinstance(cause, JobFailed):
@@ -316,13 +409,18 @@ def run(spec: JobSpec, events: Events) -> None:
             cause = cause.__cause__ or cause.__context__
         raise JobFailed(_classify(str(error)), str(error)[:300]) from None
     finally:
-        reader.stop()
-    if refused:
-        raise JobFailed(FailReason.PRIVATE, refused[0])
+        if reader is not None:
+            reader.stop()
+    if refusals:
+        # A playlist with one refused segment may still "succeed" without it: never keep that.
+        raise JobFailed(FailReason.PRIVATE, refusals[0])
     downloaded = _downloaded_file(result, folder)
     if downloaded.stat().st_size > spec.max_bytes:
         raise JobFailed(FailReason.TOO_BIG, str(downloaded.stat().st_size))
     measured = media_duration(Path(spec.ffmpeg), downloaded)
+    if spec.start == 0 and spec.end is None and measured and measured > spec.max_duration + 1:
+        # A direct file announces no duration before it is fetched: the cap holds after.
+        raise JobFailed(FailReason.TOO_LONG, f"{measured:.0f} s")
     stored = storage.store(Path(spec.archive_dir), downloaded)
     events.emit(
         "done",
@@ -334,6 +432,7 @@ def run(spec: JobSpec, events: Events) -> None:
         size=stored.size,
         sha256=stored.sha256,
         path=str(stored.path),
+        already_there=stored.already_there,
     )
 
 

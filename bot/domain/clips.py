@@ -17,6 +17,8 @@ class ClipStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    EXPIRED = "expired"
+    """Archived once; its file was removed to free space (the row keeps the sha256)."""
 
 
 class FailReason(StrEnum):
@@ -26,11 +28,13 @@ class FailReason(StrEnum):
     UNSUPPORTED = "unsupported"
     GEO = "geo"
     TOO_LONG = "too_long"
+    LIVE = "live"
     TOO_BIG = "too_big"
     OUT_OF_RANGE = "out_of_range"
     NETWORK = "network"
     TIMEOUT = "timeout"
     INTERRUPTED = "interrupted"
+    QUOTA = "quota"
     FAILED = "failed"
 
 
@@ -62,6 +66,9 @@ class Clip:
     fail_detail: str | None = None
     attempts: int = 0
     finished_at: datetime | None = None
+    expired_at: datetime | None = None
+    queued_by: int | None = None
+    """Whose queue it occupies: the requester, or the member who retried it last."""
 
     @property
     def short_id(self) -> str:

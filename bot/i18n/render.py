@@ -12,12 +12,14 @@ import string
 from collections.abc import Mapping
 
 from bot.domain.messages import Span, Style
-from bot.i18n import en, fr
+from bot.i18n import archive, en, fr
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
 
-_FAMILIES: tuple[tuple[Mapping[str, str], Mapping[str, str]], ...] = ()
+_FAMILIES: tuple[tuple[Mapping[str, str], Mapping[str, str]], ...] = (
+    (archive.FR, archive.EN),
+)
 """(French, English) catalogues of command families kept apart from `fr.py` / `en.py`.
 
 A family with many messages keeps them in `bot/i18n/<family>.py` (`FR` and `EN`

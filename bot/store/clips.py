@@ -1,15 +1,39 @@
-"""Clips and the archive queue: one row per clip is both the request and the job."""
+"""Clips and the archive queue: one row per clip is both the request and the job.
+
+A finished clip is `done` while its file is on disk and `expired` once the
+disk quota removed the file (the row keeps the title, the source and the
+sha256, for provenance).
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiosqlite
 
+from bot.domain.archive_space import DiskFile
 from bot.domain.clips import Clip, ClipStatus
 from bot.domain.ranges import ClipRange
+
+CLIP_REFERENCES: tuple[str, ...] = (
+    # `clip A17 URL`: the clip was asked for an alert and went to its rooms.
+    "c.alert_id IS NOT NULL",
+)
+"""SQL conditions, on a clip row aliased `c`, under which its file must be kept.
+
+The disk quota removes only files none of whose clips is referenced. A table
+that comes to point at clips adds exactly one clause here and nothing else
+changes, e.g. for tasks done with a clip and for pushed content:
+`"EXISTS (SELECT 1 FROM tasks t WHERE t.clip_id = c.id)"`,
+`"EXISTS (SELECT 1 FROM content k WHERE k.clip_id = c.id)"`.
+"""
+
+
+def _referenced() -> str:
+    return "(" + " OR ".join(CLIP_REFERENCES) + ")"
 
 
 def _dt(value: float | None) -> datetime | None:
@@ -44,6 +68,8 @@ def _row(row: aiosqlite.Row) -> Clip:
         fail_detail=row["fail_detail"],
         attempts=row["attempts"],
         finished_at=_dt(row["finished_at"]),
+        expired_at=_dt(row["expired_at"]),
+        queued_by=row["queued_by"],
     )
 
 
@@ -80,13 +106,14 @@ class ClipRepository:
     ) -> Clip:
         cur = await self._conn.execute(
             "INSERT INTO clips (url, range_start, range_end, range_key, requested_by,"
-            " requester_name, requested_at, origin_platform, origin_chat_id, origin_private,"
-            " lang, alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " queued_by, requester_name, requested_at, origin_platform, origin_chat_id,"
+            " origin_private, lang, alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 url,
                 clip_range.start,
                 clip_range.end,
                 clip_range.key(),
+                requested_by,
                 requested_by,
                 requester_name,
                 time.time(),
@@ -107,10 +134,14 @@ class ClipRepository:
         return None if row is None else _row(row)
 
     async def find_same(self, url: str, clip_range: ClipRange) -> Clip | None:
-        """The clip already asked for this URL and range, unless it failed (then ask again)."""
+        """The clip already asked for this URL and range, unless it failed or expired.
+
+        A `done` answer names a file the caller should still check on disk
+        (`storage.is_intact`): someone may have deleted it by hand.
+        """
         async with self._conn.execute(
-            "SELECT * FROM clips WHERE url = ? AND range_key = ? AND status != 'failed'"
-            " ORDER BY id LIMIT 1",
+            "SELECT * FROM clips WHERE url = ? AND range_key = ?"
+            " AND status NOT IN ('failed', 'expired') ORDER BY id LIMIT 1",
             (url, clip_range.key()),
         ) as cur:
             row = await cur.fetchone()
@@ -122,8 +153,9 @@ class ClipRepository:
         )
 
     async def pending_for_member(self, member_id: int) -> int:
+        """Clips waiting or downloading in this member's queue (asked or retried by them)."""
         async with self._conn.execute(
-            "SELECT COUNT(*) FROM clips WHERE requested_by = ? AND status IN ('queued', 'running')",
+            "SELECT COUNT(*) FROM clips WHERE queued_by = ? AND status IN ('queued', 'running')",
             (member_id,),
         ) as cur:
             row = await cur.fetchone()
@@ -188,12 +220,64 @@ class ClipRepository:
             (reason, (detail or "")[:500] or None, time.time(), clip_id),
         )
 
-    async def retry(self, clip_id: int) -> None:
+    async def retry(self, clip_id: int, member_id: int) -> None:
+        """Back in the queue, in the queue of whoever retried it."""
         await self._conn.execute(
-            "UPDATE clips SET status = 'queued', fail_reason = NULL, fail_detail = NULL,"
-            " finished_at = NULL WHERE id = ? AND status = 'failed'",
-            (clip_id,),
+            "UPDATE clips SET status = 'queued', queued_by = ?, fail_reason = NULL,"
+            " fail_detail = NULL, finished_at = NULL WHERE id = ? AND status = 'failed'",
+            (member_id, clip_id),
         )
+
+    # --- the disk quota ---------------------------------------------------------------
+
+    async def archived_files(self) -> list[DiskFile]:
+        """Every file on disk (one per sha256), with whether a clip of it is referenced."""
+        async with self._conn.execute(
+            "SELECT c.sha256 AS sha256, MAX(c.size) AS size,"
+            " MAX(COALESCE(c.finished_at, c.requested_at)) AS last_used,"
+            f" MAX(CASE WHEN {_referenced()} THEN 1 ELSE 0 END) AS referenced"
+            " FROM clips c WHERE c.status = 'done' AND c.sha256 IS NOT NULL"
+            " GROUP BY c.sha256"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            DiskFile(r["sha256"], int(r["size"] or 0), float(r["last_used"]), bool(r["referenced"]))
+            for r in rows
+        ]
+
+    async def expire_files(self, sha256s: Iterable[str]) -> list[str]:
+        """Mark every clip of these files expired; the paths to delete once committed."""
+        wanted = list(sha256s)
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        async with self._conn.execute(
+            f"SELECT DISTINCT path FROM clips WHERE status = 'done' AND sha256 IN ({marks})"
+            " AND path IS NOT NULL",
+            wanted,
+        ) as cur:
+            paths = [str(r[0]) for r in await cur.fetchall()]
+        await self._conn.execute(
+            "UPDATE clips SET status = 'expired', expired_at = ?, path = NULL"
+            f" WHERE status = 'done' AND sha256 IN ({marks})",
+            (time.time(), *wanted),
+        )
+        return paths
+
+    async def status_counts(self) -> dict[str, int]:
+        async with self._conn.execute("SELECT status, COUNT(*) FROM clips GROUP BY status") as cur:
+            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+
+    async def notice_sent_since(self, subject: str, since: float) -> bool:
+        """Whether a message with this outbox subject was queued after `since`.
+
+        Keeps the archive's notices to the admins to one per period, across restarts.
+        """
+        async with self._conn.execute(
+            "SELECT 1 FROM outbox WHERE subject = ? AND created_at >= ? LIMIT 1",
+            (subject, since),
+        ) as cur:
+            return await cur.fetchone() is not None
 
     async def search(self, words: list[str], limit: int) -> list[Clip]:
         """Clips whose title, source or note hold every word; no words: the latest."""

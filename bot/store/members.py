@@ -109,6 +109,20 @@ class MemberRepository:
         found = [await self.get(member_id) for member_id in ids]
         return [member for member in found if member is not None]
 
+    async def network_admins(self) -> list[Member]:
+        """Admins of the whole network: unscoped admin grants, and the config's admins."""
+        keys = sorted(self._config_admins)
+        marks = ", ".join("?" * len(keys)) or "NULL"
+        async with self._conn.execute(
+            "SELECT member_id FROM grants WHERE role >= ? AND (scope IS NULL OR scope = '')"
+            " UNION SELECT member_id FROM identities"
+            f" WHERE platform || ':' || user_id IN ({marks}) ORDER BY member_id",
+            (int(Role.ADMIN), *keys),
+        ) as cur:
+            ids = [int(r[0]) for r in await cur.fetchall()]
+        found = [await self.get(member_id) for member_id in ids]
+        return [member for member in found if member is not None]
+
     async def join(self, member_id: int, home_platform: str) -> None:
         await self._conn.execute(
             "UPDATE members SET joined = 1, home_platform = ? WHERE id = ?",

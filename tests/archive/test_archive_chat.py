@@ -153,9 +153,9 @@ def test_redirect_from_allowed_host_to_private_one_is_refused(
     tmp_path: Path, media: MediaServer
 ) -> None:
     config = clip_config(tmp_path, allow_private_urls=False, trusted_hosts=["127.0.0.1"])
-    target = media.url("/v.mp4", host="localhost")
+    hits_before = len(media.canary_hits)
     lines = [
-        f"/clip {media.url('/redirect')}?to={target}",
+        f"/clip {media.url('/redirect')}?to={media.canary_url('/v.mp4')}",
         f"/clip {media.url('/evil.m3u8')} 0:00-0:08",  # a playlist pointing at our disk
     ]
     session = run_console(config, lines)
@@ -168,6 +168,7 @@ def test_redirect_from_allowed_host_to_private_one_is_refused(
     assert redirected["status"] == "failed" and redirected["fail_reason"] == "private"
     assert evil["status"] == "failed"
     assert not list((tmp_path / "archive").glob("??/*"))
+    assert media.canary_hits[hits_before:] == []
 
 
 def test_bot_answers_other_commands_while_a_clip_downloads(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 
 def test_clip_messages_exist_in_french_and_english_with_the_same_placeholders() -> None:
-    from bot.i18n import en, fr
-    from bot.i18n.render import placeholders
+    from bot.domain.clips import ClipStatus, FailReason
+    from bot.i18n.render import CATALOGUES, placeholders
 
-    prefixes = ("clip.", "clips.", "url.", "range.")
-    ours = {k for k in en.MESSAGES if k.startswith(prefixes)}
-    assert ours == {k for k in fr.MESSAGES if k.startswith(prefixes)}
+    en, fr = CATALOGUES["en"], CATALOGUES["fr"]
+    prefixes = ("clip.", "clips.", "url.", "range.", "archive.")
+    ours = {k for k in en if k.startswith(prefixes)}
+    assert ours == {k for k in fr if k.startswith(prefixes)}
     for key in ours:
-        assert placeholders(en.MESSAGES[key]) == placeholders(fr.MESSAGES[key]), key
+        assert placeholders(en[key]) == placeholders(fr[key]), key
+    assert {f"clip.fail.{r.value}" for r in FailReason} <= ours
+    assert {f"clip.state.{s.value}" for s in ClipStatus} <= ours
 
 
 def test_worker_failures_are_named_for_people() -> None:

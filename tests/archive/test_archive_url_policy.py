@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from bot.archive.url_policy import (
-    ForbiddenAddress,
+    AddressPolicy,
+    FetchRefused,
     UrlRefused,
     check_url,
-    guard_resolution,
     is_forbidden_address,
 )
 
@@ -28,6 +26,8 @@ from bot.archive.url_policy import (
         ("http://[::ffff:192.168.1.1]/", "url.private"),
         ("http://user:pw@example.org/", "url.credentials"),
         ("http:///nohost", "url.malformed"),
+        ("http://example.org:25/v.mp4", "url.port"),
+        ("https://example.org:6667/", "url.port"),
     ],
 )
 def test_non_http_and_private_urls_are_refused(url: str, key: str) -> None:
@@ -55,23 +55,25 @@ def test_address_classes() -> None:
         assert not is_forbidden_address(address), address
 
 
-def test_worker_resolution_guard_refuses_names_that_resolve_to_loopback(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    refused: list[str] = []
-    monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)  # restored after the test
-    guard_resolution(allow_private=False, trusted_hosts=["127.0.0.1"], on_refuse=refused.append)
-    with pytest.raises(ForbiddenAddress):
-        socket.getaddrinfo("localhost", 80)
-    assert refused and "localhost" in refused[0]
-    assert socket.getaddrinfo("127.0.0.1", 80)  # trusted by name
+def test_the_guard_policy_checks_every_answer_and_trusts_names_or_networks() -> None:
+    policy = AddressPolicy.from_settings(False, ["replay.lan", "192.168.1.0/24", "10.0.0.7"])
+    assert policy.pick("tv.example.org", 443, ["151.101.1.1"]) == "151.101.1.1"
+    assert policy.pick("replay.lan", 80, ["10.9.9.9"]) == "10.9.9.9"  # trusted by name
+    assert policy.pick("nas.example.org", 80, ["192.168.1.20"]) == "192.168.1.20"  # by network
+    assert policy.pick("box.example.org", 80, ["10.0.0.7"]) == "10.0.0.7"
+    for addresses in (["127.0.0.1"], ["151.101.1.1", "10.0.0.8"], ["169.254.169.254"], []):
+        with pytest.raises(FetchRefused):
+            policy.pick("tv.example.org", 443, addresses)
+    with pytest.raises(FetchRefused):
+        policy.pick("tv.example.org", 25, ["151.101.1.1"])  # SMTP, even on a public host
+    assert AddressPolicy(allow_private=True).pick("x", 8080, ["127.0.0.1"]) == "127.0.0.1"
 
 
 def test_worker_process_does_not_inherit_the_bots_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.archive.runner import worker_environment
 
     monkeypatch.setenv("TELEGRAM_TOKEN", "123:secret")
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "10.0.0.1")  # would let a host around the fetch guard
     env = worker_environment()
     assert "TELEGRAM_TOKEN" not in env
-    assert env["HTTPS_PROXY"] == "http://proxy.example:3128"
+    assert "NO_PROXY" not in env and "PATH" in env

@@ -285,6 +285,7 @@ async def test_a_clip_is_uploaded_as_an_attachment_with_its_caption(
     await started.transport.send(room(), OutgoingMessage(caption, video=str(clip)))
     [sent] = fake_discord.sent_to(GENERAL)
     assert sent.files == ["K17.mp4"]
+    assert fake_discord.upload_bytes == clip.stat().st_size  # streamed from disk, whole
     assert "Extrait K17" in sent.content
     assert sent.allowed_mentions is not None and not sent.allowed_mentions.get("parse")
     big = Path(str(tmp_path)) / "K18.mp4"

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 API_PREFIX = "/api/v10"
 HEARTBEAT_INTERVAL_MS = 41_250
@@ -73,23 +73,28 @@ class Injected:
     times: int = 1
 
 
-def _parse_multipart(content_type: str, raw: bytes) -> tuple[Any, list[str]]:
-    """(the `payload_json` part, the uploaded file names) of a multipart body."""
-    import email.parser
-    import email.policy
+async def _read_multipart(request: web.Request) -> tuple[Any, list[str], int]:
+    """(the `payload_json` part, the uploaded file names, their bytes) of an upload.
 
-    document = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
-    )
+    Read part by part and file contents drained in chunks, as a real server
+    would: an upload of hundreds of megabytes never sits in memory here.
+    """
+    reader = await request.multipart()
     payload: Any = {}
     files: list[str] = []
-    for part in document.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name == "payload_json":
-            payload = json.loads(part.get_payload(decode=True) or b"{}")
-        elif part.get_filename():
-            files.append(str(part.get_filename()))
-    return payload, files
+    received = 0
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "payload_json":
+            payload = json.loads(await part.read() or b"{}")
+        elif part.filename:
+            while chunk := await part.read_chunk(1 << 16):
+                received += len(chunk)
+            files.append(part.filename)
+        else:
+            await part.release()
+    return payload, files, received
 
 
 @dataclass
@@ -149,6 +154,8 @@ class FakeDiscord:
         self._session_id = "fake-session-" + snowflake()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.upload_bytes = 0
+        """Bytes of uploaded files received, all uploads together."""
         self._changed = asyncio.Condition()
 
     # -- lifecycle ---------------------------------------------------------------
@@ -386,16 +393,16 @@ class FakeDiscord:
     ) -> web.StreamResponse:
         body: Any = None
         files: list[str] = []
-        if request.can_read_body:
+        if request.can_read_body and request.content_type.startswith("multipart/"):
+            # An upload: discord.py sends `payload_json` and `files[n]` parts.
+            body, files, received = await _read_multipart(request)
+            self.upload_bytes += received
+        elif request.can_read_body:
             raw = await request.read()
-            if request.content_type.startswith("multipart/"):
-                # An upload: discord.py sends `payload_json` and `files[n]` parts.
-                body, files = _parse_multipart(request.headers["Content-Type"], raw)
-            else:
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw.decode(errors="replace")
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
         call = Call(request.method, request.path, body)
         if request.path.startswith(API_PREFIX):
             self.calls.append(call)

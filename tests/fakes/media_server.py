@@ -8,11 +8,25 @@ while the bot (a subprocess) downloads from it.
 Paths: `/v.mp4`, `/hls/index.m3u8` (+ segments), `/slow/hls/index.m3u8`
 (each segment delayed, so a download lasts a few seconds), and
 `/redirect?to=URL` (a 302 to anywhere), `/evil.m3u8` (segments are local files).
+
+Traps for the fetch guard, all aimed at the **canary**: a bare TCP listener on
+127.0.0.2 at the same port, which records every connection it gets (a
+refusal worth the name leaves `canary_hits` empty):
+`/live/index.m3u8` is the test playlist as a live stream (no end). With a
+TLS context, the same paths are also served over https at `tls_port`, and
+`/mixed/index.m3u8` (plain http) lists its segments there, absolute.
+
+`/trap/segment.m3u8` (the second segment is on the canary),
+`/trap/proxy.m3u8` (the second segment is `httpproxy://` the canary),
+`/trap/key.m3u8` (the AES key is on the canary), and `/flip/NAME.mp4` (the
+video for the first request of NAME, then a 302 to the canary for every
+later one: what a server can serve only to ffmpeg).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -24,6 +38,7 @@ from bot.archive.ffmpeg import find_ffmpeg
 
 DURATION = 120
 SEGMENT_SECONDS = 4
+CANARY_HOST = "127.0.0.2"
 
 
 @dataclass(frozen=True)
@@ -65,11 +80,18 @@ def make_test_video(folder: Path, duration: int = DURATION) -> TestVideo:
 
 
 class MediaServer:
-    def __init__(self, video: TestVideo, segment_delay: float = 0.25) -> None:
+    def __init__(
+        self, video: TestVideo, segment_delay: float = 0.25, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.video = video
+        self.tls = tls
+        self.tls_port = 0
         self.segment_delay = segment_delay
         self.port = 0
         self.requests: list[str] = []
+        self.canary_hits: list[bytes] = []
+        """First bytes of every connection the canary accepted."""
+        self._flips: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="media-server", daemon=True)
@@ -77,6 +99,9 @@ class MediaServer:
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
+
+    def canary_url(self, path: str) -> str:
+        return self.url(path, host=CANARY_HOST)
 
     def start(self) -> MediaServer:
         self._thread.start()
@@ -101,6 +126,10 @@ class MediaServer:
         app.router.add_get("/slow/hls/{name}", self._slow_hls)
         app.router.add_get("/redirect", self._redirect)
         app.router.add_get("/evil.m3u8", self._evil)
+        app.router.add_get("/trap/{name}", self._trap)
+        app.router.add_get("/live/index.m3u8", self._live)
+        app.router.add_get("/mixed/index.m3u8", self._mixed)
+        app.router.add_get("/flip/{name}", self._flip)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -108,11 +137,27 @@ class MediaServer:
         server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        canary = await asyncio.start_server(self._canary, CANARY_HOST, self.port)
+        if self.tls is not None:
+            secure = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self.tls)
+            await secure.start()
+            self.tls_port = runner.addresses[-1][1]
         self._ready.set()
         try:
             await self._stop.wait()
         finally:
+            canary.close()
             await runner.cleanup()
+
+    async def _canary(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Anything reaching this address got past the guard: record it, answer like a server."""
+        try:
+            first = await asyncio.wait_for(reader.read(512), 2)
+        except TimeoutError:
+            first = b""
+        self.canary_hits.append(first)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\ncanary")
+        writer.close()
 
     async def _mp4(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(request.path)
@@ -146,6 +191,57 @@ class MediaServer:
             "#EXTINF:4.0,\nfile:///etc/hostname\n#EXT-X-ENDLIST\n"
         )
         return web.Response(text=body, content_type="application/vnd.apple.mpegurl")
+
+    def _playlist(self, lines: list[str]) -> web.Response:
+        """A playlist whose relative segment names point at `/hls/` on this server."""
+        lines = [
+            self.url("/hls/" + x) if x.endswith(".ts") and "://" not in x else x for x in lines
+        ]
+        return web.Response(
+            text="\n".join(lines) + "\n", content_type="application/vnd.apple.mpegurl"
+        )
+
+    async def _live(self, request: web.Request) -> web.StreamResponse:
+        """The test playlist without its end: what a live stream's playlist looks like."""
+        self.requests.append(request.path)
+        lines = (self.video.hls_dir / "index.m3u8").read_text().splitlines()
+        return self._playlist(
+            [x for x in lines if x not in ("#EXT-X-ENDLIST", "#EXT-X-PLAYLIST-TYPE:VOD")]
+        )
+
+    async def _mixed(self, request: web.Request) -> web.StreamResponse:
+        """The test playlist over http, its segments absolute on the https side (a CDN)."""
+        self.requests.append(request.path)
+        lines = (self.video.hls_dir / "index.m3u8").read_text().splitlines()
+        base = f"https://127.0.0.1:{self.tls_port}/hls/"
+        return self._playlist([base + x if x.endswith(".ts") else x for x in lines])
+
+    async def _trap(self, request: web.Request) -> web.StreamResponse:
+        """The test playlist with one thing on the canary: a segment or the key."""
+        self.requests.append(request.path)
+        name = request.match_info["name"]
+        lines = (self.video.hls_dir / "index.m3u8").read_text().splitlines()
+        segments = [i for i, line in enumerate(lines) if line.endswith(".ts")]
+        if name == "segment.m3u8":
+            lines[segments[1]] = self.canary_url("/hls/" + lines[segments[1]])
+        elif name == "proxy.m3u8":
+            # ffmpeg's own proxy client, aimed at the canary as if it were a proxy inside
+            lines[segments[1]] = f"httpproxy://{CANARY_HOST}:{self.port}/example.org:80/s.ts"
+        elif name == "key.m3u8":
+            key = f'#EXT-X-KEY:METHOD=AES-128,URI="{self.canary_url("/key")}"'
+            lines.insert(segments[0] - 1, key)
+        else:
+            raise web.HTTPNotFound()
+        return self._playlist(lines)
+
+    async def _flip(self, request: web.Request) -> web.StreamResponse:
+        """The video for the first request of a name, a 302 to the canary afterwards."""
+        self.requests.append(request.path)
+        name = request.match_info["name"]
+        self._flips[name] = self._flips.get(name, 0) + 1
+        if self._flips[name] > 1:
+            raise web.HTTPFound(self.canary_url("/v.mp4"))
+        return web.FileResponse(self.video.mp4, headers={"Content-Type": "video/mp4"})
 
     async def _redirect(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(request.path)

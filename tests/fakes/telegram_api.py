@@ -156,6 +156,8 @@ class FakeTelegramAPI:
         self.webhook_url: str | None = None
         self.rate_limit_violations = 0
         self.sent_count = 0
+        self.upload_bytes = 0
+        """Bytes of uploaded files received, all uploads together."""
         self.first_sent_at: float | None = None
         self.last_sent_at: float | None = None
         """Monotonic times of the first and last message accepted (for rate measurements)."""
@@ -418,7 +420,9 @@ class FakeTelegramAPI:
                     continue  # a nested multipart: PTB never sends one
                 name = part.name or ""
                 if part.filename:
-                    await part.read()  # drained; the content does not matter here
+                    # Drained in chunks, as a real server would: never whole in memory.
+                    while chunk := await part.read_chunk(1 << 16):
+                        self.upload_bytes += len(chunk)
                     files.append(name)
                     params[name] = f"<file {part.filename}>"
                 else:

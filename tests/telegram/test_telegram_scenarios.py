@@ -275,6 +275,7 @@ async def test_clip_is_uploaded_as_a_video_with_an_escaped_caption(
         await transport.stop()
     [call] = api.calls_to("sendVideo")
     assert call.files == ("video",) and call.params["message_thread_id"] == 7
+    assert api.upload_bytes == clip.stat().st_size  # streamed from disk, whole
     [sent] = api.sent_to(PARIS)
     assert sent.text == "Clip K17 <45 s>" and sent.entity_texts("bold") == ["Clip K17"]
     assert ref.message_ids == (str(sent.message_id),)

@@ -71,7 +71,8 @@ DISCORD_LIMITS = PlatformLimits(
 
 CONNECT_WAIT_SECONDS = 30.0
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-"""Discord's attachment limit for bots in servers without boosts (10 MiB since 2024)."""
+"""Discord's attachment limit for bots in servers without boosts (10 MiB since 2024);
+`[discord] max_upload_mb` raises it for boosted servers."""
 MAX_RATELIMIT_WAIT = 30.0
 """429s asking for longer than this come back as RateLimited and the outbox waits instead."""
 
@@ -168,6 +169,7 @@ class DiscordTransport:
         self._dm_channels: dict[str, int] = {}
         self.connected = asyncio.Event()
         self._gateway_failure: str | None = None
+        self.max_upload_bytes = settings.max_upload_mb * 1024 * 1024
 
     @property
     def bot_username(self) -> str | None:
@@ -377,18 +379,29 @@ class DiscordTransport:
         roles: tuple[str, ...],
         mentions: discord.AllowedMentions,
     ) -> SentRef:
-        """A clip as an attachment, its caption as the message text."""
+        """A clip as an attachment, its caption as the message text, streamed from disk.
+
+        discord.py hands the open file to aiohttp, which reads it in 64 KiB chunks
+        as it sends: memory does not grow with the file or with uploads in flight.
+        """
         path = Path(message.video or "")
         try:
             size = (await asyncio.to_thread(path.stat)).st_size
         except OSError as error:
             raise Undeliverable(f"{path.name}: {error.strerror or error}") from None
-        if size > MAX_UPLOAD_BYTES:
+        if size > self.max_upload_bytes:
             raise Undeliverable(f"{path.name}: {size} bytes, over Discord's attachment limit")
         caption = render_chunks(message, roles)[0].content
-        sent = await channel.send(
-            caption, file=discord.File(str(path), filename=path.name), allowed_mentions=mentions
-        )
+        try:
+            handle = await asyncio.to_thread(path.open, "rb")
+        except OSError as error:
+            raise Undeliverable(f"{path.name}: {error.strerror or error}") from None
+        try:
+            sent = await channel.send(
+                caption, file=discord.File(handle, filename=path.name), allowed_mentions=mentions
+            )
+        finally:
+            handle.close()
         return SentRef(PLATFORM, str(channel.id), (str(sent.id),))
 
     async def send(self, target: Target, message: OutgoingMessage) -> SentRef:

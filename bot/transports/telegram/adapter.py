@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -43,6 +43,9 @@ ALLOWED_UPDATES = ("message", "callback_query")
 MAX_CAPTION_UTF16 = 1024
 DEEP_LINK = "https://t.me/{bot}?start={payload}"
 START_ATTEMPTS = 3
+MIN_UPLOAD_SECONDS = 60.0
+MIN_UPLOAD_RATE = 1_000_000
+"""Bytes/s an upload must keep up: a 2 GB clip may take 2,000 s before it times out."""
 
 
 def telegram_limits(settings: TelegramSettings) -> PlatformLimits:
@@ -294,10 +297,13 @@ class TelegramTransport:
         return ids
 
     async def send_video(self, target: Target, path: Path, caption: OutgoingMessage) -> SentRef:
-        """Upload a clip with its caption (cut to Telegram's 1,024 units).
+        """Upload a clip with its caption (cut to Telegram's 1,024 units), streamed from disk.
 
-        A file over `max_upload_bytes` (or gone) is refused with Undeliverable: it is no
-        fault of the chat and retrying cannot help.
+        The open file goes to the HTTP client as is (`read_file_handle=False`), which
+        sends it in small chunks: memory does not grow with the file's size or with
+        the number of uploads in flight (a local Bot API server takes 2 GB files).
+        A file over `max_upload_bytes` (or gone) is refused with Undeliverable: it is
+        no fault of the chat and retrying cannot help.
         """
         try:
             size = (await asyncio.to_thread(path.stat)).st_size
@@ -305,22 +311,27 @@ class TelegramTransport:
             raise Undeliverable(f"{path.name}: {error.strerror or error}") from None
         if size > self.max_upload_bytes:
             raise Undeliverable(f"{path.name}: {size} bytes, over telegram.max_upload_mb")
-        data = await asyncio.to_thread(path.read_bytes)
         chat_id, topic = parse_address(target.address)
         text = render_chunks(caption.spans, MAX_CAPTION_UTF16)
         try:
+            handle = await asyncio.to_thread(path.open, "rb")
+        except OSError as error:
+            raise Undeliverable(f"{path.name}: {error.strerror or error}") from None
+        try:
             sent: Message = await self._bot().send_video(
                 chat_id=chat_id,
-                video=data,
-                filename=path.name,
+                video=InputFile(handle, filename=path.name, read_file_handle=False),
                 caption=text[0] if text else None,
                 parse_mode=ParseMode.HTML,
                 message_thread_id=topic,
                 supports_streaming=True,
                 reply_markup=keyboard(caption.buttons),
+                write_timeout=max(MIN_UPLOAD_SECONDS, size / MIN_UPLOAD_RATE),
             )
         except TelegramError as error:
             raise map_error(error) from None
+        finally:
+            handle.close()
         return SentRef(PLATFORM, target.address, (str(sent.message_id),))
 
     async def edit(self, ref: SentRef, message: OutgoingMessage) -> None:
