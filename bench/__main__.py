@@ -17,6 +17,7 @@ BENCHMARKS = (
     "bench.discord_relay",
     "bench.archive",
     "bench.telegram_pacing",
+    "bench.trust",
 )
 
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bot.commands import CommandDispatcher, Registry
-from bot.config import NetworkSettings
+from bot.config import NetworkSettings, Settings
 from bot.domain import IncomingMessage
 from bot.store import Database
 from handlers import ROUTERS
@@ -33,7 +33,10 @@ async def _measure(rooms: int, members: int) -> tuple[float, int]:
                     await tx.members.set_dm_reachable("fake", f"u{i}", True)
                     await tx.members.subscribe(m.id, ("national",))
             dispatcher = CommandDispatcher(
-                db, Registry(ROUTERS), NetworkSettings(admins=("fake:admin",)), {"fake": LIMITS}
+                db,
+                Registry(ROUTERS),
+                Settings(Path(tmp) / "b.toml", NetworkSettings(admins=("fake:admin",))),
+                {"fake": LIMITS},
             )
             message = IncomingMessage("fake", "#origin", "admin", "admin", "/alert test", False)
             started = time.perf_counter()

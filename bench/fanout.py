@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bot.commands import CommandDispatcher, Registry
-from bot.config import NetworkSettings
+from bot.config import NetworkSettings, Settings
 from bot.delivery import DeliveryEngine
 from bot.domain import IncomingMessage
 from bot.store import Database
@@ -83,9 +83,8 @@ async def _prepare(path: Path) -> None:
 async def measure_enqueue(path: Path) -> dict[str, float]:
     async with Database.open(path, frozenset({"console:admin"})) as db:
         limits = {"console": LIMITS, "telegram": LIMITS}
-        dispatcher = CommandDispatcher(
-            db, Registry(ROUTERS), NetworkSettings(admins=("console:admin",)), limits
-        )
+        settings = Settings(path.with_suffix(".toml"), NetworkSettings(admins=("console:admin",)))
+        dispatcher = CommandDispatcher(db, Registry(ROUTERS), settings, limits)
         message = IncomingMessage(
             "console", "#origin", "admin", "admin", "/alert Député X ment #retraites", False
         )

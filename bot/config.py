@@ -87,6 +87,34 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MembersSettings:
+    open_join: bool = False
+    """True: `join` admits anyone at once (no vetting)."""
+    trust_linked_rooms: bool = False
+    """True: `join` typed in a linked room admits at once (the room's own membership vets)."""
+    invite_days: float = 7.0
+    """Invitation codes expire after this many days."""
+    invites_per_member: int = 10
+    """People a member may invite (used and open codes); coordinators and admins: no cap."""
+    max_pending: int = 200
+    """Join requests waiting at once; beyond, `join` asks to come back later."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsSettings:
+    per_member_per_hour: int = 6
+    """Alerts one member may raise in any hour (0: no limit); coordinators of the scope: none."""
+    duplicate_window: float = 1800.0
+    """Seconds during which the same link alerted again points to the first alert."""
+    max_length: int = 2000
+    """Longest alert text, in characters."""
+    national_by_members: bool = False
+    """True: members may raise network-wide alerts; false: network coordinators only."""
+    member_max_tags: int = 3
+    """Most #tags on an alert by someone who is not coordinator over all of them."""
+
+
+@dataclass(frozen=True, slots=True)
 class ConsoleSettings:
     enabled: bool = True
     prompt_room: str = "#general"
@@ -156,6 +184,9 @@ class IrcSettings:
     ping_timeout: float = 60.0
     reconnect_min: float = 2.0
     reconnect_max: float = 300.0
+    nick_regain_interval: float = 60.0
+    """Seconds between tries to win back `nick` while using a fallback (0: only when
+    the holder is seen leaving)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +197,8 @@ class Settings:
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    members: MembersSettings = field(default_factory=MembersSettings)
+    alerts: AlertsSettings = field(default_factory=AlertsSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -349,6 +382,25 @@ def _check_telegram(loader: _Loader, telegram: TelegramSettings) -> None:
         loader.fail("telegram.per_group_per_minute", "expected an integer > 0")
 
 
+def _check_trust(loader: _Loader, settings: Settings) -> None:
+    members, alerts = settings.members, settings.alerts
+    if members.invite_days <= 0:
+        loader.fail("members.invite_days", "expected a number > 0")
+    for path, value in (
+        ("members.invites_per_member", members.invites_per_member),
+        ("members.max_pending", members.max_pending),
+        ("alerts.per_member_per_hour", alerts.per_member_per_hour),
+    ):
+        if value < 0:
+            loader.fail(path, "expected an integer >= 0")
+    if alerts.duplicate_window < 0:
+        loader.fail("alerts.duplicate_window", "expected a number >= 0 (seconds)")
+    if not 1 <= alerts.max_length <= 8000:
+        loader.fail("alerts.max_length", "expected an integer between 1 and 8000")
+    if alerts.member_max_tags < 1:
+        loader.fail("alerts.member_max_tags", "expected an integer >= 1")
+
+
 def _check_semantics(loader: _Loader, settings: Settings) -> None:
     try:
         ZoneInfo(str(settings.network.timezone))
@@ -383,6 +435,7 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         "ping_timeout",
         "reconnect_min",
         "reconnect_max",
+        "nick_regain_interval",
     ):
         if getattr(settings.irc, key) < 0:
             loader.fail(f"irc.{key}", "expected a number >= 0")
@@ -410,6 +463,7 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
     if settings.delivery.keep_days < 0:
         loader.fail("delivery.keep_days", "expected a number >= 0")
+    _check_trust(loader, settings)
     enabled = [name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)]
     if not enabled:
         loader.fail("console.enabled", "no transport is enabled; enable at least one")

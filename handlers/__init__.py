@@ -1,14 +1,17 @@
 """Chat commands, one module per family. The list is explicit: no discovery."""
 
 from bot.commands import Router
-from handlers import alerts, clips, help, members, rolemap, rooms
+from handlers import alerts, audit, clips, help, invitations, members, rolemap, rooms, vetting
 
 ROUTERS: tuple[Router, ...] = (
     rooms.router,
     members.router,
+    vetting.router,
+    invitations.router,
     alerts.router,
     rolemap.router,
     clips.router,
+    audit.router,
     help.router,
 )
 

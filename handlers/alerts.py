@@ -1,7 +1,14 @@
-"""Alerts: raise one, acknowledge it, list them, cancel one everywhere."""
+"""Alerts: raise one, acknowledge it, list them, cancel one everywhere.
+
+Before an alert fans out: its scope is settled (a member's untagged alert
+stays in the room's scope), the sender's right over that scope is checked,
+the same link alerted moments ago points to the first alert instead, and a
+member's hourly allowance is counted.
+"""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,6 +28,14 @@ from bot.domain import (
     is_network_wide,
     parse_alert_text,
     plan_fanout,
+)
+from bot.domain.alert_limits import canonical_url, duplicate_covers, next_alert_at
+from bot.domain.alerts import AlertDraft
+from bot.domain.rights import (
+    alert_limit_applies,
+    alert_refusal,
+    default_alert_scope,
+    may_cancel_alert,
 )
 from bot.i18n import LANGS, count, pick_lang, spans
 from bot.store import Priority
@@ -49,9 +64,13 @@ def render_alert(alert: Alert, lang: str) -> OutgoingMessage:
     )
     if alert.status is not AlertStatus.OPEN:
         return OutgoingMessage(body)
-    button = Button(spans(lang, "alert.ack_button")[0].text, f"/ack {alert.short_id}")
+    button = ack_button(lang, alert.short_id)
     # Where subscribers are notified in rooms (Discord roles), the scope says whom.
     return OutgoingMessage(body, (button,), mention_tags=alert.scope or (NATIONAL,))
+
+
+def ack_button(lang: str, alert_id: str) -> Button:
+    return Button(spans(lang, "alert.ack_button")[0].text, f"/ack {alert_id}")
 
 
 def _clock(ctx: Context, moment: datetime) -> str:
@@ -78,17 +97,37 @@ async def _load(ctx: Context, alert_id: int) -> Alert:
     ),
     usage=("alert <texte> [url] [#tags]", "alert <text> [url] [#tags]"),
     details=(
-        "Sans #tag, l'alerte va à tout le réseau. Avec des #tags, seulement aux salons et "
-        "abonnés qui partagent un de ces tags.",
-        "Without a #tag the alert goes to the whole network. With #tags, only to rooms and "
-        "subscribers sharing one of them.",
+        "Avec des #tags, l'alerte va aux salons et abonnés qui partagent un de ces tags. Sans "
+        "#tag, elle reste dans le périmètre du salon où vous l'écrivez ; tout le réseau "
+        "(sans tag ou #national) est réservé aux coordinateurs du réseau. Le même lien déjà "
+        "signalé renvoie à la première alerte, et le nombre d'alertes par heure est limité.",
+        "With #tags the alert goes to rooms and subscribers sharing one of them. Without a "
+        "#tag it stays in the scope of the room you type it in; the whole network (no tag, or "
+        "#national) is for the network's coordinators. A link already alerted points to the "
+        "first alert, and alerts per hour are limited.",
     ),
 )
 async def alert(ctx: Context, text: str) -> None:
+    settings = ctx.settings.alerts
     try:
-        draft = parse_alert_text(text)
+        draft = parse_alert_text(text, settings.max_length)
     except AlertTextError as error:
         raise UserError(error.key, **error.params) from None
+    draft = await _settle_scope(ctx, draft)
+    url_key = canonical_url(draft.url) if draft.url else None
+    if url_key is not None and settings.duplicate_window > 0:
+        since = time.time() - settings.duplicate_window
+        for earlier in await ctx.tx.alerts.open_with_url(url_key, since):
+            if duplicate_covers(earlier.scope, draft.scope, ctx.aliases):
+                await ctx.reply(
+                    "alert.duplicate",
+                    buttons=(ack_button(ctx.lang, earlier.short_id),),
+                    id=earlier.short_id,
+                    at=_clock(ctx, earlier.created_at),
+                )
+                return
+    if alert_limit_applies(ctx.member.grants, draft.scope, ctx.aliases):
+        await _check_allowance(ctx, settings.per_member_per_hour)
     created = await ctx.tx.alerts.create(
         draft,
         author_member_id=ctx.member.id,
@@ -97,6 +136,7 @@ async def alert(ctx: Context, text: str) -> None:
         origin_chat_id=ctx.message.chat_id,
         origin_label=ctx.room_label if not ctx.message.is_private else ctx.t("alert.private"),
         origin_private=ctx.message.is_private,
+        url_key=url_key,
     )
     plan = plan_fanout(
         draft.scope, await ctx.tx.rooms.all(), (), ctx.aliases, ctx.origin, ctx.member.id
@@ -123,15 +163,66 @@ async def alert(ctx: Context, text: str) -> None:
         priority=Priority.ALERT,
         subject=subject,
     )
+    # Subscribers of platforms without DMs (Discord) are reached by the role their scope
+    # mentions in those rooms: counted when one of the rooms there gets the alert.
+    in_rooms = await ctx.tx.fanout.count_notified_in_rooms(
+        scope=ctx.aliases.canonical_set(draft.scope),
+        network_wide=is_network_wide(draft.scope, ctx.aliases),
+        national=ctx.aliases.canonical(NATIONAL),
+        author_member_id=ctx.member.id,
+        platforms={r.target.platform for r in plan.rooms} & ctx.no_dm_platforms,
+    )
     await ctx.reply(
         "alert.sent",
         id=created.short_id,
         rooms=count(ctx.lang, "count.rooms", len(plan.rooms)),
-        members=count(ctx.lang, "count.members", members.queued),
+        members=count(ctx.lang, "count.members", members.queued + in_rooms),
     )
     unreachable = len(plan.unreachable_rooms) + members.unreachable
     if unreachable:
         await ctx.reply("alert.unreachable", n=unreachable)
+
+
+async def _settle_scope(ctx: Context, draft: AlertDraft) -> AlertDraft:
+    """The alert's real scope, or a refusal when the sender may not reach it."""
+    settings = ctx.settings.alerts
+    scope = default_alert_scope(
+        draft.scope,
+        ctx.room.tags if ctx.room is not None else None,
+        ctx.member.grants,
+        ctx.aliases,
+        national_by_members=settings.national_by_members,
+    )
+    refusal = alert_refusal(
+        ctx.member.grants,
+        scope,
+        ctx.aliases,
+        national_by_members=settings.national_by_members,
+        member_max_tags=settings.member_max_tags,
+    )
+    if refusal is not None:
+        await ctx.refuse(
+            "alert", refusal, detail=" ".join(scope) or "network-wide",
+            limit=settings.member_max_tags,
+        )
+    return AlertDraft(draft.text, draft.url, scope)
+
+
+async def _check_allowance(ctx: Context, per_hour: int) -> None:
+    now = time.time()
+    recent = await ctx.tx.alerts.raised_since(ctx.member.id, now - 3600)
+    allowed_at = next_alert_at(recent, per_hour, now)
+    if allowed_at is None:
+        return
+    local = datetime.fromtimestamp(allowed_at, ZoneInfo(ctx.network.timezone))
+    await ctx.refuse(
+        "alert",
+        "alert.rate_limited",
+        detail=f"{len(recent)} in the last hour",
+        n=per_hour,
+        at=local.strftime("%H:%M"),
+        minutes=max(1, int((allowed_at - now + 59) // 60)),
+    )
 
 
 @router.command(
@@ -241,29 +332,20 @@ async def alerts(ctx: Context, alert: int | None) -> None:
 )
 async def cancel(ctx: Context, alert: int) -> None:
     found = await _load(ctx, alert)
-    if found.author_member_id != ctx.member.id and not ctx.has_role(Role.COORDINATOR, found.scope):
-        await ctx.audit("cancel", "refused", found.short_id)
-        raise UserError("alert.cancel_refused", id=found.short_id)
+    if not may_cancel_alert(
+        ctx.member.id, ctx.member.grants, found.author_member_id, found.scope, ctx.aliases
+    ):
+        await ctx.refuse("cancel", "alert.cancel_refused", detail=found.short_id,
+                         id=found.short_id)
     if found.status is AlertStatus.CANCELLED:
         raise UserError("alert.is_cancelled", id=found.short_id)
     await ctx.tx.alerts.cancel(found.id, ctx.member.id)
+    if found.author_member_id != ctx.member.id:
+        await ctx.audit("cancel", "done", found.short_id)
     cancelled = await _load(ctx, alert)
-    fixed = 0
-    for row in await ctx.tx.outbox.copies(alert_subject(found.id)):
-        lang = pick_lang(row.lang, ctx.network.lang)
-        message = render_alert(cancelled, lang)
-        if row.status == "pending" and await ctx.tx.outbox.replace_payload(row.id, message):
-            fixed += 1
-        elif row.status in ("pending", "sending", "sent"):
-            await ctx.tx.outbox.enqueue(
-                row.target,
-                message,
-                Priority.ALERT,
-                subject=row.subject,
-                edit_of=row.id,
-                lang=lang,
-            )
-            fixed += 1
+    fixed = await ctx.rewrite_copies(
+        alert_subject(found.id), lambda lang: render_alert(cancelled, lang), Priority.ALERT
+    )
     await ctx.reply(
         "alert.cancelled", id=found.short_id, copies=count(ctx.lang, "count.copies", fixed)
     )

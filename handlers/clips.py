@@ -16,15 +16,36 @@ from bot.archive.storage import is_intact
 from bot.archive.url_policy import UrlRefused, check_url
 from bot.commands import Context, Rest, Router, UserError
 from bot.domain import Kind, Role, Span, parse_short_id
+from bot.domain.alerts import Alert
 from bot.domain.clips import Clip, ClipStatus
 from bot.domain.messages import OutgoingMessage
 from bot.domain.ranges import RangeError, check_length, parse_range
+from bot.domain.rights import may_attach_clip
 from bot.store import Priority
 
 router = Router("clips")
 
 LIST_LIMIT = 10
 _RETRY = ("retry", "relancer", "réessayer")
+
+
+async def _task_claimers(ctx: Context, alert: Alert) -> frozenset[int]:
+    """Members who claimed one of the alert's tasks: they may attach clips to it.
+
+    Empty while the store keeps no tasks; the rule itself is `may_attach_clip`.
+    """
+    return frozenset()
+
+
+async def _may_attach(ctx: Context, alert: Alert) -> bool:
+    return may_attach_clip(
+        ctx.member.id,
+        ctx.member.grants,
+        alert.author_member_id,
+        alert.scope,
+        ctx.aliases,
+        await _task_claimers(ctx, alert),
+    )
 
 
 async def _scope(ctx: Context, clip: Clip) -> tuple[str, ...]:
@@ -106,15 +127,22 @@ async def clip(ctx: Context, request: str) -> None:
         await _retry(ctx, words[1:])
         return
     alert_id: int | None = None
+    refused_alert: str | None = None
     if words:
         attached = parse_short_id(words[0])
         if attached is not None and attached.kind is Kind.TASK:
             # Tasks come with their own issue; then `clip T5 URL` will attach here too.
             raise UserError("clip.tasks_later")
         if attached is not None and attached.kind is Kind.ALERT:
-            if await ctx.tx.alerts.get(attached.number) is None:
+            target = await ctx.tx.alerts.get(attached.number)
+            if target is None:
                 raise UserError("alert.not_found", id=str(attached))
-            alert_id = attached.number
+            if await _may_attach(ctx, target):
+                alert_id = target.id
+            else:
+                # Archived all the same, but its card will not go to the alert's rooms.
+                refused_alert = target.short_id
+                await ctx.audit("clip", "refused", f"attach to {target.short_id}")
             words = words[1:]
         elif attached is not None:
             raise UserError("clip.bad_attach", id=str(attached))
@@ -161,6 +189,8 @@ async def clip(ctx: Context, request: str) -> None:
         subject=f"clip:{created.id}",
     )
     await ctx.tx.clips.set_progress_message(created.id, outbox_id)
+    if refused_alert is not None:
+        await ctx.reply("clip.not_attached", id=created.short_id, alert=refused_alert)
 
 
 @router.command(

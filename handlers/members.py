@@ -1,10 +1,19 @@
-"""Members: join, see yourself, roles, subscriptions, language."""
+"""Members: join, see yourself, roles, subscriptions, language.
+
+Coming in (requests, codes) lives in `handlers.admission`; deciding on
+requests and removing members in `handlers.vetting`; minting codes in
+`handlers.invitations`.
+"""
 
 from __future__ import annotations
 
+import time
+
 from bot.commands import Choice, Context, Handle, Router, Tags, UserError, Word
 from bot.domain import NATIONAL, Kind, Member, Role, parse_short_id
+from bot.domain.rights import invite_allowance, may_grant_role, may_manage_room
 from bot.domain.roles import ROLE_NAMES
+from handlers import admission
 
 router = Router("members")
 
@@ -16,7 +25,8 @@ def _tags_text(ctx: Context, tags: tuple[str, ...]) -> str:
     return " ".join(f"#{t}" for t in tags) if tags else ctx.t("member.no_subscriptions")
 
 
-async def _find_member(ctx: Context, handle: str) -> Member:
+async def find_member(ctx: Context, handle: str) -> Member:
+    """`@name`, a platform user id or `M7`: exactly one member, or a clear refusal."""
     short = parse_short_id(handle, Kind.MEMBER)
     if short is not None and not handle.startswith("@"):
         found = await ctx.tx.members.get(short.number)
@@ -32,49 +42,25 @@ async def _find_member(ctx: Context, handle: str) -> Member:
     return matches[0]
 
 
-def _dm_ok(ctx: Context) -> bool:
-    identity = ctx.member.identity_on(ctx.message.platform)
-    return identity is not None and identity.dm_reachable and not identity.unreachable_reason
-
-
-async def _ask_for_dm(ctx: Context) -> None:
-    """Say how to open the private chat: a link where the platform has one (Telegram)."""
-    link = ctx.dm_link("join")
-    if link is not None:
-        await ctx.reply("member.dm_link", link=link)
-    else:
-        await ctx.reply("member.dm_needed")
-
-
-async def _complete_join(ctx: Context) -> None:
-    await ctx.tx.members.join(ctx.member.id, ctx.message.platform)
-    reachable = ctx.message.is_private or ctx.limits.dm_without_prompt
-    if reachable:
-        await ctx.tx.members.set_dm_reachable(ctx.message.platform, ctx.message.user_id, True)
-    await ctx.reply(
-        "member.joined",
-        name=ctx.member.display_name,
-        id=ctx.member.short_id,
-        prefix=ctx.limits.command_prefix,
-    )
-    if not reachable and not _dm_ok(ctx):
-        await _ask_for_dm(ctx)
-
-
 @router.command(
     "join",
     aliases=("rejoindre",),
+    args=(Word("code", optional=True, max_length=64),),
     role=Role.GUEST,
-    summary=("Rejoindre le réseau", "Join the network"),
-    usage="join",
+    summary=("Demander à rejoindre le réseau", "Ask to join the network"),
+    usage=("join [code]", "join [code]"),
+    details=(
+        "Avec le code d'une invitation, vous êtes membre tout de suite. Sans code, votre "
+        "demande attend qu'un coordinateur l'accepte.",
+        "With an invitation code you are a member at once. Without one, your request waits "
+        "for a coordinator to accept it.",
+    ),
 )
-async def join(ctx: Context) -> None:
-    if ctx.member.joined:
-        await ctx.reply("member.already_joined", id=ctx.member.short_id)
-        if not ctx.message.is_private and not _dm_ok(ctx):
-            await _ask_for_dm(ctx)
-        return
-    await _complete_join(ctx)
+async def join(ctx: Context, code: str | None) -> None:
+    if code is not None:
+        await admission.redeem(ctx, code)
+    else:
+        await admission.join(ctx)
 
 
 @router.command(
@@ -84,10 +70,10 @@ async def join(ctx: Context) -> None:
     summary=("Ouvrir la conversation privée avec le bot", "Open the private chat with the bot"),
     usage="start",
     details=(
-        "Sur Telegram, le lien donné par join envoie start en privé : le bot peut alors vous "
-        "écrire, et vous rejoignez le réseau si ce n'est pas déjà fait.",
-        "On Telegram, the link join gives sends start privately: the bot may then write to "
-        "you, and you join the network if you had not yet.",
+        "Sur Telegram, le lien donné par join (ou par une invitation) envoie start en privé : "
+        "le bot peut alors vous écrire, et votre adhésion suit son cours.",
+        "On Telegram, the link join (or an invitation) gives sends start privately: the bot "
+        "may then write to you, and your joining goes on from there.",
     ),
 )
 async def start(ctx: Context, payload: str | None) -> None:
@@ -96,10 +82,14 @@ async def start(ctx: Context, payload: str | None) -> None:
         await ctx.reply("start.group", prefix=ctx.limits.command_prefix)
         return
     await ctx.tx.members.set_dm_reachable(ctx.message.platform, ctx.message.user_id, True)
-    if not ctx.member.joined and payload in (None, "join"):
-        await _complete_join(ctx)
-        return
-    await ctx.reply("member.dm_ready")
+    if payload is not None and payload.casefold() != "join":
+        await admission.redeem(ctx, payload)
+    elif payload is not None and not ctx.member.joined:
+        await admission.join(ctx)
+    elif not ctx.member.joined and not ctx.member.is_pending:
+        await ctx.reply("start.hello", prefix=ctx.limits.command_prefix)
+    else:
+        await ctx.reply("member.dm_ready")
 
 
 @router.command(
@@ -137,12 +127,36 @@ async def me(ctx: Context) -> None:
             )
             + marker
         )
-    if not member.joined:
-        lines.append(ctx.t("me.not_joined", prefix=ctx.limits.command_prefix))
+    lines += await _standing_lines(ctx, member)
     link = ctx.dm_link("join")
-    if link is not None and not _dm_ok(ctx):
+    if link is not None and not admission.dm_ok(ctx):
         lines.append(ctx.t("member.dm_link", link=link))
     await ctx.reply_text("\n".join(lines))
+
+
+async def _standing_lines(ctx: Context, member: Member) -> list[str]:
+    """Where they stand; for members, who brought them in and whom they brought."""
+    prefix = ctx.limits.command_prefix
+    if member.is_pending:
+        return [ctx.t("me.pending", id=member.short_id)]
+    if not member.joined:
+        key = "me.closed" if member.standing.value in ("refused", "removed") else "me.not_joined"
+        return [ctx.t(key, prefix=prefix)]
+    lines: list[str] = []
+    sponsor = await ctx.tx.members.get(member.sponsor_id) if member.sponsor_id else None
+    if sponsor is not None:
+        lines.append(ctx.t("me.sponsor", name=sponsor.display_name, id=sponsor.short_id))
+    brought = await ctx.tx.members.brought_in(member.id)
+    now = time.time()
+    allowance = invite_allowance(
+        member.grants,
+        ctx.settings.members.invites_per_member,
+        await ctx.tx.invitations.in_use(member.id, now),
+    )
+    open_codes = await ctx.tx.invitations.open_count(member.id, now)
+    left = ctx.t("me.invites_unlimited") if allowance is None else str(allowance)
+    lines.append(ctx.t("me.cascade", n=brought, open=open_codes, left=left))
+    return lines
 
 
 @router.command(
@@ -165,8 +179,14 @@ async def role(ctx: Context, member: str, role: Role, scope: tuple[str, ...]) ->
     if len(scope) > 1:
         raise UserError("role.one_scope")
     tag = scope[0] if scope else None
-    ctx.require(Role.ADMIN, scope)
-    target = await _find_member(ctx, member)
+    if not may_grant_role(ctx.member.grants, tag, ctx.aliases):
+        await ctx.refuse(
+            "role", "refused.scope", detail=f"admin over {tag or '*'}",
+            role=ctx.t("role.admin"),
+        )
+    target = await find_member(ctx, member)
+    if role > Role.MEMBER and not target.joined:
+        raise UserError("role.not_member", who=target.display_name, id=target.short_id)
     await ctx.tx.members.revoke(target.id, tag)
     if role > Role.MEMBER:
         await ctx.tx.members.grant(target.id, role, tag)
@@ -207,7 +227,7 @@ async def subscribe(ctx: Context, tags: tuple[str, ...]) -> None:
     if home is not None and home.platform in ctx.no_dm_platforms:
         await ctx.reply("member.notified_by_role", platform=home.platform.capitalize())
     elif home is None or not home.dm_reachable or home.unreachable_reason:
-        await _ask_for_dm(ctx)
+        await admission.ask_for_dm(ctx)
 
 
 @router.command(
@@ -246,8 +266,12 @@ async def lang(ctx: Context, target: str | None, lang: str) -> None:
     if target == "room":
         if ctx.room is None:
             raise UserError("room.not_linked")
-        ctx.require(Role.ADMIN, ctx.room.tags)
+        if not may_manage_room(ctx.member.grants, ctx.room.tags, ctx.room.tags, ctx.aliases):
+            await ctx.refuse(
+                "lang", "refused.scope", detail="room", role=ctx.t("role.admin")
+            )
         await ctx.tx.rooms.set_lang(ctx.room.id, lang)
+        await ctx.audit("lang", "done", f"room {lang}")
         ctx.lang = lang
         await ctx.reply("room.lang_set", room=ctx.room.label)
         return

@@ -13,6 +13,7 @@ import re
 
 from bot.commands import Choice, Context, Router, UserError, Word
 from bot.domain import InvalidTag, Role, normalize_tag
+from bot.domain.rights import may_redefine_scopes
 
 router = Router("rolemap")
 
@@ -62,12 +63,20 @@ async def rolemap(ctx: Context, action: str | None, tag: str | None, role: str |
     platform = ctx.message.platform
     if ctx.limits.notify_by_dm:
         raise UserError("rolemap.not_here")
+    if (action == "rm" or tag is not None) and not may_redefine_scopes(
+        ctx.member.grants, ctx.aliases
+    ):
+        # Who is pinged for a scope is the network's business, as what a tag means is.
+        await ctx.refuse(
+            "rolemap", "scopes.network_admin_only", detail=tag or "rm", command="rolemap"
+        )
     if action == "rm":
         if tag is None or role is not None:
             raise UserError("rolemap.rm_one")
         canonical = _tag(tag)
         if not await ctx.tx.scope_roles.remove(platform, canonical):
             raise UserError("rolemap.unknown", tag=canonical)
+        await ctx.audit("rolemap", "done", f"rm {canonical}")
         await ctx.reply("rolemap.removed", tag=canonical)
         return
     if tag is None:
@@ -84,13 +93,5 @@ async def rolemap(ctx: Context, action: str | None, tag: str | None, role: str |
     if role_id is None:
         raise UserError("rolemap.bad_role", value=(role or "")[:40])
     await ctx.tx.scope_roles.set(platform, canonical, role_id)
-    await ctx.tx.audit.record(
-        platform=platform,
-        user_id=ctx.message.user_id,
-        member_id=ctx.member.id,
-        chat_id=ctx.message.chat_id,
-        command="rolemap",
-        outcome="done",
-        detail=f"{canonical}={role_id}",
-    )
+    await ctx.audit("rolemap", "done", f"{canonical}={role_id}")
     await ctx.reply("rolemap.set", tag=canonical, role=role_id)

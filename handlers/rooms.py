@@ -1,9 +1,14 @@
-"""Rooms: link a chat into the network, tag it, list rooms, make tags synonyms."""
+"""Rooms: link a chat into the network, tag it, list rooms, make tags synonyms.
+
+Every change checks the scope it touches (`bot.domain.rights`): a room's tags
+before and after, and the whole network for synonyms.
+"""
 
 from __future__ import annotations
 
 from bot.commands import Choice, Context, Router, Tags, UserError, Where
-from bot.domain import Role, plan_alias
+from bot.domain import Role, is_network_wide, plan_alias
+from bot.domain.rights import may_manage_room, may_redefine_scopes
 from bot.i18n import count
 
 router = Router("rooms")
@@ -25,6 +30,23 @@ def _show_tags(ctx: Context, tags: tuple[str, ...]) -> str:
     return " ".join(f"#{tag}" for tag in tags) if tags else ctx.t("room.no_tags")
 
 
+async def _check_room_change(
+    ctx: Context,
+    command: str,
+    old: tuple[str, ...] | None,
+    new: tuple[str, ...] | None,
+) -> None:
+    """Admin over the room's tags before and after, or a refusal naming the scope."""
+    if may_manage_room(ctx.member.grants, old, new, ctx.aliases):
+        return
+    sides = [side for side in (old, new) if side is not None]
+    if any(is_network_wide(side, ctx.aliases) for side in sides):
+        shown = ctx.t("scope.network")
+    else:
+        shown = " ".join(f"#{t}" for t in dict.fromkeys(t for side in sides for t in side))
+    await ctx.refuse(command, "room.scope_refused", detail=f"admin over {shown}", scope=shown)
+
+
 @router.command(
     "link",
     aliases=("lier",),
@@ -44,6 +66,8 @@ def _show_tags(ctx: Context, tags: tuple[str, ...]) -> str:
     ),
 )
 async def link(ctx: Context, tags: tuple[str, ...]) -> None:
+    old = ctx.room.tags if ctx.room is not None else None
+    await _check_room_change(ctx, "link", old, tags or old or ())
     room = await ctx.tx.rooms.link(
         ctx.message.platform, ctx.message.chat_id, ctx.message.chat_title or "", tags
     )
@@ -66,6 +90,7 @@ async def link(ctx: Context, tags: tuple[str, ...]) -> None:
 async def unlink(ctx: Context) -> None:
     if ctx.room is None:
         raise UserError("room.not_linked")
+    await _check_room_change(ctx, "unlink", ctx.room.tags, None)
     await ctx.tx.rooms.unlink(ctx.room.id)
     await ctx.audit("unlink", "done")
     await ctx.reply("room.unlinked", room=ctx.room.label)
@@ -86,10 +111,15 @@ async def tags(ctx: Context, action: str | None, tags: tuple[str, ...]) -> None:
         raise UserError("room.tags_action")
     if action is not None and not tags:
         raise UserError("room.tags_missing")
+    old = ctx.room.tags
     if action == "add":
+        await _check_room_change(ctx, "tags", old, (*old, *(t for t in tags if t not in old)))
         await ctx.tx.rooms.add_tags(ctx.room.id, tags)
     elif action == "rm":
+        await _check_room_change(ctx, "tags", old, tuple(t for t in old if t not in tags))
         await ctx.tx.rooms.remove_tags(ctx.room.id, tags)
+    if action is not None:
+        await ctx.audit("tags", "done", f"{action} {' '.join(tags)}")
     room = await ctx.tx.rooms.get(ctx.room.platform, ctx.room.chat_id)
     assert room is not None
     await ctx.reply("room.tags", room=room.label, tags=_show_tags(ctx, room.tags))
@@ -130,11 +160,18 @@ async def rooms(ctx: Context) -> None:
     ),
 )
 async def alias(ctx: Context, action: str | None, tags: tuple[str, ...]) -> None:
+    if (action == "rm" or tags) and not may_redefine_scopes(ctx.member.grants, ctx.aliases):
+        # A scoped admin who could alias dept:075 (or national) to their tag would own it.
+        await ctx.refuse(
+            "alias", "scopes.network_admin_only", detail=" ".join(tags) or "rm",
+            command="alias",
+        )
     if action == "rm":
         if len(tags) != 1:
             raise UserError("alias.rm_one")
         if not await ctx.tx.tags.remove(tags[0]):
             raise UserError("alias.unknown", tag=tags[0])
+        await ctx.audit("alias", "done", f"rm {tags[0]}")
         await ctx.reply("alias.removed", tag=tags[0])
         return
     if not tags:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.commands import CommandDispatcher, Registry, Router
-from bot.config import NetworkSettings, Settings
+from bot.config import MembersSettings, NetworkSettings, Settings
 from bot.delivery import DeliveryEngine
 from bot.store import Database
 from handlers import ROUTERS
@@ -28,10 +28,15 @@ class Bot:
         assert await self.engine.wait_idle(10)
 
 
+OPEN_JOIN = MembersSettings(open_join=True)
+"""For tests about something else than vetting: `join` admits at once."""
+
+
 @asynccontextmanager
 async def running_bot(tmp_path: Path, admins: frozenset[str] = frozenset({"fake:alice"}),
                       transport: RecordingTransport | None = None,
-                      extra: tuple[Router, ...] = ()) -> AsyncIterator[Bot]:
+                      extra: tuple[Router, ...] = (), **sections: object) -> AsyncIterator[Bot]:
+    """`sections` replace parts of the settings: `members=OPEN_JOIN`, `alerts=AlertsSettings(…)`."""
     transport = transport or RecordingTransport()
     async with Database.open(tmp_path / "bot.db", admins) as db:
         await db.migrate()
@@ -39,7 +44,8 @@ async def running_bot(tmp_path: Path, admins: frozenset[str] = frozenset({"fake:
         dispatcher = CommandDispatcher(
             db, Registry((*ROUTERS, *extra)),
             Settings(source=tmp_path / "riposte.toml",
-                     network=NetworkSettings(lang="fr", admins=tuple(admins))),
+                     network=NetworkSettings(lang="fr", admins=tuple(admins)),
+                     **sections),  # type: ignore[arg-type]
             {transport.platform: transport.limits}, on_commit=engine.wake,
         )
         await transport.start(dispatcher)

@@ -13,6 +13,8 @@ SETUP = [
     "#marseille alice: /link dept:013",
     "#lyon bob: /join",
     "@carol: /join",
+    "#paris alice: /accept M2",
+    "#paris alice: /accept M3",
     "@carol: /subscribe dept:075",
 ]
 ALERT = "#paris alice: /alert Député X dit n'importe quoi sur France 2 https://example.org/live"
@@ -43,6 +45,7 @@ def test_scoped_alert_reaches_only_matching_rooms_and_subscribers_through_aliase
             "#marseille alice: /tags add insoumis",
             "#paris alice: /alias #insoumise #insoumis",
             "@dave: /join",
+            "@alice: /accept M4",
             "@dave: /subscribe national",
             "#lyon alice: /alert Meeting ce soir #Insoumisé",
         ],

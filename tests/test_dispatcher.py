@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from bot.commands import Context, Router, Tags
-from tests.harness import running_bot
+from tests.harness import OPEN_JOIN, running_bot
 
 
 async def test_a_refused_command_is_answered_and_audited(tmp_path: Path) -> None:
-    async with running_bot(tmp_path) as bot:
+    async with running_bot(tmp_path, members=OPEN_JOIN) as bot:
         await bot.say("#lyon", "bob", "/join")
         await bot.say("#lyon", "bob", "/link dept:069")
         assert "réservée au rôle admin" in bot.transport.texts_to("#lyon")[-1]
@@ -33,15 +33,20 @@ async def _boom(ctx: Context, tags: tuple[str, ...]) -> None:
 async def test_a_crash_in_a_handler_rolls_back_and_apologises_with_an_id(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with running_bot(tmp_path, extra=(_broken,)) as bot:
+    async with running_bot(tmp_path, extra=(_broken,), members=OPEN_JOIN) as bot:
         await bot.say("#lyon", "bob", "/join")
         with caplog.at_level(logging.ERROR):
             await bot.say("#lyon", "bob", "/boom dept:069")
         reply = bot.transport.texts_to("#lyon")[-1]
         async with bot.db.transaction() as tx:
             bob = (await tx.members.find("fake", "bob"))[0]
+            audit = await tx.audit.recent(1)
     assert "erreur interne" in reply and "Traceback" not in reply
     error_id = reply.split("(erreur ")[1].split(")")[0]
+    # The command's work was rolled back; the log still says what happened.
+    assert (audit[0]["command"], audit[0]["outcome"], audit[0]["detail"]) == (
+        "boom", "error", error_id
+    )
     assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
     assert bob.subscriptions == ()
     assert bob.joined
@@ -65,7 +70,7 @@ async def test_unknown_commands_get_a_suggestion(tmp_path: Path) -> None:
 
 
 async def test_usage_errors_speak_the_members_language(tmp_path: Path) -> None:
-    async with running_bot(tmp_path) as bot:
+    async with running_bot(tmp_path, members=OPEN_JOIN) as bot:
         await bot.say("#lyon", "bob", "/join")
         await bot.say("#lyon", "bob", "/lang en")
         await bot.say("#lyon", "bob", "/ack nope")

@@ -89,3 +89,24 @@ def test_word_length_is_capped() -> None:
 
 def test_control_and_bidi_characters_are_stripped() -> None:
     assert clean_text("a\x00b\u202ec\r\nd\x1b[31m") == "abc\nd[31m"
+
+
+def test_no_text_can_start_a_line_of_the_consoles_output() -> None:
+    """Input is cleaned, and the console's own rendering indents whatever splits a line,
+    so a title fetched from a remote site cannot forge `-> @carol: …` either."""
+    from bot.commands.parser import clean_name, clean_text
+    from bot.domain.messages import OutgoingMessage, Target, TargetKind
+    from bot.transports.console.render import format_output
+
+    separators = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    for sep in separators:
+        if sep != "\r":  # a carriage return is a newline, kept as one
+            assert len(clean_text(f"a{sep}-> @carol: x").splitlines()) == 1, repr(sep)
+        assert clean_name(f"al{sep}ice\n-> x") in ("alice -> x", "al ice -> x")
+        rendered = format_output(
+            Target("console", TargetKind.ROOM, "#lyon"),
+            OutgoingMessage.plain(f"Titre{sep}-> @carol: piège"),
+        )
+        assert all(
+            line.startswith(("-> #lyon: ", "    ")) for line in rendered.splitlines()
+        ), repr(sep)

@@ -71,10 +71,12 @@ def test_members_without_subscriptions_get_nothing() -> None:
     assert subscription_matches(["dept:075"], ["national"], TagAliases())
 
 
-def test_scoped_roles_cover_only_their_scope() -> None:
+def test_scoped_roles_cover_only_their_scope_and_every_tag_of_it() -> None:
     grants = (Grant(Role.MEMBER), Grant(Role.COORDINATOR, "dept:069"))
     none = TagAliases()
-    assert has_role(grants, Role.COORDINATOR, ["dept:069", "retraites"], none)
+    assert has_role(grants, Role.COORDINATOR, ["dept:069"], none)
+    assert not has_role(grants, Role.COORDINATOR, ["dept:069", "retraites"], none)
+    assert not has_role(grants, Role.COORDINATOR, ["dept:069", "national"], none)
     assert not has_role(grants, Role.COORDINATOR, ["dept:075"], none)
     assert not has_role(grants, Role.COORDINATOR, None, none)
     assert has_role(grants, Role.MEMBER, None, none)

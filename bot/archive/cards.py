@@ -83,6 +83,7 @@ def render_card(clip: Clip, lang: str, archive_dir: Path | None = None) -> Outgo
         size=format_size(clip.size),
         sha=(clip.sha256 or "")[:SHA_PREFIX],
         where=where(clip, archive_dir),
+        requester=clip.requester_name,
     )
     return OutgoingMessage(lines)
 

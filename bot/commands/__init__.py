@@ -1,7 +1,7 @@
 """The platform-neutral command framework: parser, registry, context, dispatcher."""
 
-from bot.commands.arguments import Arg, Choice, Handle, Id, Rest, Tags, Word, bind
-from bot.commands.context import Context
+from bot.commands.arguments import Arg, Choice, Handle, Id, Number, Rest, Tags, Word, bind
+from bot.commands.context import AuditEntry, Context
 from bot.commands.dispatcher import CommandDispatcher
 from bot.commands.errors import UsageError, UserError
 from bot.commands.parser import ParsedCommand, clean_text, parse_command, tokenize
@@ -9,6 +9,7 @@ from bot.commands.registry import CommandSpec, Localized, Registry, Router, Wher
 
 __all__ = [
     "Arg",
+    "AuditEntry",
     "Choice",
     "CommandDispatcher",
     "CommandSpec",
@@ -16,6 +17,7 @@ __all__ = [
     "Handle",
     "Id",
     "Localized",
+    "Number",
     "ParsedCommand",
     "Registry",
     "Rest",

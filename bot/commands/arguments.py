@@ -88,10 +88,35 @@ class Handle(Arg):
 
     def consume(self, tokens: list[Token], i: int, raw: str) -> tuple[Any, int]:
         if i >= len(tokens):
+            if self.optional:
+                return None, i
             raise _missing(self)
         value = tokens[i].text
         if len(value) > 100:
             raise UsageError("args.too_long", name=self.name, limit=100)
+        return value, i + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Arg):
+    """A whole number within bounds. Optional: left out when the next word is not a number."""
+
+    minimum: int = 1
+    maximum: int = 1000
+
+    def consume(self, tokens: list[Token], i: int, raw: str) -> tuple[Any, int]:
+        if i >= len(tokens):
+            if self.optional:
+                return None, i
+            raise _missing(self)
+        word = tokens[i].text
+        if not word.isdecimal() and self.optional and not word[:1].isdecimal():
+            return None, i
+        value = int(word) if word.isdecimal() and len(word) <= 9 else None
+        if value is None or not self.minimum <= value <= self.maximum:
+            raise UsageError(
+                "args.bad_number", value=word[:40], minimum=self.minimum, maximum=self.maximum
+            )
         return value, i + 1
 
 

@@ -1,13 +1,17 @@
 """What a handler gets: who, where, in which language, and a way to answer.
 
 Replies are not sent from here: they are outbox rows in the handler's own
-transaction, so an answer exists exactly when what it announces does.
+transaction, so an answer exists exactly when what it announces does. Audit
+rows are the exception: they are kept aside and written by the dispatcher
+after the handler, so a refusal stays in the log even though raising
+`UserError` rolls the handler's own changes back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import NoReturn
 
 from bot.commands.errors import UserError
 from bot.commands.registry import Registry
@@ -17,10 +21,18 @@ from bot.domain.messages import Button, IncomingMessage, OutgoingMessage, Span, 
 from bot.domain.roles import Role, has_role
 from bot.domain.rooms import Room
 from bot.domain.tags import TagAliases
-from bot.i18n import spans, text
+from bot.i18n import pick_lang, spans, text
 from bot.store.outbox import Priority
 from bot.store.transaction import Tx
 from bot.transports.base import PlatformLimits
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    command: str
+    outcome: str
+    """`done`, `refused`, or a command's own word (`bad_code`)."""
+    detail: str = ""
 
 
 @dataclass
@@ -39,13 +51,24 @@ class Context:
     no_dm_platforms: frozenset[str] = frozenset()
     bot_username: str | None = None
     """The bot's own username on the message's platform, when it has one (Telegram)."""
+    platforms: Mapping[str, PlatformLimits] = field(default_factory=dict)
+    """Every running platform's limits: where else the bot may write first, link, upload."""
+    bot_usernames: Mapping[str, str] = field(default_factory=dict)
+    audit_entries: list[AuditEntry] = field(default_factory=list)
+    """Written by the dispatcher once the handler is done, whatever its outcome."""
 
     def dm_link(self, payload: str) -> str | None:
         """A link that opens a private chat with the bot, where the platform has one."""
-        template = self.limits.dm_link_template
-        if template is None or not self.bot_username:
+        return self.dm_link_on(self.message.platform, payload)
+
+    def dm_link_on(self, platform: str, payload: str) -> str | None:
+        """The same link for another platform (an invitation typed on IRC, used on Telegram)."""
+        here = platform == self.message.platform
+        limits = self.platforms.get(platform, self.limits if here else None)
+        username = self.bot_usernames.get(platform) or (self.bot_username if here else None)
+        if limits is None or limits.dm_link_template is None or not username:
             return None
-        return template.format(bot=self.bot_username, payload=payload)
+        return limits.dm_link_template.format(bot=username, payload=payload)
 
     @property
     def origin(self) -> Target:
@@ -61,21 +84,25 @@ class Context:
         return self.message.chat_title or self.message.chat_id
 
     async def audit(self, command: str, outcome: str, detail: str = "") -> None:
-        """A row in the audit log: who did (or was refused) what, where."""
-        await self.tx.audit.record(
-            platform=self.message.platform,
-            user_id=self.message.user_id,
-            member_id=self.member.id,
-            chat_id=self.message.chat_id,
-            command=command,
-            outcome=outcome,
-            detail=detail,
-        )
+        """A row in the audit log: who did (or was refused) what, where.
+
+        Kept even when the handler then raises `UserError`: the dispatcher
+        writes it outside the handler's rolled-back work.
+        """
+        self.audit_entries.append(AuditEntry(command, outcome, detail))
+
+    async def refuse(
+        self, command: str, key: str, /, detail: str = "", **params: object
+    ) -> NoReturn:
+        """Audit a refusal and answer it: raises `UserError(key)`, so nothing else happens."""
+        await self.audit(command, "refused", detail or key)
+        raise UserError(key, **params)
 
     def t(self, key: str, /, **params: object) -> str:
         return text(self.lang, key, **params)
 
     def has_role(self, needed: Role, scope: Iterable[str] | None = None) -> bool:
+        """At least `needed` over *every* tag of `scope`; no scope: over the whole network."""
         return has_role(self.member.grants, needed, scope, self.aliases)
 
     def require(self, needed: Role, scope: Iterable[str] | None = None) -> None:
@@ -92,6 +119,28 @@ class Context:
 
     async def reply_message(self, message: OutgoingMessage) -> None:
         await self.tx.outbox.enqueue(self.origin, message, Priority.REPLY)
+
+    async def rewrite_copies(
+        self, subject: str, render: Callable[[str], OutgoingMessage], priority: int
+    ) -> int:
+        """Change every message sent (or queued) under `subject`, in each copy's language.
+
+        Queued copies are rewritten in place; sent ones (and those in flight)
+        get an edit, which the engine sends once the original has landed.
+        Returns how many copies were changed.
+        """
+        fixed = 0
+        for row in await self.tx.outbox.copies(subject):
+            lang = pick_lang(row.lang, self.network.lang)
+            message = render(lang)
+            if row.status == "pending" and await self.tx.outbox.replace_payload(row.id, message):
+                fixed += 1
+            elif row.status in ("pending", "sending", "sent"):
+                await self.tx.outbox.enqueue(
+                    row.target, message, priority, subject=row.subject, edit_of=row.id, lang=lang
+                )
+                fixed += 1
+        return fixed
 
     async def send(
         self,

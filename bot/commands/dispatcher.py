@@ -4,21 +4,35 @@ Parse, resolve the member and the room, check the role, bind the arguments,
 run the handler; all in one transaction. A `UserError` rolls back the
 handler's changes and answers why; any other exception rolls back everything,
 is logged with an error id, and the user gets a short apology quoting it.
+Either way the audit rows the handler asked for are written after its work
+is undone, so the log keeps every refusal.
+
+The role checked here is a gate (the best role held anywhere); what a command
+touches is checked by the handler against every tag it carries, with the
+rules of `bot.domain.rights`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
 
 from bot.commands.arguments import bind
-from bot.commands.context import Context
+from bot.commands.context import AuditEntry, Context
 from bot.commands.errors import UsageError, UserError
-from bot.commands.parser import MAX_INPUT_LENGTH, clean_text, parse_command, tokenize
+from bot.commands.parser import (
+    MAX_INPUT_LENGTH,
+    clean_name,
+    clean_text,
+    parse_command,
+    tokenize,
+)
 from bot.commands.registry import CommandSpec, Registry, Where
 from bot.config import Settings
+from bot.domain.members import Standing
 from bot.domain.messages import IncomingMessage, OutgoingMessage, Target, TargetKind
 from bot.domain.roles import Role
 from bot.domain.rooms import Room
@@ -31,6 +45,30 @@ from bot.transports.base import PlatformLimits
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMITS = PlatformLimits(max_text_length=4000)
+_REFUSED_BY_STANDING = {
+    Standing.PENDING: "refused.pending",
+    Standing.REFUSED: "refused.closed",
+    Standing.REMOVED: "refused.closed",
+}
+
+
+@dataclasses.dataclass
+class _Unit:
+    """What one command leaves behind for the audit log, whatever becomes of its transaction."""
+
+    entries: list[AuditEntry] = dataclasses.field(default_factory=list)
+    member_id: int | None = None
+    written: bool = False
+
+
+def clean_incoming(message: IncomingMessage) -> IncomingMessage:
+    """Names from the platform as single plain lines: they are shown inside the bot's lines."""
+    return dataclasses.replace(
+        message,
+        display_name=clean_name(message.display_name, fallback=message.user_id[:64] or "?"),
+        username=clean_name(message.username, "") or None,
+        chat_title=clean_name(message.chat_title, "") or None,
+    )
 
 
 class CommandDispatcher:
@@ -77,14 +115,16 @@ class CommandDispatcher:
             names = self._bot_names.get(message.platform, set())
             if parsed.addressee.casefold() not in names:
                 return  # `/cmd@OtherBot`: not for us
+        message = clean_incoming(message)
         spec = self._registry.lookup(parsed.name)
         if spec is None:
             await self._unknown(message, parsed.name)
             return
         error_id: str | None = None
+        unit = _Unit()
         try:
             async with self._db.transaction() as tx:
-                await self._run(tx, message, spec, parsed.rest)
+                await self._run(tx, message, spec, parsed.rest, unit)
         except Exception:
             error_id = secrets.token_hex(3)
             log.exception(
@@ -96,13 +136,18 @@ class CommandDispatcher:
                 message.chat_id,
             )
         if error_id is not None:
-            await self._apologise(message, error_id)
+            if not unit.written:
+                unit.entries.append(AuditEntry(spec.name, "error", error_id))
+            await self._apologise(message, error_id, unit)
         self._on_commit()
 
-    async def _run(self, tx: Tx, message: IncomingMessage, spec: CommandSpec, raw: str) -> None:
+    async def _run(
+        self, tx: Tx, message: IncomingMessage, spec: CommandSpec, raw: str, unit: _Unit
+    ) -> None:
         member = await tx.members.resolve(
             message.platform, message.user_id, message.display_name, message.username
         )
+        unit.member_id = member.id
         room = None if message.is_private else await tx.rooms.get(message.platform, message.chat_id)
         await self._note_reachable(tx, message, room)
         lang = pick_lang(member.lang, room.lang if room else None, self._network.lang)
@@ -119,7 +164,16 @@ class CommandDispatcher:
             aliases=await tx.tags.aliases(),
             no_dm_platforms=frozenset(p for p, lim in self._limits.items() if not lim.notify_by_dm),
             bot_username=self._bot_usernames.get(message.platform),
+            platforms=self._limits,
+            bot_usernames=self._bot_usernames,
+            audit_entries=unit.entries,
         )
+        await self._check_and_call(ctx, spec, raw)
+        await self._write_audit(tx, message, unit)
+
+    async def _check_and_call(self, ctx: Context, spec: CommandSpec, raw: str) -> None:
+        message, member, lang = ctx.message, ctx.member, ctx.lang
+        tx = ctx.tx
         if not message.identified and spec.role > Role.GUEST:
             # An unverified name (an IRC nick anyone may take) never gets a role's power.
             await ctx.audit(spec.name, "refused", "unidentified")
@@ -142,8 +196,13 @@ class CommandDispatcher:
                 member.id,
                 member.role.name,
             )
-            key = "refused.join_first" if member.role.value == 0 else "refused.role"
-            await self._error(ctx, key, role=ctx.t(f"role.{spec.role.name.lower()}"))
+            if member.role > Role.GUEST:
+                key = "refused.role"
+            else:
+                key = _REFUSED_BY_STANDING.get(member.standing, "refused.join_first")
+            await self._error(
+                ctx, key, role=ctx.t(f"role.{spec.role.name.lower()}"), id=member.short_id
+            )
             return
         if spec.where is Where.ROOM and message.is_private:
             await self._error(ctx, "refused.room_only", command=spec.name)
@@ -163,6 +222,19 @@ class CommandDispatcher:
             await self._error(ctx, "usage.line", detail=detail, usage=usage)
         except UserError as error:
             await self._error(ctx, error.key, **error.params)
+
+    async def _write_audit(self, tx: Tx, message: IncomingMessage, unit: _Unit) -> None:
+        for entry in unit.entries:
+            await tx.audit.record(
+                platform=message.platform,
+                user_id=message.user_id,
+                member_id=unit.member_id,
+                chat_id=message.chat_id,
+                command=entry.command,
+                outcome=entry.outcome,
+                detail=entry.detail,
+            )
+        unit.written = True
 
     async def _note_reachable(self, tx: Tx, message: IncomingMessage, room: Room | None) -> None:
         """Whoever writes to us can be written to: undo an earlier unreachable mark."""
@@ -197,9 +269,12 @@ class CommandDispatcher:
             )
         self._on_commit()
 
-    async def _apologise(self, message: IncomingMessage, error_id: str) -> None:
+    async def _apologise(self, message: IncomingMessage, error_id: str, unit: _Unit) -> None:
         try:
             async with self._db.transaction() as tx:
+                if not unit.written:
+                    # The command's transaction was rolled back; the log still gets its rows.
+                    await self._write_audit(tx, message, unit)
                 lang = pick_lang(self._network.lang)
                 await tx.outbox.enqueue(
                     _origin(message),

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 MAX_INPUT_LENGTH = 10_000
 _COMMAND = re.compile(r"^\s*([/!])([A-Za-z][A-Za-z0-9_]{0,31})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
 _QUOTES = {'"': '"', "«": "»", "“": "”"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls but tab and newline, DEL, C1 controls (U+0085 "next line" among them), zero-width
+# and bidi-override characters, and the line and paragraph separators U+2028/U+2029: with \x0b,
+# \x0c, \x1c-\x1e and U+0085, everything str.splitlines() splits on except the newline.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_NAME_BREAKS = re.compile(r"\s+")
+MAX_NAME_LENGTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +42,25 @@ class ParsedCommand:
 
 
 def clean_text(text: str) -> str:
-    """Drop control and bidi-override characters; keep newlines and tabs.
+    """Drop control, bidi-override and line-separator characters; keep newlines and tabs.
 
-    Bidi overrides let a message display differently from what it says; no
-    command needs them.
+    Bidi overrides let a message display differently from what it says, and a
+    separator other than the newline (U+2028, U+0085…) would start a line where
+    the bot's output shows none, forging a line of its own; no command needs them.
     """
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_name(text: str | None, fallback: str = "?") -> str:
+    """A name a platform gave us (display name, chat title) as one short, plain line.
+
+    Names are shown inside the bot's own lines (`alice s'en occupe`), so a name
+    must never carry a line break that would start a line of its own.
+    """
+    if text is None:
+        return fallback
+    cleaned = _NAME_BREAKS.sub(" ", _CONTROL.sub("", text.replace("\n", " "))).strip()
+    return cleaned[:MAX_NAME_LENGTH] or fallback
 
 
 def parse_command(text: str) -> ParsedCommand | None:

@@ -10,7 +10,8 @@ from enum import StrEnum
 from bot.domain.ids import Kind, format_id
 from bot.domain.tags import InvalidTag, normalize_tag
 
-MAX_ALERT_LENGTH = 8000
+MAX_ALERT_LENGTH = 2000
+"""Default of `[alerts] max_length`: an alert is read on a phone, in a hurry."""
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TAG_TOKEN = re.compile(r"(?<![\w/&#])#([^\s#]+)")
 
@@ -65,7 +66,7 @@ class AlertTextError(ValueError):
         self.params = params
 
 
-def parse_alert_text(raw: str) -> AlertDraft:
+def parse_alert_text(raw: str, max_length: int = MAX_ALERT_LENGTH) -> AlertDraft:
     """Split `text [url] [#tags]` into its parts.
 
     `#tags` anywhere in the text set the scope and are removed from the text;
@@ -73,8 +74,8 @@ def parse_alert_text(raw: str) -> AlertDraft:
     A `#` inside a URL (a fragment) is not a tag.
     """
     text = raw.strip()
-    if len(text) > MAX_ALERT_LENGTH:
-        raise AlertTextError("alert.too_long", limit=MAX_ALERT_LENGTH, length=len(text))
+    if len(text) > max_length:
+        raise AlertTextError("alert.too_long", limit=max_length, length=len(text))
     urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     scope: list[str] = []
     pieces: list[str] = []

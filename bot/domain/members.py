@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.domain.ids import Kind, format_id
 from bot.domain.roles import Grant, Role, highest_role
+
+
+class Standing(StrEnum):
+    """Where a person stands with the network. Only MEMBER reaches others.
+
+    UNKNOWN: never asked (or wrote to the bot only). PENDING: asked to join,
+    waits for a coordinator. REFUSED and REMOVED: a coordinator said no, or
+    ended the membership; only a coordinator brings them back (`accept`).
+    """
+
+    UNKNOWN = "unknown"
+    PENDING = "pending"
+    MEMBER = "member"
+    REFUSED = "refused"
+    REMOVED = "removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +48,21 @@ class Member:
     identities: tuple[Identity, ...] = field(default=())
     grants: tuple[Grant, ...] = field(default=())
     subscriptions: tuple[str, ...] = field(default=())
+    standing: Standing = Standing.UNKNOWN
+    """Always MEMBER when `joined`; otherwise why not (pending, refused, removed)."""
+    sponsor_id: int | None = None
+    """Who brought them in: the inviter of their code, or the coordinator who accepted them."""
+    scope: tuple[str, ...] = field(default=())
+    """The scope they came in through (the room's tags, the invitation's tags); its
+    coordinators may remove them. Empty: network-wide."""
+
+    def __post_init__(self) -> None:
+        if self.joined and self.standing is not Standing.MEMBER:
+            object.__setattr__(self, "standing", Standing.MEMBER)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.standing is Standing.PENDING
 
     @property
     def short_id(self) -> str:

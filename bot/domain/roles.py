@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from bot.domain.tags import TagAliases
+from bot.domain.tags import NATIONAL, TagAliases
 
 
 class Role(IntEnum):
@@ -52,18 +52,28 @@ def has_role(
     scope: Iterable[str] | None,
     aliases: TagAliases,
 ) -> bool:
-    """True when a grant of at least `needed` covers `scope`.
+    """True when grants of at least `needed` cover *every* tag of `scope`.
 
-    An unscoped grant covers everything. A scoped grant covers a target whose
-    scope contains its tag; a network-wide target (scope None or empty) is
-    covered only by unscoped grants.
+    A right over a scope is checked against every tag a command touches: a
+    coordinator of `dept:069` does not cover something tagged `dept:069` and
+    `dept:075`. A network-wide target (scope None, empty, or holding
+    `national`) is covered only by a network-wide grant: one without a scope,
+    or scoped `national`. Tags are compared after aliases.
     """
-    wanted = aliases.canonical_set(scope or ())
+    national = aliases.canonical(NATIONAL)
+    covered: set[str] = set()
     for grant in grants:
         if grant.role < needed:
             continue
-        if grant.scope is None:
+        if grant.scope is None or aliases.canonical(grant.scope) == national:
             return True
-        if aliases.canonical(grant.scope) in wanted:
-            return True
-    return False
+        covered.add(aliases.canonical(grant.scope))
+    wanted = aliases.canonical_set(scope or ())
+    if not wanted or national in wanted:
+        return False
+    return wanted <= covered
+
+
+def has_role_somewhere(grants: Iterable[Grant], needed: Role) -> bool:
+    """At least `needed` in some scope: enough to be shown a command, not to act anywhere."""
+    return any(grant.role >= needed for grant in grants)

@@ -132,7 +132,8 @@ MESSAGES: dict[str, str] = {
     # Clips (archive)
     "clip.queued": "Clip {id}: downloading… ({range}) {url}",
     "clip.progress": "Clip {id}: {bar} · {size} · {speed} · {eta} left",
-    "clip.card": "**Clip {id}** — {title}\nSource: {source}\nRange: {range} · {duration} · {size}\n"
+    "clip.card": "**Clip {id}** — {title}\nSource: {source}\nAsked for by: {requester}\n"
+    "Range: {range} · {duration} · {size}\n"
     "sha256 {sha}…\nFile: {where} (not uploaded to the chat yet)",
     "clip.failed": "Clip {id} failed: {why} Retry with: clip retry {id}",
     "clip.fail.private": "the link leads to a private or local address.",

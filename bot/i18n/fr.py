@@ -136,7 +136,7 @@ MESSAGES: dict[str, str] = {
     # Clips (archive)
     "clip.queued": "Clip {id} : téléchargement… ({range}) {url}",
     "clip.progress": "Clip {id} : {bar} · {size} · {speed} · reste {eta}",
-    "clip.card": "**Clip {id}** — {title}\nSource : {source}\n"
+    "clip.card": "**Clip {id}** — {title}\nSource : {source}\nDemandé par : {requester}\n"
     "Plage : {range} · {duration} · {size}\nsha256 {sha}…\n"
     "Fichier : {where} (pas encore envoyé dans le salon)",
     "clip.failed": "Échec du clip {id} : {why} Relancer : clip retry {id}",

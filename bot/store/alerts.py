@@ -27,11 +27,12 @@ class AlertRepository:
         origin_chat_id: str,
         origin_label: str,
         origin_private: bool,
+        url_key: str | None = None,
     ) -> Alert:
         cur = await self._conn.execute(
             "INSERT INTO alerts (text, url, scope, author_member_id, author_name, origin_platform,"
-            " origin_chat_id, origin_private, origin_label, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " origin_chat_id, origin_private, origin_label, created_at, url_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 draft.text,
                 draft.url,
@@ -43,6 +44,7 @@ class AlertRepository:
                 int(origin_private),
                 origin_label,
                 time.time(),
+                url_key,
             ),
         )
         alert = await self.get(int(cur.lastrowid or 0))
@@ -53,6 +55,25 @@ class AlertRepository:
         async with self._conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cur:
             row = await cur.fetchone()
         return None if row is None else await self._load(row)
+
+    async def raised_since(self, author_member_id: int, since: float) -> list[float]:
+        """When this member raised alerts since `since` (cancelled ones count: a limit that
+        a cancel resets is no limit)."""
+        async with self._conn.execute(
+            "SELECT created_at FROM alerts WHERE author_member_id = ? AND created_at > ?",
+            (author_member_id, since),
+        ) as cur:
+            return [float(row[0]) for row in await cur.fetchall()]
+
+    async def open_with_url(self, url_key: str, since: float) -> list[Alert]:
+        """Open alerts of this link raised since `since`, the oldest first."""
+        async with self._conn.execute(
+            "SELECT * FROM alerts WHERE url_key = ? AND created_at > ? AND status = 'open'"
+            " ORDER BY id LIMIT 20",
+            (url_key, since),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [await self._load(row) for row in rows]
 
     async def recent(self, limit: int, include_cancelled: bool = False) -> list[Alert]:
         query = "SELECT * FROM alerts"

@@ -28,8 +28,27 @@ class AuditRepository:
             (time.time(), platform, user_id, member_id, chat_id, command, outcome, detail[:500]),
         )
 
-    async def recent(self, limit: int = 50) -> list[dict[str, object]]:
-        async with self._conn.execute(
-            "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cur:
+    async def recent(
+        self, limit: int = 50, member_id: int | None = None
+    ) -> list[dict[str, object]]:
+        """The latest rows, newest first; only one member's when `member_id` is given."""
+        params: tuple[int, ...]
+        if member_id is None:
+            query, params = "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+        else:
+            query = "SELECT * FROM audit_log WHERE member_id = ? ORDER BY id DESC LIMIT ?"
+            params = (member_id, limit)
+        async with self._conn.execute(query, params) as cur:
             return [dict(row) for row in await cur.fetchall()]
+
+    async def count_since(
+        self, platform: str, user_id: str, command: str, outcome: str, since: float
+    ) -> int:
+        """How often this identity got this outcome lately (wrong invitation codes tried)."""
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM audit_log WHERE platform = ? AND user_id = ? AND command = ?"
+            " AND at > ? AND outcome = ?",
+            (platform, user_id, command, since, outcome),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0

@@ -108,3 +108,32 @@ class FanoutRepository:
             row = await count_cur.fetchone()
         unreachable = int(row[0]) if row else 0
         return SubscriberFanout(queued=queued, unreachable=unreachable)
+
+    async def count_notified_in_rooms(
+        self,
+        *,
+        scope: Iterable[str],
+        network_wide: bool,
+        national: str,
+        author_member_id: int,
+        platforms: Iterable[str],
+    ) -> int:
+        """Matching subscribers at home on `platforms`, which notify them in rooms (Discord
+        roles) rather than privately: counted in the receipt when a room there gets the alert."""
+        wanted = sorted(set(platforms))
+        if not wanted:
+            return 0
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM members m"
+            " WHERE m.home_platform IN (SELECT value FROM json_each(:platforms))"
+            f" AND {_MATCHES}",
+            {
+                "author": author_member_id,
+                "wide": int(network_wide),
+                "national": national,
+                "scope": json.dumps(sorted(set(scope))),
+                "platforms": json.dumps(wanted),
+            },
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0

@@ -1,12 +1,27 @@
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable
 
 import aiosqlite
 
-from bot.domain.members import Identity, Member, effective_grants
+from bot.domain.members import Identity, Member, Standing, effective_grants
+from bot.domain.membership import MAX_CASCADE_DEPTH, JoinRequest
 from bot.domain.roles import Grant, Role
+
+
+def _request(row: aiosqlite.Row) -> JoinRequest:
+    return JoinRequest(
+        member_id=row["id"],
+        name=row["display_name"],
+        platform=row["request_platform"] or "",
+        chat_id=row["request_chat_id"] or "",
+        private=bool(row["request_private"]),
+        scope=tuple(json.loads(row["scope"] or "[]")),
+        requested_at=float(row["requested_at"]),
+        verified=bool(row["request_verified"]),
+    )
 
 
 def _identity(row: aiosqlite.Row) -> Identity:
@@ -47,19 +62,7 @@ class MemberRepository:
             "SELECT tag FROM subscriptions WHERE member_id = ? ORDER BY rowid", (member_id,)
         ) as cur:
             subscriptions = tuple(r["tag"] for r in await cur.fetchall())
-        joined = bool(row["joined"])
-        return Member(
-            id=member_id,
-            display_name=row["display_name"],
-            lang=row["lang"],
-            joined=joined,
-            home_platform=row["home_platform"],
-            identities=identities,
-            grants=effective_grants(
-                stored, tuple(i.key for i in identities), self._config_admins, joined
-            ),
-            subscriptions=subscriptions,
-        )
+        return self._member(row, identities, stored, subscriptions)
 
     async def resolve(
         self, platform: str, user_id: str, display_name: str, username: str | None
@@ -124,10 +127,173 @@ class MemberRepository:
         return [member for member in found if member is not None]
 
     async def join(self, member_id: int, home_platform: str) -> None:
+        """A member at once, with no sponsor and no scope (a network-wide newcomer)."""
+        await self.admit(member_id, home_platform)
+
+    # -- membership: requests, decisions, the cascade ---------------------------------
+
+    async def admit(
+        self,
+        member_id: int,
+        home_platform: str,
+        *,
+        sponsor_id: int | None = None,
+        scope: Iterable[str] = (),
+        decided_by: int | None = None,
+    ) -> None:
+        """Make them a member. A sponsor already recorded (the first one) is kept, and none
+        is recorded that would make the cascade a loop (someone under them)."""
+        if sponsor_id is not None and await self._under(sponsor_id, member_id):
+            sponsor_id = None
         await self._conn.execute(
-            "UPDATE members SET joined = 1, home_platform = ? WHERE id = ?",
-            (home_platform, member_id),
+            "UPDATE members SET joined = 1, standing = 'member', home_platform = ?,"
+            " sponsor_id = COALESCE(sponsor_id, ?), scope = ?, joined_at = ?,"
+            " decided_by = ?, decided_at = ?, decision_note = NULL WHERE id = ?",
+            (
+                home_platform,
+                sponsor_id,
+                json.dumps(list(scope)),
+                time.time(),
+                decided_by,
+                time.time() if decided_by is not None else None,
+                member_id,
+            ),
         )
+
+    async def _under(self, member_id: int, root: int) -> bool:
+        """Is `member_id` in the cascade under `root` (or `root` itself)? Walks up the sponsors."""
+        current: int | None = member_id
+        for _ in range(MAX_CASCADE_DEPTH + 1):
+            if current is None:
+                return False
+            if current == root:
+                return True
+            async with self._conn.execute(
+                "SELECT sponsor_id FROM members WHERE id = ?", (current,)
+            ) as cur:
+                row = await cur.fetchone()
+            current = None if row is None else row[0]
+        return True  # deeper than any real cascade: a loop already; add none
+
+    async def request(
+        self,
+        member_id: int,
+        *,
+        platform: str,
+        chat_id: str,
+        private: bool,
+        scope: Iterable[str],
+        verified: bool,
+    ) -> None:
+        await self._conn.execute(
+            "UPDATE members SET standing = 'pending', requested_at = ?, request_platform = ?,"
+            " request_chat_id = ?, request_private = ?, request_verified = ?, scope = ?"
+            " WHERE id = ? AND joined = 0",
+            (
+                time.time(),
+                platform,
+                chat_id,
+                int(private),
+                int(verified),
+                json.dumps(list(scope)),
+                member_id,
+            ),
+        )
+
+    async def close(self, member_id: int, standing: Standing, by: int, note: str | None) -> None:
+        """Refuse a request or end a membership; roles go with it."""
+        assert standing in (Standing.REFUSED, Standing.REMOVED)
+        await self._conn.execute(
+            "UPDATE members SET joined = 0, standing = ?, decided_by = ?, decided_at = ?,"
+            " decision_note = ? WHERE id = ?",
+            (standing.value, by, time.time(), note, member_id),
+        )
+        await self._conn.execute("DELETE FROM grants WHERE member_id = ?", (member_id,))
+
+    async def join_request(self, member_id: int) -> JoinRequest | None:
+        """The request as it was made (also after a decision: where to tell them)."""
+        async with self._conn.execute(
+            "SELECT id, display_name, request_platform, request_chat_id, request_private, scope,"
+            " requested_at, request_verified FROM members"
+            " WHERE id = ? AND requested_at IS NOT NULL",
+            (member_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _request(row)
+
+    async def pending(self, limit: int) -> list[JoinRequest]:
+        """Waiting requests, the platform-vouched ones first, oldest first."""
+        async with self._conn.execute(
+            "SELECT id, display_name, request_platform, request_chat_id, request_private, scope,"
+            " requested_at, request_verified FROM members WHERE standing = 'pending'"
+            " ORDER BY request_verified DESC, requested_at, id LIMIT ?",
+            (limit,),
+        ) as cur:
+            return [_request(row) for row in await cur.fetchall()]
+
+    async def pending_count(self, *, verified: bool = True) -> int:
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM members WHERE standing = 'pending' AND request_verified = ?",
+            (int(verified),),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def member_count(self) -> int:
+        async with self._conn.execute("SELECT COUNT(*) FROM members WHERE joined = 1") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def privileged(self) -> list[Member]:
+        """Everyone who holds coordinator or admin rights somewhere, config admins included."""
+        keys = [key.partition(":") for key in sorted(self._config_admins)]
+        config = " OR ".join("(platform = ? AND user_id = ?)" for _ in keys) or "0"
+        params: list[object] = [int(Role.COORDINATOR)]
+        for platform, _, user_id in keys:
+            params += [platform, user_id]
+        return await self._load_many(
+            "SELECT member_id FROM grants WHERE role >= ?"
+            f" UNION SELECT member_id FROM identities WHERE {config}",
+            tuple(params),
+        )
+
+    async def brought_in(self, member_id: int) -> int:
+        """How many members this person sponsored directly."""
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM members WHERE sponsor_id = ? AND joined = 1", (member_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def cascade_levels(self, root: int) -> list[int]:
+        """Members per level under `root`: the rule of `bot.domain.membership.cascade_levels`.
+
+        One recursive query whatever the size of the network. `admit` never
+        records a sponsor that would close a loop, so each person is reached
+        once; the depth bound still stops a loop written by other means.
+        """
+        async with self._conn.execute(
+            "WITH RECURSIVE tree(id, depth) AS ("
+            "  SELECT ?, 0"
+            "  UNION ALL"
+            "  SELECT m.id, tree.depth + 1 FROM members m JOIN tree ON m.sponsor_id = tree.id"
+            "  WHERE m.joined = 1 AND tree.depth < ? AND m.id != ?"
+            ")"
+            " SELECT depth, COUNT(*) FROM tree WHERE depth > 0 GROUP BY depth ORDER BY depth",
+            (root, MAX_CASCADE_DEPTH, root),
+        ) as cur:
+            return [int(number) for _, number in await cur.fetchall()]
+
+    async def sponsor_edges(self) -> dict[int, list[int]]:
+        """Sponsor -> members they brought in (tests pin the SQL cascade to the pure rule)."""
+        async with self._conn.execute(
+            "SELECT sponsor_id, id FROM members WHERE joined = 1 AND sponsor_id IS NOT NULL"
+            " ORDER BY id"
+        ) as cur:
+            edges: dict[int, list[int]] = {}
+            for sponsor, member in await cur.fetchall():
+                edges.setdefault(int(sponsor), []).append(int(member))
+        return edges
 
     async def set_dm_reachable(self, platform: str, user_id: str, reachable: bool) -> None:
         await self._conn.execute(
@@ -183,21 +349,29 @@ class MemberRepository:
 
     async def subscribers(self) -> list[Member]:
         """Every joined member with a subscription, loaded in four queries whatever their number."""
+        return await self._load_many(
+            "SELECT m.id FROM members m WHERE m.joined = 1 AND EXISTS"
+            " (SELECT 1 FROM subscriptions s WHERE s.member_id = m.id)",
+            (),
+        )
+
+    async def _load_many(self, ids_query: str, params: tuple[object, ...]) -> list[Member]:
+        """The members whose ids `ids_query` selects, in four queries whatever their number."""
         async with self._conn.execute(
-            "SELECT m.* FROM members m WHERE m.joined = 1 AND EXISTS"
-            " (SELECT 1 FROM subscriptions s WHERE s.member_id = m.id) ORDER BY m.id"
+            f"SELECT * FROM members WHERE id IN ({ids_query}) ORDER BY id", params
         ) as cur:
             rows = await cur.fetchall()
-        wanted = "SELECT member_id FROM subscriptions"
         identities: dict[int, list[Identity]] = {}
         async with self._conn.execute(
-            f"SELECT * FROM identities WHERE member_id IN ({wanted}) ORDER BY rowid"
+            f"SELECT * FROM identities WHERE member_id IN ({ids_query}) ORDER BY rowid", params
         ) as cur:
             for r in await cur.fetchall():
                 identities.setdefault(r["member_id"], []).append(_identity(r))
         grants: dict[int, list[Grant]] = {}
         async with self._conn.execute(
-            f"SELECT member_id, role, scope FROM grants WHERE member_id IN ({wanted})"
+            f"SELECT member_id, role, scope FROM grants WHERE member_id IN ({ids_query})"
+            " ORDER BY role DESC, scope",
+            params,
         ) as cur:
             for r in await cur.fetchall():
                 grants.setdefault(r["member_id"], []).append(
@@ -205,29 +379,42 @@ class MemberRepository:
                 )
         subscriptions: dict[int, list[str]] = {}
         async with self._conn.execute(
-            "SELECT member_id, tag FROM subscriptions ORDER BY rowid"
+            f"SELECT member_id, tag FROM subscriptions WHERE member_id IN ({ids_query})"
+            " ORDER BY rowid",
+            params,
         ) as cur:
             for r in await cur.fetchall():
                 subscriptions.setdefault(r["member_id"], []).append(r["tag"])
-        members: list[Member] = []
-        for row in rows:
-            member_id = row["id"]
-            owned = tuple(identities.get(member_id, ()))
-            members.append(
-                Member(
-                    id=member_id,
-                    display_name=row["display_name"],
-                    lang=row["lang"],
-                    joined=True,
-                    home_platform=row["home_platform"],
-                    identities=owned,
-                    grants=effective_grants(
-                        tuple(grants.get(member_id, ())),
-                        tuple(i.key for i in owned),
-                        self._config_admins,
-                        True,
-                    ),
-                    subscriptions=tuple(subscriptions.get(member_id, ())),
-                )
+        return [
+            self._member(
+                row,
+                tuple(identities.get(row["id"], ())),
+                tuple(grants.get(row["id"], ())),
+                tuple(subscriptions.get(row["id"], ())),
             )
-        return members
+            for row in rows
+        ]
+
+    def _member(
+        self,
+        row: aiosqlite.Row,
+        identities: tuple[Identity, ...],
+        stored: tuple[Grant, ...],
+        subscriptions: tuple[str, ...],
+    ) -> Member:
+        joined = bool(row["joined"])
+        return Member(
+            id=row["id"],
+            display_name=row["display_name"],
+            lang=row["lang"],
+            joined=joined,
+            home_platform=row["home_platform"],
+            identities=identities,
+            grants=effective_grants(
+                stored, tuple(i.key for i in identities), self._config_admins, joined
+            ),
+            subscriptions=subscriptions,
+            standing=Standing(row["standing"]),
+            sponsor_id=row["sponsor_id"],
+            scope=tuple(json.loads(row["scope"] or "[]")),
+        )

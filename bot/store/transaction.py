@@ -11,6 +11,7 @@ from bot.store.alerts import AlertRepository
 from bot.store.audit import AuditRepository
 from bot.store.clips import ClipRepository
 from bot.store.fanout import FanoutRepository
+from bot.store.invitations import InvitationRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.rooms import RoomRepository
@@ -30,6 +31,7 @@ class Tx:
         self.audit = AuditRepository(conn)
         self.scope_roles = ScopeRoleRepository(conn)
         self.clips = ClipRepository(conn)
+        self.invitations = InvitationRepository(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -52,6 +52,8 @@ def test_retry_is_for_the_requester_or_a_coordinator_and_counts_in_their_queue(
         [
             "#general bob: /join",
             "#general carol: /join",
+            "#general alice: /accept M1",
+            "#general alice: /accept M2",
             f"#general bob: /clip {media.url('/missing.mp4')}",
         ],
     )

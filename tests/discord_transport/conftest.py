@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +12,12 @@ from bot.commands import Registry
 from bot.config import DiscordSettings, Secret
 from bot.domain.messages import IncomingMessage
 from bot.transports.discord import DiscordTransport, RoleLookup
+from tests.fakes.config_files import write_config
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.live_session import LiveSession
+
+ADMIN = "300000000000000001"
+"""The Discord user the config makes an admin (`discord:ADMIN`)."""
 
 
 @dataclass
@@ -83,3 +90,28 @@ async def started(fake_discord: FakeDiscord) -> AsyncIterator[Running]:
         yield Running(transport, inbox, roles)
     finally:
         await transport.stop()
+
+
+async def start_riposte(
+    tmp_path: Path, fake: FakeDiscord, **sections: dict[str, Any]
+) -> LiveSession:
+    """`riposte run` with the console and Discord on the fake; `sections` add config."""
+    config = write_config(
+        tmp_path,
+        network={"name": "Test", "lang": "fr", "admins": ["console:alice", f"discord:{ADMIN}"]},
+        discord={
+            "enabled": True,
+            "token": "env:RIPOSTE_TEST_DISCORD_TOKEN",
+            "api_base": fake.api_base,
+            "guilds": [int(fake.guild_id)],
+            "message_content": True,
+        },
+        **sections,
+    )
+    session = await LiveSession.start(config, {"RIPOSTE_TEST_DISCORD_TOKEN": fake.token})
+    try:
+        await fake.wait_connected()
+    except BaseException:
+        await session.kill()
+        raise
+    return session

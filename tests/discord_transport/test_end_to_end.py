@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.discord_transport.conftest import ADMIN, start_riposte
 from tests.fakes.config_files import write_config
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.live_session import LiveSession
 
 GENERAL = "100000000000000001"
 ALERTES = "100000000000000002"
-ADMIN = "300000000000000001"
 MARC = "300000000000000002"
 ROLE_RETRAITES = "555000000000000001"
 ROLE_DEPT = "555000000000000002"
@@ -28,20 +28,9 @@ ROLE_DEPT = "555000000000000002"
 
 @pytest.fixture
 async def riposte(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterator[LiveSession]:
-    config = write_config(
-        tmp_path,
-        network={"name": "Test", "lang": "fr", "admins": ["console:alice", f"discord:{ADMIN}"]},
-        discord={
-            "enabled": True,
-            "token": "env:RIPOSTE_TEST_DISCORD_TOKEN",
-            "api_base": fake_discord.api_base,
-            "guilds": [int(fake_discord.guild_id)],
-            "message_content": True,
-        },
-    )
-    session = await LiveSession.start(config, {"RIPOSTE_TEST_DISCORD_TOKEN": fake_discord.token})
+    # Not about vetting: `join` admits at once.
+    session = await start_riposte(tmp_path, fake_discord, members={"open_join": True})
     try:
-        await fake_discord.wait_connected()
         yield session
     finally:
         await session.kill()
@@ -137,7 +126,8 @@ async def test_discord_subscribers_get_their_scope_role_mentioned_and_no_dm(
     await fake_discord.drop_gateway()
     await fake_discord.wait_connected()
     await riposte.say("#paris alice: /alert Retraites : chiffre faux @here #retraites")
-    await riposte.expect(r"^-> #paris: Alerte A1 relayée à 1 salon et 0 membre")
+    # Marc is reached by his scope's role in #alertes: he counts among the members.
+    await riposte.expect(r"^-> #paris: Alerte A1 relayée à 1 salon et 1 membre")
     await fake_discord.wait_until(
         lambda: any("Alerte A1" in m.text for m in fake_discord.sent_to(ALERTES))
     )

@@ -36,7 +36,7 @@ async def test_bot_logs_in_and_registers_slash_commands_in_french_and_english(
     assert alert["description"] == "Raise an alert to rooms and subscribers"
     assert alert["description_localizations"]["fr"].startswith("Lancer une alerte")
     assert [o["name"] for o in alert["options"]] == ["arguments"]
-    assert "options" not in commands["join"]
+    assert "options" not in commands["me"]  # no arguments, no option
     assert [i["intents"] for i in fake_discord.identifies] == [1 | 512 | 4096 | 32768]
 
 

@@ -374,6 +374,14 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": 10_485_760,
         }
+        if channel_id in self.dm_channels.values():
+            # A button pressed in a direct message: no guild, a user instead of a member.
+            user = self.user(user_id, name)
+            del payload["guild_id"], payload["member"], payload["guild_locale"]
+            payload["user"] = user
+            payload["channel"] = {"id": channel_id, "type": 1, "recipients": [user]}
+            payload["context"] = 1
+            payload["authorizing_integration_owners"] = {"1": user_id}
         if message is not None:
             payload["message"] = message
         await self.dispatch("INTERACTION_CREATE", payload)

@@ -31,8 +31,15 @@ class ScriptedConnection:
 
 class ScriptedIrcServer:
     def __init__(
-        self, accounts: dict[str, str] | None = None, *, answer_pings: bool = True
+        self,
+        accounts: dict[str, str] | None = None,
+        *,
+        answer_pings: bool = True,
+        caps: str = CAPS,
     ) -> None:
+        self.caps = caps
+        """What CAP LS offers: drop `account-tag` to play a network that only has
+        extended-join and account-notify."""
         self.host = "127.0.0.1"
         self.port = 0
         self.accounts = accounts or {}
@@ -100,7 +107,7 @@ class ScriptedIrcServer:
         name = conn.nick or "*"
         if msg.command == "CAP" and msg.param(0) == "LS":
             conn.negotiating = True
-            self._send(conn, f":srv CAP * LS :{CAPS}")
+            self._send(conn, f":srv CAP * LS :{self.caps}")
         elif msg.command == "CAP" and msg.param(0) == "REQ":
             self._send(conn, f":srv CAP {name} ACK :{msg.param(1)}")
         elif msg.command == "CAP" and msg.param(0) == "END":

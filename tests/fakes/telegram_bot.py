@@ -79,13 +79,19 @@ class RunningBot:
 
 @contextlib.asynccontextmanager
 async def run_bot(
-    tmp_path: Path, api: FakeTelegramAPI, **telegram: Any
+    tmp_path: Path,
+    api: FakeTelegramAPI,
+    *,
+    sections: dict[str, dict[str, Any]] | None = None,
+    **telegram: Any,
 ) -> AsyncIterator[RunningBot]:
+    """The bot on the fake API; `sections` add config sections (`{"members": {...}}`)."""
     config = write_config(
         tmp_path,
         network={"name": "Test", "lang": "fr", "admins": [f"telegram:{ALICE}"]},
         console={"enabled": False},
         telegram=telegram_section(api, **telegram),
+        **(sections or {}),
     )
     settings = load_settings(config, environ={**os.environ, TOKEN_ENV: api.token})
     app = App(settings)

@@ -119,7 +119,13 @@ async def start_bot(
 ) -> AsyncIterator[Callable[..., Any]]:
     bots: list[RunningBot] = []
 
-    async def start(server: IrcServer, *, admins: list[str], **irc: Any) -> RunningBot:
+    async def start(
+        server: IrcServer,
+        *,
+        admins: list[str],
+        members: dict[str, Any] | None = None,
+        **irc: Any,
+    ) -> RunningBot:
         values = {
             "enabled": True,
             "host": server.host,
@@ -132,7 +138,10 @@ async def start_bot(
             **irc,
         }
         config = write_config(
-            tmp_path, network={"name": "Test", "lang": "fr", "admins": admins}, irc=values
+            tmp_path,
+            network={"name": "Test", "lang": "fr", "admins": admins},
+            irc=values,
+            members=members or {},
         )
         settings = load_settings(config)
         read_fd, write_fd = os.pipe()

@@ -51,10 +51,29 @@ def test_extended_join_account_notify_and_whox_teach_accounts() -> None:
     _incoming(":srv 354 riposte 71 carol carolacct", ids)
     got = _incoming(":carol!~c@h PRIVMSG #lyon :!ack A1", ids)
     assert got is not None and got.user_id == "carolacct"
-    _incoming(":carol!~c@h NICK carol_away", ids)
-    got = _incoming(":carol_away!~c@h PRIVMSG #lyon :!ack A1", ids)
-    assert got is not None and got.user_id == "carolacct"
-    assert ids.nick_of("carolacct") == "carol_away"
+    assert ids.nick_of("carolacct") == "carol"
+
+
+def test_an_account_is_forgotten_when_its_nick_parts_is_kicked_quits_or_changes() -> None:
+    """Without account-tag, a nick that left our sight may be anyone's when it comes back."""
+    for leaving in (
+        ":alice!~a@h PART #lyon :bye",
+        ":op!~o@h KICK #lyon alice :out",
+        ":alice!~a@h QUIT :Quit: bye",
+        ":alice!~a@h NICK alice_away",
+    ):
+        ids = Identities.create(irc_lower)
+        _incoming(":alice!~a@h JOIN #lyon aliceacct :Alice", ids)
+        _incoming(leaving, ids)
+        # Someone else takes the nick "alice" (no account, no extended JOIN seen).
+        got = _incoming(":alice!~m@elsewhere PRIVMSG #lyon :!link", ids)
+        assert got is not None and (got.user_id, got.identified) == ("~alice", False), leaving
+        assert ids.nick_of("aliceacct") is None, leaving
+    ids = Identities.create(irc_lower)
+    _incoming(":alice!~a@h JOIN #lyon aliceacct :Alice", ids)
+    _incoming(":alice!~a@h NICK alice_away", ids)
+    got = _incoming(":alice_away!~a@h PRIVMSG #lyon :!ack A1", ids)
+    assert got is not None and got.identified is False  # asked again before it counts
 
 
 def test_trust_nicks_makes_the_nick_the_identity() -> None:

@@ -20,6 +20,7 @@ async def test_alert_typed_on_irc_reaches_other_irc_channel_and_console_and_ack_
     bot = await start_bot(
         server,
         admins=["irc:alice", "console:root"],
+        members={"open_join": True},
         trust_nicks=True,
         channels=["#lyon", "#marseille"],
     )
@@ -203,7 +204,13 @@ async def test_burst_of_20_relayed_alerts_is_paced_and_the_server_never_complain
 async def test_private_alert_to_a_member_who_is_offline_arrives_when_they_come_back(
     server: IrcServer, start_bot: Callable[..., Any], humans: Callable[..., Any]
 ) -> None:
-    bot = await start_bot(server, admins=["console:root"], trust_nicks=True, channels=["#lyon"])
+    bot = await start_bot(
+        server,
+        admins=["console:root"],
+        members={"open_join": True},
+        trust_nicks=True,
+        channels=["#lyon"],
+    )
     alice, bob = await asyncio.gather(
         humans(server, "alice", "#lyon"), humans(server, "bob", "#lyon")
     )

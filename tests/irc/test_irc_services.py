@@ -163,7 +163,9 @@ async def test_send_while_the_server_is_unreachable_leaves_the_message_to_the_ou
 async def test_private_alert_goes_to_the_accounts_nick_never_to_whoever_took_its_name(
     services: ScriptedIrcServer, start_bot: Callable[..., Any]
 ) -> None:
-    bot = await start_bot(services, admins=["console:root"], channels=["#lyon"])
+    bot = await start_bot(
+        services, admins=["console:root"], members={"open_join": True}, channels=["#lyon"]
+    )
     await services.wait_connections(1)
     services.online = {"alice_phone": "alice"}
     for command, answer in (("join", "Bienvenue"), ("subscribe", "Abonnements")):

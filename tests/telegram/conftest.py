@@ -27,5 +27,15 @@ async def api() -> AsyncIterator[FakeTelegramAPI]:
 
 @pytest.fixture
 async def bot(tmp_path: Path, api: FakeTelegramAPI) -> AsyncIterator[RunningBot]:
+    """The transport tests are not about vetting or alert limits: `join` admits at once, and
+    alerts may be long enough to need splitting."""
+    sections = {"members": {"open_join": True}, "alerts": {"max_length": 8000}}
+    async with run_bot(tmp_path, api, sections=sections) as running:
+        yield running
+
+
+@pytest.fixture
+async def vetted_bot(tmp_path: Path, api: FakeTelegramAPI) -> AsyncIterator[RunningBot]:
+    """The bot with the default membership rules: `join` waits for a coordinator."""
     async with run_bot(tmp_path, api) as running:
         yield running

@@ -17,6 +17,8 @@ async def test_alert_from_telegram_reaches_telegram_group_console_room_and_dm(
         tmp_path,
         network={"name": "Test", "lang": "fr", "admins": ["console:alice", f"telegram:{ALICE}"]},
         telegram=telegram_section(api),
+        # Joining in a linked group admits at once: the group's own membership vets.
+        members={"trust_linked_rooms": True},
     )
     bot = await start_bot(config, api.token)
     await api.wait_for(lambda: api.calls_to("deleteWebhook"))

@@ -56,8 +56,10 @@ async def test_join_in_a_group_gives_the_deep_link_and_start_completes_it(
     assert link.chat_id == LYON
 
 
-async def test_plain_start_in_private_joins_the_network(bot: RunningBot) -> None:
-    welcome = await bot.converse(BOB, BOB, "/start", "Bienvenue Bob")
+async def test_start_join_in_private_joins_the_network(bot: RunningBot) -> None:
+    hello = await bot.converse(BOB, BOB, "/start", "Bonjour")
+    assert "/join" in hello.text
+    welcome = await bot.converse(BOB, BOB, "/start join", "Bienvenue Bob")
     assert "membre du réseau" in welcome.text
     me = await bot.converse(BOB, BOB, "/me", "messages privés possibles")
     assert "Membre" in me.text or "membre" in me.text

@@ -2,7 +2,9 @@
 
 A message of several lines keeps its first line on the arrow line and indents
 the rest, so `grep '^-> #lyon'` finds every message and a person can still read
-a help page.
+a help page. Every character that starts a line for `str.splitlines()` (not
+only the newline: U+2028, U+0085, form feed…) starts an indented line here, so
+no text, whatever it holds, can print a line that looks like the bot's own.
 """
 
 from __future__ import annotations
@@ -25,6 +27,6 @@ def target_label(target: Target) -> str:
 
 def format_output(target: Target, message: OutgoingMessage, *, edit: bool = False) -> str:
     arrow = "~>" if edit else "->"
-    lines = render_text(message).split("\n")
+    lines = render_text(message).splitlines() or [""]
     head = f"{arrow} {target_label(target)}: {lines[0]}"
     return "\n".join([head, *("    " + line for line in lines[1:])])

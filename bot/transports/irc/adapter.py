@@ -32,7 +32,9 @@ from bot.transports.irc.inbound import (
     UNIDENTIFIED_PREFIX,
     WHOX_TOKEN,
     Identities,
+    is_command,
     to_incoming,
+    with_account,
 )
 from bot.transports.irc.pacing import LinePacer
 from bot.transports.irc.protocol import Message, ProtocolError, split_utf8, text_budget
@@ -51,6 +53,9 @@ IRC_LIMITS = PlatformLimits(
     dm_without_prompt=True,
     command_prefix="!",
 )
+
+ACCOUNT_CHECK_TIMEOUT = 5.0
+"""Seconds a command waits for the server to say who typed it; no answer: a guest."""
 
 MAX_TARGETS_PER_LINE = 8
 """Even when TARGMAX allows more: keeps the target list short and the text budget large."""
@@ -74,6 +79,7 @@ def connection_options(settings: IrcSettings) -> ConnectionOptions:
         ping_timeout=settings.ping_timeout,
         reconnect_min=settings.reconnect_min,
         reconnect_max=settings.reconnect_max,
+        nick_regain_interval=settings.nick_regain_interval,
     )
 
 
@@ -90,7 +96,8 @@ class IrcTransport:
             self._on_message,
             self._channels,
         )
-        self._identities = Identities.create(self.connection.lower)
+        self.identities = Identities.create(self.connection.lower)
+        """Who is logged in to which account, as far as the server told us."""
         self._incoming: asyncio.Queue[IncomingMessage] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
@@ -133,14 +140,14 @@ class IrcTransport:
     async def _on_message(self, msg: Message) -> None:
         conn = self.connection
         if msg.command == "001":
-            self._identities.clear()
+            self.identities.clear()
             if self._welcomed and self._inbox is not None:
                 # Reconnected: what waited out a retry delay during the outage may go now.
                 task = asyncio.create_task(self._inbox.platform_back(PLATFORM))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
             self._welcomed = True
-        self._identities.observe(msg, "account-tag" in conn.caps)
+        self.identities.observe(msg, "account-tag" in conn.caps)
         own = bool(msg.nick) and conn.lower(msg.nick or "") == conn.lower(conn.nick)
         if msg.command == "JOIN" and own and "WHOX" in conn.isupport:
             # Learn the accounts of everyone already in the channel; in the background,
@@ -153,7 +160,7 @@ class IrcTransport:
             own_nick=conn.nick,
             is_channel=conn.is_channel,
             lower=conn.lower,
-            identities=self._identities,
+            identities=self.identities,
             trust_nicks=self._settings.trust_nicks,
         )
         if incoming is not None:
@@ -168,9 +175,33 @@ class IrcTransport:
         while True:
             message = await self._incoming.get()
             try:
-                await inbox.handle(message)
+                await inbox.handle(await self._verified(message))
             except Exception:
                 log.exception("irc: handling a message from %s failed", message.user_id)
+
+    async def _verified(self, message: IncomingMessage) -> IncomingMessage:
+        """Who typed this command, asked to the server when no account tag says it.
+
+        Without `account-tag`, what `extended-join`/`account-notify` taught us
+        may be stale; the server is asked again (WHOX, else WHOIS) unless that
+        nick was checked in the last few seconds. No answer: a guest.
+        """
+        conn = self.connection
+        if self._settings.trust_nicks or "account-tag" in conn.caps or not is_command(message):
+            return message
+        nick = message.username or message.display_name
+        now = time.monotonic()
+        recent = self.identities.recent_check(nick, now)
+        if recent is not None:
+            account = recent[0]
+        else:
+            try:
+                account = await conn.lookup_account(nick, ACCOUNT_CHECK_TIMEOUT)
+            except (NotConnected, TimeoutError, ProtocolError):
+                log.info("irc: could not check the account of %s; treated as a guest", nick)
+                return with_account(message, None, conn.lower)
+            self.identities.remember_check(nick, account, now)
+        return with_account(message, account, conn.lower)
 
     # -- sending ------------------------------------------------------------------------
 
@@ -197,7 +228,7 @@ class IrcTransport:
         elif address.startswith(UNIDENTIFIED_PREFIX):
             dest = address[len(UNIDENTIFIED_PREFIX) :]
         else:  # an account: write to the nick it was last seen with
-            dest = self._identities.nick_of(address) or address
+            dest = self.identities.nick_of(address) or address
         if not dest or any(c in dest for c in ", \r\n\0"):
             raise PermanentError(f"not an IRC target: {address!r}")
         return dest
@@ -222,13 +253,10 @@ class IrcTransport:
             await self._check_online(nick)
             return
         conn = self.connection
-        if "WHOX" in conn.isupport:
-            try:
-                account = await conn.account_of(nick, self._settings.join_timeout)
-            except (NotConnected, TimeoutError):
-                raise TransientError(f"could not check who {nick} is") from None
-        else:
-            account = self._identities.account_of(nick)
+        try:
+            account = await conn.lookup_account(nick, self._settings.join_timeout)
+        except (NotConnected, TimeoutError):
+            raise TransientError(f"could not check who {nick} is") from None
         if account is None or conn.lower(account) != conn.lower(address):
             raise TransientError(f"account {address} is not online (as {nick})")
 

@@ -3,9 +3,10 @@
 `IrcConnection.run()` loops for the life of the transport: connect (TLS with
 certificate verification unless switched off), negotiate IRCv3 capabilities
 and SASL PLAIN, register (trying `nick_`, then `nick2`, `nick3`... when the nick
-is taken), join the channels, answer PINGs and send our own when the server is
-quiet, and start over with exponential backoff and jitter when the link dies.
-Everything else the server says is handed to `on_message`.
+is taken, and winning the configured nick back once it is free), join the
+channels, answer PINGs and send our own when the server is quiet, and start
+over with exponential backoff and jitter when the link dies. Everything else
+the server says is handed to `on_message`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ PERMANENT_JOIN_ERRORS = frozenset({"403", "473", "474", "475", "476", "479"})
 SASL_FAILURES = frozenset({"902", "904", "905", "906", "908"})
 MAX_JOIN_LINE = 400
 WHOX_ACCOUNT_TOKEN = "72"
+NICK_ERRORS = frozenset({"432", "433", "436", "437"})
+WHOIS_DONE = frozenset({"318", "401", "402"})
+"""End of WHOIS, no such nick, no such server: the answer is complete."""
 
 
 class NotConnected(ConnectionError):
@@ -63,6 +67,9 @@ class ConnectionOptions:
     reconnect_min: float = 2.0
     reconnect_max: float = 300.0
     connect_timeout: float = 30.0
+    nick_regain_interval: float = 60.0
+    """While on a fallback nick, how often to try the configured one again (0: only
+    when its holder is seen leaving)."""
 
 
 def nick_candidate(nick: str, attempt: int, max_length: int = 30) -> str:
@@ -106,6 +113,8 @@ class IrcConnection:
         self._ison_waiters: list[tuple[str, asyncio.Future[bool]]] = []
         self._ison_supported = True
         self._whox_waiters: dict[str, tuple[asyncio.Future[str | None], list[str]]] = {}
+        self._whois_waiters: dict[str, tuple[asyncio.Future[str | None], list[str]]] = {}
+        self._regain: asyncio.Task[None] | None = None
         self._nick_attempt = 0
         self._cap_ls: list[str] = []
         self._closed = asyncio.Event()
@@ -178,6 +187,33 @@ class IrcConnection:
             self._whox_waiters[key] = pending
             await self.send_line("WHO", nick, f"%tna,{WHOX_ACCOUNT_TOKEN}")
         return await asyncio.wait_for(asyncio.shield(pending[0]), timeout)
+
+    async def lookup_account(self, nick: str, timeout: float) -> str | None:
+        """The account `nick` is logged in to, asked now: WHOX where offered, else WHOIS.
+
+        WHOIS answers with RPL_WHOISACCOUNT (330) on networks with services;
+        servers without services never send it, so everyone there has none.
+        """
+        if "WHOX" in self.isupport:
+            return await self.account_of(nick, timeout)
+        key = self.lower(nick)
+        pending = self._whois_waiters.get(key)
+        if pending is None or pending[0].done():
+            pending = (asyncio.get_running_loop().create_future(), [])
+            self._whois_waiters[key] = pending
+            await self.send_line("WHOIS", nick)
+        return await asyncio.wait_for(asyncio.shield(pending[0]), timeout)
+
+    def _on_whois(self, msg: Message) -> None:
+        pending = self._whois_waiters.get(self.lower(msg.param(1)))
+        if pending is None:
+            return
+        if msg.command == "330" and len(msg.params) >= 3:
+            pending[1].append(msg.params[2])  # 330 me nick account :is logged in as
+        elif msg.command in WHOIS_DONE:
+            del self._whois_waiters[self.lower(msg.param(1))]
+            if not pending[0].done():
+                pending[0].set_result(pending[1][0] if pending[1] else None)
 
     def _on_whox(self, msg: Message) -> None:
         if msg.command == "354" and msg.param(1) == WHOX_ACCOUNT_TOKEN and len(msg.params) >= 4:
@@ -252,11 +288,15 @@ class IrcConnection:
                 ison.set_exception(NotConnected("connection lost"))
                 ison.exception()
         self._ison_waiters.clear()
-        for whox, _ in self._whox_waiters.values():
-            if not whox.done():
-                whox.set_exception(NotConnected("connection lost"))
-                whox.exception()
-        self._whox_waiters.clear()
+        for waiters in (self._whox_waiters, self._whois_waiters):
+            for future, _ in waiters.values():
+                if not future.done():
+                    future.set_exception(NotConnected("connection lost"))
+                    future.exception()
+            waiters.clear()
+        if self._regain is not None:
+            self._regain.cancel()
+            self._regain = None
         if self._writer is not None:
             self._writer.close()
         self._writer = None
@@ -346,7 +386,7 @@ class IrcConnection:
             for token in msg.params[1:-1]:
                 name, _, value = token.partition("=")
                 self.isupport[name.upper()] = value
-        elif command in ("432", "433", "436", "437") and not self.ready.is_set():
+        elif command in NICK_ERRORS and not self.ready.is_set():
             self._nick_attempt += 1
             max_length = int(self.isupport.get("NICKLEN", "30") or 30)
             self.nick = nick_candidate(self.options.nick, self._nick_attempt, max_length)
@@ -360,6 +400,13 @@ class IrcConnection:
             self._on_leave(msg)
         elif command == "NICK" and msg.nick and self.lower(msg.nick) == self.lower(self.nick):
             self.nick = msg.param(0)
+            if not self.has_own_nick:
+                log.warning("irc: now known as %s", self.nick)
+            else:
+                log.info("irc: won back the nick %s", self.nick)
+        elif command in ("NICK", "QUIT") and self._holds_our_nick(msg.nick):
+            # Whoever held the configured nick just left it: take it now.
+            await self._try_own_nick()
         elif command in JOIN_ERRORS and len(msg.params) >= 2:
             waiter = self._join_waiters.pop(self.lower(msg.params[1]), None)
             if waiter is not None and not waiter.done():
@@ -368,6 +415,8 @@ class IrcConnection:
             self._on_ison(msg)
         elif command in ("354", "315"):
             self._on_whox(msg)
+        elif command == "330" or command in WHOIS_DONE:
+            self._on_whois(msg)
         elif command == "421" and msg.param(1).upper() == "ISON":
             self._ison_supported = False
             for _, pending in self._ison_waiters:
@@ -420,11 +469,38 @@ class IrcConnection:
         for chunk in chunks:
             await self.send_line("AUTHENTICATE", chunk, paced=False)
 
+    @property
+    def has_own_nick(self) -> bool:
+        """False while registered under a fallback (`riposte_`) because the nick was taken."""
+        return self.lower(self.nick) == self.lower(self.options.nick)
+
+    def _holds_our_nick(self, nick: str | None) -> bool:
+        return (
+            bool(nick)
+            and not self.has_own_nick
+            and self.lower(nick or "") == self.lower(self.options.nick)
+        )
+
+    async def _try_own_nick(self) -> None:
+        if self.has_own_nick or not self.ready.is_set():
+            return
+        with contextlib.suppress(NotConnected):
+            await self.send_line("NICK", self.options.nick)
+
+    async def _regain_nick(self) -> None:
+        """Ask for the configured nick now and then; a refusal (433) costs nothing."""
+        interval = self.options.nick_regain_interval
+        while interval > 0 and not self.has_own_nick:
+            await asyncio.sleep(interval)
+            await self._try_own_nick()
+
     async def _on_welcome(self, msg: Message) -> None:
         self.nick = msg.param(0, self.nick)
         self.connections += 1
         log.info("irc: registered as %s (connection %d)", self.nick, self.connections)
         self.ready.set()
+        if not self.has_own_nick and self.options.nick_regain_interval > 0:
+            self._regain = asyncio.create_task(self._regain_nick(), name="irc-regain-nick")
         channels = list(dict.fromkeys(await self._channels()))
         for line in _join_lines(channels):
             await self.send_line("JOIN", line)

@@ -6,6 +6,12 @@ IRC user is their services account, when the server tells it: the IRCv3
 people we share channels with, and WHOX replies to the `WHO` we send on
 joining. `admins = ["irc:alice"]` then means the *account* alice.
 
+What we learn from `extended-join` and `account-notify` holds only while the
+person stays where we see them: an account is forgotten when its nick parts,
+is kicked, quits or changes nick, since the nick may then be taken by anyone.
+Without `account-tag`, the account of whoever types a command is asked again
+(WHOX, else WHOIS) unless it was checked in the last few seconds.
+
 Without any of these (small servers with no services), `trust_nicks = true`
 makes the nick the identity. Otherwise a speaker without a known account gets
 the user id `~nick` and `identified=False`: the id can never be mistaken for
@@ -15,6 +21,7 @@ a message that says why.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +33,8 @@ from bot.transports.irc.render import strip_formatting
 PLATFORM = "irc"
 UNIDENTIFIED_PREFIX = "~"
 WHOX_TOKEN = "71"
+CHECK_SECONDS = 5.0
+"""How long an account checked with WHOX/WHOIS is trusted for the commands of that nick."""
 
 
 @dataclass(slots=True)
@@ -40,14 +49,40 @@ class Identities:
     lower: Callable[[str], str]
     accounts: dict[str, str | None]
     nicks: dict[str, str]
+    checked: dict[str, tuple[str | None, float]]
+    """Case-folded nick -> (account or None, monotonic time) of the last WHOX/WHOIS answer."""
 
     @classmethod
     def create(cls, lower: Callable[[str], str]) -> Identities:
-        return cls(lower, {}, {})
+        return cls(lower, {}, {}, {})
 
     def clear(self) -> None:
         self.accounts.clear()
         self.nicks.clear()
+        self.checked.clear()
+
+    def forget(self, nick: str) -> None:
+        """The nick left our sight (or changed): whoever uses it next is unknown."""
+        key = self.lower(nick)
+        self.checked.pop(key, None)
+        account = self.accounts.pop(key, None)
+        if account is not None and self.lower(self.nicks.get(self.lower(account), "")) == key:
+            del self.nicks[self.lower(account)]
+
+    def remember_check(self, nick: str, account: str | None, now: float) -> None:
+        self.checked[self.lower(nick)] = (account, now)
+        self._set(nick, account)
+
+    def recent_check(self, nick: str, now: float) -> tuple[str | None] | None:
+        """(account,) when checked within `CHECK_SECONDS`, else None."""
+        found = self.checked.get(self.lower(nick))
+        if found is None or now - found[1] > CHECK_SECONDS:
+            return None
+        return (found[0],)
+
+    def learn(self, nick: str, account: str | None) -> None:
+        """What an extended JOIN, an ACCOUNT line or a WHOX reply says about `nick`."""
+        self._set(nick, account)
 
     def _set(self, nick: str, account: str | None) -> None:
         if account in (None, "", "*", "0"):
@@ -58,23 +93,28 @@ class Identities:
         self.nicks[self.lower(account)] = nick
 
     def observe(self, msg: Message, account_tag: bool) -> None:
-        """Learn from any line: tags, extended JOIN, ACCOUNT, WHOX replies, NICK, QUIT."""
+        """Learn from any line (tags, extended JOIN, ACCOUNT, WHOX replies) and forget on
+        PART, KICK, QUIT and NICK."""
         nick = msg.nick
-        if msg.command == "QUIT" and nick:
-            account = self.accounts.pop(self.lower(nick), None)
-            if account is not None and self.nicks.get(self.lower(account)) == nick:
-                del self.nicks[self.lower(account)]
+        if msg.command in ("QUIT", "PART", "NICK") and nick:
+            self.forget(nick)
+            if msg.command == "NICK":
+                self.forget(msg.param(0))
+                if account_tag and "!" in (msg.prefix or ""):
+                    self._set(msg.param(0), msg.tags.get("account"))
+            return
+        if msg.command == "KICK" and len(msg.params) >= 2:
+            self.forget(msg.params[1])  # KICK #chan victim :reason
             return
         if nick and account_tag and "!" in (msg.prefix or ""):
             self._set(nick, msg.tags.get("account"))
         if msg.command == "JOIN" and nick and len(msg.params) >= 3:
             self._set(nick, msg.params[1])  # extended-join: JOIN #chan account :realname
         elif msg.command == "ACCOUNT" and nick:
+            self.checked.pop(self.lower(nick), None)
             self._set(nick, msg.param(0))
         elif msg.command == "354" and len(msg.params) >= 4 and msg.params[1] == WHOX_TOKEN:
             self._set(msg.params[2], msg.params[3])  # 354 me 71 nick account
-        elif msg.command == "NICK" and nick and self.lower(nick) in self.accounts:
-            self._set(msg.param(0), self.accounts.pop(self.lower(nick)))
 
     def account_of(self, nick: str) -> str | None:
         return self.accounts.get(self.lower(nick))
@@ -93,6 +133,24 @@ def _addressed(text: str, own_nick: str, lower: Callable[[str], str]) -> str | N
 
 def _as_command(text: str) -> str:
     return text if text.startswith(("!", "/")) else "!" + text
+
+
+def is_command(message: IncomingMessage) -> bool:
+    """A line the dispatcher will read as a command (private lines always are)."""
+    return message.text.startswith(("!", "/"))
+
+
+def with_account(
+    message: IncomingMessage, account: str | None, lower: Callable[[str], str]
+) -> IncomingMessage:
+    """The message as spoken by `account` (or by nobody known, `~nick`)."""
+    nick = message.username or message.display_name
+    if account:
+        user_id, identified = lower(account), True
+    else:
+        user_id, identified = UNIDENTIFIED_PREFIX + lower(nick), False
+    chat_id = user_id if message.is_private else message.chat_id
+    return dataclasses.replace(message, user_id=user_id, identified=identified, chat_id=chat_id)
 
 
 def to_incoming(

@@ -1,0 +1,93 @@
+"""`invite [n] [tags]`: single-use codes that admit at once, with the inviter as sponsor."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.commands import Context, Number, Router, Tags, UserError
+from bot.domain import OutgoingMessage, Role, Span, Target, TargetKind
+from bot.domain.membership import code_digest, new_invite_code
+from bot.domain.rights import invite_allowance
+from bot.store import Priority
+from handlers import admission
+
+router = Router("invitations")
+
+MAX_PER_COMMAND = 50
+DAY = 86400.0
+
+
+@router.command(
+    "invite",
+    aliases=("inviter",),
+    args=(Number("n", optional=True, maximum=MAX_PER_COMMAND), Tags("tags")),
+    role=Role.MEMBER,
+    summary=("Inviter des personnes (codes à usage unique)", "Invite people (single-use codes)"),
+    usage=("invite [nombre] [tags…]", "invite [number] [tags…]"),
+    details=(
+        "Chaque code fait entrer une personne tout de suite, abonnée aux tags donnés, et vous "
+        "en êtes le parrain ou la marraine. Les codes vous sont envoyés en privé ; ils expirent "
+        "au bout de quelques jours.",
+        "Each code admits one person at once, subscribed to the given tags, with you as their "
+        "sponsor. The codes are sent to you privately; they expire after a few days.",
+    ),
+)
+async def invite(ctx: Context, n: int | None, tags: tuple[str, ...]) -> None:
+    settings = ctx.settings.members
+    wanted = n or 1
+    now = time.time()
+    in_use = await ctx.tx.invitations.in_use(ctx.member.id, now)
+    allowance = invite_allowance(ctx.member.grants, settings.invites_per_member, in_use)
+    if allowance is not None and wanted > allowance:
+        await ctx.refuse(
+            "invite", "invite.cap", detail=f"{wanted} > {allowance}",
+            left=allowance, cap=settings.invites_per_member,
+        )
+    destination = _private_destination(ctx)
+    codes = [new_invite_code() for _ in range(wanted)]
+    expires_at = now + settings.invite_days * DAY
+    await ctx.tx.invitations.create(
+        ctx.member.id, [code_digest(c) for c in codes], tags, expires_at=expires_at
+    )
+    await ctx.audit("invite", "done", f"{wanted} {' '.join(tags)}".strip())
+    lines = [
+        ctx.t(
+            "invite.header",
+            n=wanted,
+            until=_date(ctx, expires_at),
+            tags=" ".join(f"#{t}" for t in tags) or ctx.t("invite.no_tags"),
+        )
+    ]
+    prefix = ctx.limits.command_prefix
+    for code in codes:
+        link = ctx.dm_link_on("telegram", code)
+        lines.append(
+            ctx.t("invite.line_link", prefix=prefix, code=code, link=link)
+            if link
+            else ctx.t("invite.line", prefix=prefix, code=code)
+        )
+    lines.append(ctx.t("invite.footer"))
+    body = OutgoingMessage((Span("\n".join(lines)),))
+    if destination == ctx.origin:
+        await ctx.reply_message(body)
+    else:
+        await ctx.send(destination, body, Priority.REPLY, lang=ctx.lang)
+        await ctx.reply("invite.sent_privately", n=wanted)
+
+
+def _private_destination(ctx: Context) -> Target:
+    """Codes never show in a group, where anyone could take them: only in private."""
+    if ctx.message.is_private:
+        return ctx.origin
+    if admission.dm_ok(ctx) or ctx.limits.dm_without_prompt:
+        return Target(ctx.message.platform, TargetKind.USER, ctx.message.user_id)
+    link = ctx.dm_link("join")
+    if link is not None:
+        raise UserError("invite.dm_first_link", link=link)
+    raise UserError("invite.dm_first")
+
+
+def _date(ctx: Context, moment: float) -> str:
+    return datetime.fromtimestamp(moment, ZoneInfo(ctx.network.timezone)).strftime("%d/%m %H:%M")
