@@ -19,6 +19,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers tests bench
 	$(BIN)/mypy bot handlers
+	$(BIN)/hadolint Dockerfile
 
 test: lint
 	$(BIN)/python -m pytest -q

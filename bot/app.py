@@ -3,23 +3,37 @@
 Libraries do not own the event loop: every transport starts and stops through
 its own coroutines inside one TaskGroup, and every resource is entered in an
 AsyncExitStack in dependency order, so a failed start cleans up what began.
+
+A stop (SIGTERM, SIGINT) is bounded, whatever the platforms do: deliveries
+and clips get a few seconds, then the transports a few more, each cut short
+if it hangs, and a watchdog ends the process if all that has not. What was
+claimed and not sent is given back to the outbox first. A second signal exits
+at once. The database is crash-safe either way; the bounds are what a service
+manager (systemd, Docker: 10 s before SIGKILL) expects.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import os
 import signal
-from collections.abc import Awaitable, Callable
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
+from typing import Any
 
 from bot.archive.service import ArchiveService
 from bot.commands import CommandDispatcher, Registry
-from bot.config import Settings
+from bot.config import NETWORK_PLATFORMS, Settings
 from bot.delivery import DeliveryEngine
 from bot.domain import roles_for_scope
+from bot.redaction import Redactor
 from bot.store import Database
+from bot.store.instance import InstanceLock
 from bot.transports.base import Transport, TransportStartError
 from bot.transports.console import ConsoleTransport, Speaker
 
@@ -28,6 +42,15 @@ log = logging.getLogger(__name__)
 PER_LINE_SETTLE_SECONDS = 10.0
 EXIT_START_FAILED = 2
 """A transport could not start (bad token, server unreachable); the log line says why."""
+DELIVERY_GRACE_SECONDS = 3.0
+"""At stop: sends in flight may finish for this long; then they are given back."""
+WORK_STOP_SECONDS = 4.5
+"""At stop: the delivery engine and the clip archive, together."""
+TRANSPORT_STOP_SECONDS = 2.5
+"""At stop: each transport (all at once), after deliveries and clips."""
+HARD_STOP_SECONDS = 9.5
+"""After the first signal, the process exits whatever is still running."""
+HEARTBEAT_SECONDS = 15.0
 
 
 def _first_console_user(settings: Settings) -> str:
@@ -60,9 +83,20 @@ class App:
         self.exit_code = 0
         self.db: Database | None = None
         self.archive: ArchiveService | None = None
+        self.owner = uuid.uuid4().hex[:12]
+        """This process, as the holder of outbox leases and of the heartbeat row."""
 
     def request_stop(self) -> None:
         self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def serves_network(self) -> bool:
+        """A network transport is on: the bot is a service, not a console script."""
+        return any(getattr(self.settings, name).enabled for name in NETWORK_PLATFORMS)
 
     def _build_transports(self, db: Database, registry: Registry) -> dict[str, Transport]:
         settings = self.settings
@@ -106,7 +140,12 @@ class App:
             await self.engine.wait_idle(PER_LINE_SETTLE_SECONDS, ("console",))
 
     async def _console_finished(self) -> None:
-        """End of piped input: finish the clips asked for, deliver what is due, then exit."""
+        """End of console input. With only the console, it is a script: finish the clips
+        asked for, deliver what is due, then exit. With a network transport the bot is a
+        service (under systemd or Docker stdin is empty): only the console closes."""
+        if self.serves_network:
+            log.info("console closed; the bot keeps running until SIGTERM or SIGINT")
+            return
         if self.archive is not None:
             await self.archive.wait_idle()
         if self.engine is not None:
@@ -114,28 +153,49 @@ class App:
         self.request_stop()
 
     async def run(self) -> None:
+        database = self.settings.storage.database
+        lock = InstanceLock(database) if str(database) != ":memory:" else None
+        if lock is not None:
+            await asyncio.to_thread(lock.acquire)
+        try:
+            await self._run()
+        finally:
+            if lock is not None:
+                lock.release()
+
+    async def _run(self) -> None:
         from handlers import ROUTERS  # the composition root is the one place bot meets handlers
 
+        settings = self.settings
         async with AsyncExitStack() as stack:
             db = await stack.enter_async_context(
-                Database.open(self.settings.storage.database, self.settings.admin_keys)
+                Database.open(settings.storage.database, settings.admin_keys)
             )
             await db.migrate()
             self.db = db
             registry = Registry(ROUTERS)
             transports = self._build_transports(db, registry)
-            engine = DeliveryEngine(db, transports, keep_days=self.settings.delivery.keep_days)
+            engine = DeliveryEngine(
+                db,
+                transports,
+                keep_days=settings.delivery.keep_days,
+                owner=self.owner,
+                redact=Redactor(settings.secrets()),
+                max_rate_limited=settings.delivery.max_rate_limited,
+            )
             self.engine = engine
             await engine.recover()
             archive = ArchiveService(
                 db,
-                self.settings.archive,
-                self.settings.network.lang,
+                settings.archive,
+                settings.network.lang,
                 on_enqueue=engine.wake,
-                admins=self.settings.network.admins,
+                admins=settings.network.admins,
             )
             self.archive = archive
             await archive.recover()
+            async with db.transaction() as tx:
+                await tx.running.started(self.owner)
 
             def on_commit() -> None:
                 engine.wake()
@@ -144,38 +204,122 @@ class App:
             dispatcher = CommandDispatcher(
                 db,
                 registry,
-                self.settings,
+                settings,
                 {name: t.limits for name, t in transports.items()},
                 on_commit=on_commit,
             )
+            started: list[Transport] = []
             async with asyncio.TaskGroup() as group:
                 delivery = group.create_task(engine.run(), name="delivery")
                 archiving = group.create_task(archive.run(), name="archive")
+                heartbeat = group.create_task(self._heartbeat(db), name="heartbeat")
                 try:
                     for transport in transports.values():
-                        try:
-                            await transport.start(dispatcher)
-                        except TransportStartError as error:
-                            # A refused token or an unreachable server: one clear line, no
-                            # traceback, a non-zero exit; what already started is stopped.
-                            log.error("%s", error)
-                            self.exit_code = EXIT_START_FAILED
-                            self.request_stop()
-                            await transport.stop()
+                        if not await self._start(transport, dispatcher):
                             break
-                        stack.push_async_callback(transport.stop)
+                        started.append(transport)
                         dispatcher.set_bot_name(transport.platform, transport.bot_username)
                         log.info("transport %s started", transport.platform)
                     engine.wake()
+                    # Everything alive now (modules, settings, clients) lives as long as the
+                    # process: keep full garbage collections, which pause every command and
+                    # delivery, from walking it again and again.
+                    gc.freeze()
                     await self._stop.wait()
                 finally:
                     log.info("stopping")
-                    archive.stop()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await archiving
-                    engine.stop()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await delivery
+                    gc.unfreeze()
+                    heartbeat.cancel()
+                    await self._stop_work(engine, archive, delivery, archiving)
+                    await self._stop_transports(started)
+            async with db.transaction() as tx:
+                await tx.running.stopped(self.owner)
+            log.info("stopped")
+
+    async def _start(self, transport: Transport, dispatcher: CommandDispatcher) -> bool:
+        """Start one transport; False when it failed or a stop came first (it is stopped)."""
+        if self._stop.is_set():
+            return False
+        starting = asyncio.create_task(transport.start(dispatcher))
+        stopping = asyncio.create_task(self._stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not starting.done():
+            # A signal while a platform is still answering (Discord waits for its gateway).
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await starting
+            await self._bounded(transport.stop(), f"{transport.platform} stop")
+            return False
+        error = starting.exception()
+        if isinstance(error, TransportStartError):
+            # A refused token or an unreachable server: one clear line, no traceback, a
+            # non-zero exit; what already started is stopped.
+            log.error("%s", error)
+            self.exit_code = EXIT_START_FAILED
+            self.request_stop()
+            await self._bounded(transport.stop(), f"{transport.platform} stop")
+            return False
+        if error is not None:
+            raise error
+        return True
+
+    async def _stop_work(
+        self,
+        engine: DeliveryEngine,
+        archive: ArchiveService,
+        delivery: asyncio.Task[None],
+        archiving: asyncio.Task[None],
+    ) -> None:
+        """Deliveries and clips first, while the transports can still send."""
+        archive.stop()
+        engine.stop(DELIVERY_GRACE_SECONDS)
+        _, late = await asyncio.wait({delivery, archiving}, timeout=WORK_STOP_SECONDS)
+        for task in late:
+            log.warning("%s did not stop in time; cancelled", task.get_name())
+            task.cancel()
+        for task in (delivery, archiving):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _stop_transports(self, started: list[Transport]) -> None:
+        await asyncio.gather(
+            *(self._bounded(t.stop(), f"{t.platform} stop") for t in reversed(started))
+        )
+
+    @staticmethod
+    async def _bounded(work: Coroutine[Any, Any, None], what: str) -> None:
+        try:
+            await asyncio.wait_for(work, TRANSPORT_STOP_SECONDS)
+        except TimeoutError:
+            log.warning("%s took more than %.1fs; left behind", what, TRANSPORT_STOP_SECONDS)
+        except Exception:
+            log.exception("%s failed", what)
+
+    async def _heartbeat(self, db: Database) -> None:
+        """`riposte health` and `status` read this: the event loop is alive and writing."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            async with db.transaction() as tx:
+                await tx.running.beat(self.owner)
+
+
+def _hard_exit() -> None:
+    log.warning("the stop took more than %.1fs: exiting now", HARD_STOP_SECONDS)
+    logging.shutdown()
+    os._exit(0)
+
+
+def _on_signal(app: App, sig: signal.Signals) -> None:
+    if app.stopping:
+        log.warning("second %s: exiting now", sig.name)
+        logging.shutdown()
+        os._exit(128 + sig.value)
+    log.info("%s: stopping (a second one exits at once)", sig.name)
+    app.request_stop()
+    watchdog = threading.Timer(HARD_STOP_SECONDS, _hard_exit)
+    watchdog.daemon = True
+    watchdog.start()
 
 
 async def run_app(settings: Settings) -> int:
@@ -183,6 +327,6 @@ async def run_app(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, app.request_stop)
+            loop.add_signal_handler(sig, _on_signal, app, sig)
     await app.run()
     return app.exit_code

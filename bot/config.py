@@ -18,6 +18,9 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PLATFORMS = ("console", "telegram", "discord", "irc")
+NETWORK_PLATFORMS = ("telegram", "discord", "irc")
+DATA_DIR_ENV = "RIPOSTE_DATA_DIR"
+"""Where relative data paths (database, archive) live, when set; else beside the config."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,8 @@ class DeliverySettings:
     """Seconds the console's end-of-input waits for pending deliveries before exiting."""
     keep_days: float = 30.0
     """Delivered, failed and skipped outbox rows older than this are deleted (0: keep all)."""
+    max_rate_limited: int = 20
+    """Rate-limit answers one delivery may get before it fails (visibly, in `status`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,10 +468,21 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
     if settings.delivery.keep_days < 0:
         loader.fail("delivery.keep_days", "expected a number >= 0")
+    if settings.delivery.max_rate_limited < 1:
+        loader.fail("delivery.max_rate_limited", "expected an integer >= 1")
     _check_trust(loader, settings)
     enabled = [name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)]
     if not enabled:
         loader.fail("console.enabled", "no transport is enabled; enable at least one")
+
+
+def _data_path(data: dict[str, Any], section: str, key: str, value: Path, base: Path) -> Path:
+    """`value` as loaded, or, when the file wrote it relative or not at all, under `base`."""
+    table = data.get(section)
+    raw = table.get(key) if isinstance(table, dict) else None
+    if isinstance(raw, str) and raw and Path(raw).expanduser().is_absolute():
+        return value
+    return base / (Path(raw).expanduser() if isinstance(raw, str) and raw else value)
 
 
 def parse_settings(
@@ -481,19 +497,18 @@ def parse_settings(
         section = loader.section(name, _SECTIONS[name], value)
         sections[name] = loader.resolve_secrets(name, section)
     settings = Settings(source=source.resolve(), **sections)
-    # Defaults, like the values written, are relative to the config file, not the cwd.
-    base = source.resolve().parent
-    if not settings.storage.database.is_absolute():
-        settings = dataclasses.replace(
-            settings,
-            storage=dataclasses.replace(
-                settings.storage, database=base / settings.storage.database
-            ),
-        )
-    if not settings.archive.dir.is_absolute():
-        settings = dataclasses.replace(
-            settings, archive=dataclasses.replace(settings.archive, dir=base / settings.archive.dir)
-        )
+    # Data paths written relative (and the defaults) are relative to the config file,
+    # not the cwd; or to $RIPOSTE_DATA_DIR where a deployment keeps its state (the
+    # Docker image: /data) apart from a read-only configuration.
+    data_dir = (os.environ if environ is None else environ).get(DATA_DIR_ENV)
+    base = Path(data_dir).resolve() if data_dir else source.resolve().parent
+    database = _data_path(data, "storage", "database", settings.storage.database, base)
+    archive = _data_path(data, "archive", "dir", settings.archive.dir, base)
+    settings = dataclasses.replace(
+        settings,
+        storage=dataclasses.replace(settings.storage, database=database),
+        archive=dataclasses.replace(settings.archive, dir=archive),
+    )
     _check_semantics(loader, settings)
     if loader.problems:
         raise ConfigError(source, loader.problems)

@@ -10,23 +10,19 @@ import logging
 import sys
 from collections.abc import Iterable
 
-MASK = "***"
+from bot.redaction import MASK, Redactor
+
+__all__ = ["MASK", "SecretRedactor", "configure_logging"]
 
 
 class SecretRedactor(logging.Filter):
+    """Configured secrets and credential-shaped text masked in every record."""
+
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        # Longest first, so a secret containing another is masked whole.
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        return text
+        self.redact = Redactor(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
         redacted = self.redact(message)
         if record.exc_info and not record.exc_text:

@@ -98,3 +98,22 @@ def test_default_paths_are_relative_to_the_config_file_too(tmp_path: Path) -> No
     settings = load_settings(_write(tmp_path, "[archive]\nconcurrency = 1\n"), environ={})
     assert settings.archive.dir == tmp_path.resolve() / "archive"
     assert settings.storage.database == tmp_path.resolve() / "riposte.db"
+
+
+def test_riposte_data_dir_holds_relative_data_paths_but_not_other_files(tmp_path: Path) -> None:
+    from bot.config import parse_settings
+
+    data = {
+        "storage": {"database": "db/riposte.db"},
+        "irc": {"tls_ca_file": "ca.pem"},
+    }
+    source = tmp_path / "etc" / "config.toml"
+    environ = {"RIPOSTE_DATA_DIR": str(tmp_path / "data")}
+    settings = parse_settings(data, source, environ)
+    assert settings.storage.database == tmp_path / "data" / "db" / "riposte.db"
+    assert settings.archive.dir == tmp_path / "data" / "archive"
+    assert settings.irc.tls_ca_file == tmp_path / "etc" / "ca.pem"
+    absolute = parse_settings({"storage": {"database": "/srv/r.db"}}, source, environ)
+    assert absolute.storage.database == Path("/srv/r.db")
+    beside = parse_settings({}, source, {})
+    assert beside.storage.database == tmp_path / "etc" / "riposte.db"

@@ -16,7 +16,7 @@ async def _setup_alert(bot) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_transient_errors_are_retried_until_delivered(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("bot.delivery.worker.backoff_delay", lambda attempts: 0.05)
+    monkeypatch.setattr("bot.delivery.sending.backoff_delay", lambda attempts: 0.05)
     async with running_bot(tmp_path) as bot:
         await _setup_alert(bot)
         bot.transport.fail_next(TransientError("502"), TransientError("timeout"), address="#lyon")
@@ -90,7 +90,7 @@ async def test_rows_left_in_flight_by_a_crash_are_sent_after_restart(tmp_path: P
 
 
 def test_backoff_grows_and_is_capped() -> None:
-    from bot.delivery.worker import MAX_BACKOFF_SECONDS, backoff_delay
+    from bot.delivery.sending import MAX_BACKOFF_SECONDS, backoff_delay
 
     assert backoff_delay(1, lambda: 0.0) == 1.0
     assert backoff_delay(3, lambda: 1.0) == 8.0
@@ -100,7 +100,7 @@ def test_backoff_grows_and_is_capped() -> None:
 async def test_when_a_platform_comes_back_delayed_retries_go_at_once(
     tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
 ) -> None:
-    monkeypatch.setattr("bot.delivery.worker.backoff_delay", lambda attempts: 1000.0)
+    monkeypatch.setattr("bot.delivery.sending.backoff_delay", lambda attempts: 1000.0)
     async with running_bot(tmp_path) as bot:
         await _setup_alert(bot)
         bot.transport.fail_next(TransientError("connection lost"), address="#lyon")

@@ -114,7 +114,7 @@ async def test_a_chat_over_its_rate_gets_merged_messages_and_loses_none(tmp_path
 async def test_one_platform_down_does_not_delay_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.delivery.worker.backoff_delay", lambda attempts: 0.2)
+    monkeypatch.setattr("bot.delivery.sending.backoff_delay", lambda attempts: 0.2)
     down = RecordingTransport(platform="tg")
     up = RecordingTransport(platform="console")
     down.fail_next(*[TransientError("502 Bad Gateway") for _ in range(20)])

@@ -24,14 +24,14 @@ async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     async with Database.open(path) as db:
         await db.migrate()
     async with aiosqlite.connect(path) as conn:
-        await conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)")
+        await conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0, 'x')")
         await conn.commit()
     async with Database.open(path) as db:
         with pytest.raises(SchemaTooNew, match="9999"):
             await db.migrate()
 
 
-def test_riposte_refuses_a_newer_database_with_exit_code_3(tmp_path: Path) -> None:
+def test_riposte_refuses_a_newer_database_with_exit_code_2(tmp_path: Path) -> None:
     import sqlite3
 
     from tests.fakes.config_files import write_config
@@ -40,11 +40,12 @@ def test_riposte_refuses_a_newer_database_with_exit_code_3(tmp_path: Path) -> No
     subprocess.run([sys.executable, "-m", "bot", "migrate", "--config", str(config)],
                    check=True, capture_output=True, timeout=60)
     with sqlite3.connect(tmp_path / "riposte.db") as conn:
-        conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)")
+        conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0, 'x')")
     done = subprocess.run([sys.executable, "-m", "bot", "migrate", "--config", str(config)],
                           capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 3
-    assert "newer" in done.stderr or "9999" in done.stderr
+    assert done.returncode == 2
+    assert "9999" in done.stderr and "newer" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 async def test_wal_and_foreign_keys_are_on(db: Database) -> None:
@@ -83,3 +84,27 @@ async def test_display_name_changes_are_followed(db: Database) -> None:
         found = await tx.members.find("telegram", "@LEA")
     assert first.id == second.id and second.display_name == "Léa M."
     assert [m.id for m in found] == [first.id]
+
+
+async def test_a_transaction_cancelled_at_any_point_leaves_the_connection_usable(
+    db: Database,
+) -> None:
+    import asyncio
+    import contextlib
+
+    target = Target("console", TargetKind.ROOM, "#x")
+
+    async def write() -> None:
+        async with db.transaction() as tx:
+            await tx.outbox.enqueue(target, OutgoingMessage.plain("hi"), Priority.ALERT)
+
+    for steps in range(12):  # a stop may cut a transaction at BEGIN, mid-way or at COMMIT
+        task = asyncio.create_task(write())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await write()
+    async with db.transaction() as tx:
+        assert await tx.outbox.busy_count(["console"], 1e12) >= 1

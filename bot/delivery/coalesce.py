@@ -8,7 +8,7 @@ separated by a blank line and keep their own buttons.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.domain.messages import OutgoingMessage, Span
 
@@ -20,14 +20,27 @@ def can_join(first: OutgoingMessage, second: OutgoingMessage) -> bool:
     return first.is_error == second.is_error and first.video is None and second.video is None
 
 
-def merge(parts: Sequence[OutgoingMessage], max_length: int) -> tuple[OutgoingMessage, int]:
-    """Merge a prefix of `parts` that fits in `max_length`; returns (message, parts used)."""
+def text_length(message: OutgoingMessage) -> int:
+    return len(message.text)
+
+
+def merge(
+    parts: Sequence[OutgoingMessage],
+    max_length: int,
+    measure: Callable[[OutgoingMessage], int] = text_length,
+) -> tuple[OutgoingMessage, int]:
+    """Merge a prefix of `parts` that fits in `max_length`; returns (message, parts used).
+
+    `measure` is the platform's own count (Telegram: UTF-16 code units of the
+    visible text), so a merged message is always one platform message.
+    """
     spans = list(parts[0].spans)
     buttons = list(parts[0].buttons)
-    length = len(parts[0].text)
+    length = measure(parts[0])
+    separator = measure(OutgoingMessage((SEPARATOR,)))
     used = 1
     for part in parts[1:] if parts[0].video is None else ():
-        extra = len(SEPARATOR.text) + len(part.text)
+        extra = separator + measure(part)
         if length + extra > max_length or not can_join(parts[0], part):
             break
         if len(buttons) + len(part.buttons) > MAX_BUTTONS:

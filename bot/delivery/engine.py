@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Callable, Mapping
 
-from bot.delivery.worker import PlatformWorker
+from bot.delivery.worker import MAX_RATE_LIMITED, STOP_GRACE_SECONDS, PlatformWorker
+from bot.redaction import redact as redact_patterns
 from bot.store.database import Database
 from bot.transports.base import Transport
 
@@ -16,6 +18,8 @@ log = logging.getLogger(__name__)
 
 STATUS_LOG_SECONDS = 60.0
 PURGE_EVERY_SECONDS = 3_600.0
+PURGE_BATCH = 500
+"""Rows deleted per transaction: each batch holds the writer lock a few milliseconds."""
 
 
 class DeliveryEngine:
@@ -25,11 +29,22 @@ class DeliveryEngine:
         transports: Mapping[str, Transport],
         clock: Callable[[], float] = time.time,
         keep_days: float = 0.0,
+        *,
+        owner: str | None = None,
+        redact: Callable[[str], str] = redact_patterns,
+        max_rate_limited: int = MAX_RATE_LIMITED,
     ) -> None:
         self._db = db
         self._clock = clock
         self._keep_seconds = keep_days * 86_400
-        self.workers = {name: PlatformWorker(db, t, clock) for name, t in transports.items()}
+        self.owner = owner or uuid.uuid4().hex[:12]
+        """Whose leases this engine's claims are (one id per running process)."""
+        self.workers = {
+            name: PlatformWorker(
+                db, t, clock, owner=self.owner, redact=redact, max_rate_limited=max_rate_limited
+            )
+            for name, t in transports.items()
+        }
         self._stopping = asyncio.Event()
 
     def wake(self) -> None:
@@ -37,9 +52,14 @@ class DeliveryEngine:
             worker.wake()
 
     async def recover(self) -> int:
-        """Rows a dead process had claimed go back to the queue (in-flight ones may repeat)."""
+        """At start: claims of a previous process go back to the queue.
+
+        Only call this while holding the database's instance lock: it is what
+        proves their holder is gone, whatever `lease_until` says. Sends that had
+        started may repeat; parts already recorded as out do not.
+        """
         async with self._db.transaction() as tx:
-            released = await tx.outbox.release_all_leases()
+            released = await tx.outbox.release_all_leases(except_owner=self.owner)
         if released:
             log.warning("requeued %d deliveries claimed by the previous run", released)
         return released
@@ -52,28 +72,38 @@ class DeliveryEngine:
             if self._keep_seconds:
                 group.create_task(self._purge_old_rows(), name="delivery-purge")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop claiming; sends in flight get `grace` seconds, then are given back."""
         self._stopping.set()
         for worker in self.workers.values():
-            worker.stop()
+            worker.stop(grace)
 
     async def purge(self) -> int:
-        """Delete finished rows past the retention, in batches so commands never wait long."""
+        """Delete finished rows past the retention, in small batches that yield to commands
+        and end at once when the engine stops (the next run goes on)."""
         total = 0
-        while True:
+        before = self._clock() - self._keep_seconds
+        while not self._stopping.is_set():
             async with self._db.transaction() as tx:
-                deleted = await tx.outbox.purge(self._clock() - self._keep_seconds)
+                deleted = await tx.outbox.purge(before, PURGE_BATCH)
             total += deleted
             if deleted == 0:
                 break
-            await asyncio.sleep(0)
+            if total == deleted:
+                log.info("deleting delivered outbox rows older than %s days", self._keep_days)
+            await asyncio.sleep(0.005)  # a waiting command or delivery gets the lock first
         if total:
             log.info(
-                "deleted %d delivered outbox rows older than %.0f days",
+                "deleted %d delivered outbox rows older than %s days%s",
                 total,
-                self._keep_seconds / 86_400,
+                self._keep_days,
+                " (stopped early)" if self._stopping.is_set() else "",
             )
         return total
+
+    @property
+    def _keep_days(self) -> str:
+        return f"{self._keep_seconds / 86_400:g}"
 
     async def _purge_old_rows(self) -> None:
         while not self._stopping.is_set():
@@ -94,8 +124,8 @@ class DeliveryEngine:
                         name,
                         s.buffered,
                         s.in_flight,
-                        s.sent,
-                        s.failed,
+                        worker.sent,
+                        worker.failed,
                         s.rate_limited,
                         worker.paused_for,
                     )

@@ -3,14 +3,17 @@
 Claimed rows wait in memory, one queue per chat, so a chat held back by its
 own limit never blocks the others. The next chat served is the one whose
 oldest row is most urgent (priority, then age): a fresh alert overtakes a
-push in progress. Outcomes are written in batches by a single recorder, so
-bookkeeping stays durable without one transaction per message.
+push in progress. A split message holds its chat until its last part is out,
+each part paced like a message of its own. Outcomes are written in batches by
+a recorder (`recorder.py`); what one step sends is `sending.py`'s business.
 
-Duplicate bound after `kill -9`: a message is sent twice only if its send had
-started but its outcome was not yet committed: the `max_in_flight` sends
-awaiting an answer, plus the outcomes the recorder had not committed yet
-(those of the last commit's duration: about rate x a few milliseconds, in
-practice a handful). Rows merely claimed are requeued unsent.
+Claims are leases: rows are `sending` until `lease_until`, renewed while this
+worker holds them, given back at stop, and taken back by anyone once expired.
+
+Duplicate bound after `kill -9`: a message (or one part of it) is sent twice
+only if its send had started but its outcome was not yet committed: the
+`max_in_flight` sends awaiting an answer, plus the outcomes the recorder had
+not committed yet (at most one batch). Rows merely claimed are requeued unsent.
 """
 
 from __future__ import annotations
@@ -19,43 +22,34 @@ import asyncio
 import contextlib
 import heapq
 import logging
-import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.delivery.coalesce import merge
 from bot.delivery.limits import Pacer
+from bot.delivery.recorder import OutcomeRecorder
+from bot.delivery.sending import PartDelivery
 from bot.domain.messages import OutgoingMessage, TargetKind
+from bot.redaction import redact as redact_patterns
 from bot.store.database import Database
-from bot.store.outbox import Failed, OutboxRow, Outcome, Retry, Sent
-from bot.transports.base import (
-    MultiTargetSender,
-    PermanentError,
-    RateLimited,
-    TransientError,
-    Transport,
-    Undeliverable,
-)
+from bot.store.outbox import Failed, OutboxRow, Outcome, Sent
+from bot.transports.base import MultiTargetSender, Transport
 
 log = logging.getLogger(__name__)
 
 BUFFER_SIZE = 5_000
-CLAIM_BATCH = 1_000
+CLAIM_BATCH = 250
+"""Rows per claim: a claim holds the writer lock, which commands wait for, a few ms."""
 LEASE_SECONDS = 300.0
+RENEW_SECONDS = LEASE_SECONDS / 3
 POLL_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 300.0
-MAX_ATTEMPTS = 50
-EDIT_WAIT_SECONDS = 1.0
 MAX_GROUP = 20
 """Rooms one multi-target send may cover (IRC's TARGMAX lets one line reach several)."""
-STOP_GRACE_SECONDS = 7.0
-
-
-def backoff_delay(attempts: int, rng: Callable[[], float] = random.random) -> float:
-    """Exponential, with jitter on the upper half, capped."""
-    base = min(MAX_BACKOFF_SECONDS, 2.0 ** min(attempts, 16))
-    return base / 2 + rng() * base / 2
+STOP_GRACE_SECONDS = 4.0
+"""How long a stop lets sends in flight finish before cancelling them."""
+MAX_RATE_LIMITED = 20
 
 
 @dataclass
@@ -67,14 +61,17 @@ class _Chat:
 _Job = tuple[str, "_Chat", list[OutboxRow], OutgoingMessage, list[tuple[str, "_Chat", OutboxRow]]]
 
 
+def _order(row: OutboxRow) -> tuple[bool, int, int]:
+    """A message with parts already out comes first: its parts are never interleaved."""
+    return (row.parts_sent == 0, row.priority, row.id)
+
+
 @dataclass
 class WorkerStats:
     buffered: int = 0
     in_flight: int = 0
-    sent: int = 0
-    failed: int = 0
+    gone: int = 0
     rate_limited: int = 0
-    paused_for: float = 0.0
 
 
 class PlatformWorker:
@@ -83,32 +80,44 @@ class PlatformWorker:
         db: Database,
         transport: Transport,
         clock: Callable[[], float] = time.time,
+        *,
+        owner: str | None = None,
+        redact: Callable[[str], str] = redact_patterns,
+        max_rate_limited: int = MAX_RATE_LIMITED,
     ) -> None:
         self._db = db
         self._transport = transport
         self.platform = transport.platform
         self._clock = clock
+        self.owner = owner or uuid.uuid4().hex[:12]
         self._pacer = Pacer(transport.limits)
+        self._delivery = PartDelivery(
+            db, transport, clock, redact=redact, max_rate_limited=max_rate_limited
+        )
         # A runtime Protocol check is slow: ask once, not per message.
-        self._multi_target = isinstance(transport, MultiTargetSender)
+        self._multi_target: MultiTargetSender | None = (
+            transport if isinstance(transport, MultiTargetSender) else None
+        )
+        self._max_in_flight = max(1, transport.limits.max_in_flight)
         self._chats: dict[str, _Chat] = {}
         self._ready: list[tuple[int, int, str]] = []
         self._waiting: list[tuple[float, int, int, str]] = []
         self._buffered: set[int] = set()
-        self._slots = asyncio.Semaphore(max(1, transport.limits.max_in_flight))
+        self._sending: dict[int, OutboxRow] = {}
+        """Rows handed to a sender and not yet concluded: given back if a stop cancels them."""
+        self._slots = asyncio.Semaphore(self._max_in_flight)
         self._jobs: asyncio.Queue[_Job | None] = asyncio.Queue()
         self._senders: list[asyncio.Task[None]] = []
         self._in_progress = 0
         self._solo: set[int] = set()
-        self._outcomes: list[Outcome] = []
-        self._outcomes_ready = asyncio.Event()
-        self._recording_done = False
-        self._unrecorded = 0
+        self._recorder = OutcomeRecorder(db, self.owner, self.wake)
         self._wake = asyncio.Event()
         self._claim_signal = asyncio.Event()
         self._claim_wanted = True
         self._drained = False
         self._stopping = False
+        self._grace = STOP_GRACE_SECONDS
+        self._last_renewal = time.monotonic()
         self.stats = WorkerStats()
 
     # --- control ---------------------------------------------------------------------
@@ -117,17 +126,26 @@ class PlatformWorker:
         self._claim_wanted = True
         self._claim_signal.set()
 
-    def stop(self) -> None:
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop claiming and sending; sends in flight get `grace` seconds to finish."""
+        if self._stopping:
+            return
         self._stopping = True
+        self._grace = grace
         self._wake.set()
         self._claim_signal.set()
+        # A loop waiting for a free send slot must see the stop now, not after a send.
+        for _ in range(self._max_in_flight):
+            self._slots.release()
 
     async def run(self) -> None:
-        recorder = asyncio.create_task(self._recorder(), name=f"outbox-recorder-{self.platform}")
+        recorder = asyncio.create_task(
+            self._recorder.run(), name=f"outbox-recorder-{self.platform}"
+        )
         claimer = asyncio.create_task(self._claimer(), name=f"outbox-claimer-{self.platform}")
         self._senders = [
             asyncio.create_task(self._sender(), name=f"outbox-sender-{self.platform}-{i}")
-            for i in range(max(1, self._transport.limits.max_in_flight))
+            for i in range(self._max_in_flight)
         ]
         try:
             await self._loop()
@@ -135,29 +153,42 @@ class PlatformWorker:
             self._stopping = True
             self._claim_signal.set()
             await claimer
-            await self._shutdown()
-            self._recording_done = True
-            self._outcomes_ready.set()
+            unsent = await self._stop_senders()
+            # Outcomes first: a part recorded as out must be on disk before its row is
+            # given back, or the next run would send that part again.
+            self._recorder.close()
             await recorder
+            await self._release(unsent)
 
-    async def _shutdown(self) -> None:
-        """Finish what is in flight (bounded), give back what was only claimed."""
+    async def _stop_senders(self) -> list[int]:
+        """Let sends in flight finish (bounded); what they and the queues still hold."""
         for _ in self._senders:
             self._jobs.put_nowait(None)
         if self._senders:
-            _, pending = await asyncio.wait(set(self._senders), timeout=STOP_GRACE_SECONDS)
+            _, pending = await asyncio.wait(set(self._senders), timeout=self._grace)
             for task in pending:
                 task.cancel()
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if pending:
+                log.warning(
+                    "%s: %d sends still waiting for the platform at stop; given back",
+                    self.platform,
+                    len(self._sending),
+                )
         unsent = [row.id for chat in self._chats.values() for row in chat.rows]
-        if unsent:
-            async with self._db.transaction() as tx:
-                await tx.outbox.release(unsent)
-            log.info("%s: released %d claimed deliveries at stop", self.platform, len(unsent))
+        unsent += list(self._sending)
         self._chats.clear()
         self._buffered.clear()
+        self._sending.clear()
+        return unsent
+
+    async def _release(self, unsent: list[int]) -> None:
+        if unsent:
+            async with self._db.transaction() as tx:
+                await tx.outbox.release(unsent, self.owner)
+            log.info("%s: released %d claimed deliveries at stop", self.platform, len(unsent))
 
     # --- scheduling --------------------------------------------------------------------
 
@@ -171,11 +202,15 @@ class PlatformWorker:
                     await asyncio.wait_for(self._wake.wait(), min(wait, POLL_SECONDS))
                 continue
             await self._slots.acquire()
+            if self.stopping:  # woken by stop(), not by a free slot
+                break
             self._start_send(chat_key)
 
     async def _claimer(self) -> None:
         """Keeps the buffer fed from the database, so sending never waits on a query."""
         while not self._stopping:
+            if time.monotonic() - self._last_renewal >= RENEW_SECONDS:
+                await self._renew()
             if not self._claim_wanted:
                 self._claim_signal.clear()
                 with contextlib.suppress(TimeoutError):
@@ -186,6 +221,17 @@ class PlatformWorker:
             await self._claim()
             if len(self._buffered) != before:
                 self._wake.set()
+
+    async def _renew(self) -> None:
+        """Extend the leases this worker holds; take back claims whose lease ran out."""
+        self._last_renewal = time.monotonic()
+        now = self._clock()
+        async with self._db.transaction() as tx:
+            await tx.outbox.renew_leases(self.platform, self.owner, now + LEASE_SECONDS)
+            taken = await tx.outbox.take_back_expired(self.platform, now)
+        if taken:
+            log.warning("%s: took back %d deliveries whose lease ran out", self.platform, taken)
+            self.wake()
 
     async def _claim(self) -> None:
         """Top the buffer up when it runs low; when it is not low, take only more urgent rows."""
@@ -205,7 +251,13 @@ class PlatformWorker:
                 min(room, CLAIM_BATCH),
                 LEASE_SECONDS,
                 below_priority=below,
+                owner=self.owner,
             )
+        if self.stopping:
+            # Claimed while a stop began: give them back at once.
+            async with self._db.transaction() as tx:
+                await tx.outbox.release([row.id for row in rows], self.owner)
+            return
         for row in rows:
             self._add(row)
         if below is None:
@@ -220,9 +272,9 @@ class PlatformWorker:
         chat = self._chats.get(key)
         if chat is None:
             chat = self._chats[key] = _Chat()
-        if chat.rows and (chat.rows[-1].priority, chat.rows[-1].id) > (row.priority, row.id):
+        if chat.rows and _order(chat.rows[-1]) > _order(row):
             chat.rows.append(row)
-            chat.rows.sort(key=lambda r: (r.priority, r.id))
+            chat.rows.sort(key=_order)
         else:
             chat.rows.append(row)
         if not chat.busy and chat.rows[0] is row:
@@ -275,17 +327,19 @@ class PlatformWorker:
     def _take(self, chat: _Chat) -> tuple[list[OutboxRow], OutgoingMessage]:
         """The head row, merged with same-priority rows queued behind it when the chat is paced."""
         head = chat.rows[0]
-        if head.edit_of is not None or not self._pacer.limits_chat():
+        if head.edit_of is not None or head.parts_sent or not self._pacer.limits_chat():
             return [chat.rows.pop(0)], head.message
         candidates: list[OutboxRow] = []
         for row in chat.rows:
-            if row.priority != head.priority or row.edit_of is not None:
+            if row.priority != head.priority or row.edit_of is not None or row.parts_sent:
                 break
             candidates.append(row)
         if len(candidates) == 1:
             return [chat.rows.pop(0)], head.message
         message, used = merge(
-            [row.message for row in candidates], self._transport.limits.max_text_length
+            [row.message for row in candidates],
+            self._transport.limits.max_text_length,
+            self._delivery.measure,
         )
         taken = chat.rows[:used]
         del chat.rows[:used]
@@ -296,12 +350,21 @@ class PlatformWorker:
         rows, message = self._take(chat)
         chat.busy = True
         self._in_progress += 1
+        for row in rows:
+            self._sending[row.id] = row
         # The slot is taken now, not when a sender picks the job up: the loop picks
         # several chats before any sender runs, and each must see the others' slots.
         self._pacer.acquire(key, rows[0].target.kind is TargetKind.ROOM)
-        if self._multi_target and len(rows) == 1 and rows[0].id not in self._solo:
+        if (
+            self._multi_target is not None
+            and len(rows) == 1
+            and rows[0].id not in self._solo
+            and not rows[0].parts_sent
+        ):
             group = self._companions(rows[0])
             if group:
+                for _, _, row in group:
+                    self._sending[row.id] = row
                 self._jobs.put_nowait((key, chat, rows, message, group))
                 return
         self._jobs.put_nowait((key, chat, rows, message, []))
@@ -310,9 +373,11 @@ class PlatformWorker:
         """Other ready rooms whose next row is the same new message (one alert's copies)."""
         if head.edit_of is not None or head.target.kind is not TargetKind.ROOM:
             return []
+        assert self._multi_target is not None
         found: list[tuple[str, _Chat, OutboxRow]] = []
+        most = min(MAX_GROUP, max(1, self._multi_target.max_targets))
         now = self._pacer_now()
-        while self._ready and len(found) < MAX_GROUP - 1:
+        while self._ready and len(found) < most - 1:
             priority, row_id, key = self._ready[0]
             chat = self._chats.get(key)
             if chat is None or chat.busy or not chat.rows or chat.rows[0].id != row_id:
@@ -322,6 +387,7 @@ class PlatformWorker:
             if (
                 priority != head.priority
                 or row.edit_of is not None
+                or row.parts_sent
                 or row.target.kind is not TargetKind.ROOM
                 or row.message != head.message
                 or row.id in self._solo
@@ -357,20 +423,16 @@ class PlatformWorker:
         head = rows[0]
         is_group = head.target.kind is TargetKind.ROOM
         self.stats.in_flight += 1
-        outcomes: list[Outcome]
         try:
-            if head.edit_of is not None:
-                outcomes = [await self._edit(head)]
-            elif message.video is not None and not self._transport.limits.can_upload:
-                outcomes = [Failed(r.id, "this platform takes no uploads", "skipped") for r in rows]
-            else:
-                ref = await self._transport.send(head.target, message)
-                now = self._clock()
-                merged = len(rows) > 1
-                outcomes = [Sent(row.id, ref, now, merged) for row in rows]
-                if merged:
-                    log.info("%s:%s: %d messages merged into one", self.platform, key, len(rows))
-        except RateLimited as error:
+            step = await self._delivery.step(rows, message)
+        finally:
+            self._pacer.release(key, is_group)
+            self.stats.in_flight -= 1
+            chat.busy = False
+            self._slots.release()
+        outcomes = step.outcomes
+        if step.rate_limit is not None:
+            error = step.rate_limit
             scope = None if error.whole_platform else key
             self._pacer.rate_limited(error.retry_after, scope)
             self.stats.rate_limited += 1
@@ -381,36 +443,22 @@ class PlatformWorker:
                 error.retry_after,
                 ",".join(str(r.id) for r in rows),
             )
-            until = self._clock() + error.retry_after
-            outcomes = [Retry(r.id, until, str(error), count_attempt=False) for r in rows]
             if scope is None:
-                await self._persist_pause(until)
-        except Undeliverable as error:
-            log.warning(
-                "%s:%s outbox %d not deliverable here: %s", self.platform, key, head.id, error
-            )
-            outcomes = [Failed(r.id, str(error), "skipped") for r in rows]
-        except PermanentError as error:
-            outcomes = [Failed(r.id, str(error)) for r in rows]
-            outcomes += [Failed(r.id, str(error)) for r in chat.rows]
+                await self._persist_pause(self._clock() + error.retry_after)
+        if step.gone is not None:
+            outcomes = outcomes + [Failed(r.id, step.gone) for r in chat.rows]
             self._forget(chat.rows)
             chat.rows.clear()
-            await self._gone(head, str(error))
-        except Exception as error:  # TransientError, or a bug: retried either way
-            if not isinstance(error, TransientError):
-                log.exception(
-                    "%s:%s unexpected error sending outbox %d", self.platform, key, head.id
-                )
-            outcomes = [self._retry(row, f"{type(error).__name__}: {error}") for row in rows]
-        finally:
-            self._pacer.release(key, is_group)
-            self.stats.in_flight -= 1
-            chat.busy = False
-            self._slots.release()
-        self._forget(rows)
-        self._unrecorded += len(outcomes)
-        self._outcomes.extend(outcomes)
-        self._outcomes_ready.set()
+            await self._gone(head, step.gone)
+        elif len(rows) > 1 and any(isinstance(o, Sent) for o in outcomes):
+            log.info("%s:%s: %d messages merged into one", self.platform, key, len(rows))
+        for row in rows:
+            self._sending.pop(row.id, None)
+        if step.more is not None:
+            chat.rows.insert(0, step.more)
+        else:
+            self._forget(rows)
+        self._conclude(outcomes)
         self._requeue(key)
         self._wake.set()
 
@@ -418,8 +466,8 @@ class PlatformWorker:
         self, key: str, chat: _Chat, head: OutboxRow, group: list[tuple[str, _Chat, OutboxRow]]
     ) -> None:
         """One message to several rooms in one send; if it fails, each row goes alone."""
-        transport = self._transport
-        assert isinstance(transport, MultiTargetSender)
+        transport = self._multi_target
+        assert transport is not None
         members = [(key, chat, head), *group]
         for member_key, _, _ in group:
             self._pacer.acquire(member_key, True)  # the head's slot was taken at pick time
@@ -431,8 +479,12 @@ class PlatformWorker:
                 Sent(row.id, ref, now) for (_, _, row), ref in zip(members, refs, strict=True)
             ]
         except Exception as error:
-            # Back to their queues, to go one by one (the error is handled there).
-            log.info("%s: multi-target send failed (%s); rows go one by one", self.platform, error)
+            # Nothing was sent: back to their queues, to go one by one.
+            log.info(
+                "%s: multi-target send not done (%s); rows go one by one",
+                self.platform,
+                redact_patterns(str(error)),
+            )
             for _, member_chat, row in members:
                 member_chat.rows.insert(0, row)
                 self._solo.add(row.id)
@@ -443,28 +495,18 @@ class PlatformWorker:
                 member_chat.busy = False
             self.stats.in_flight -= 1
             self._slots.release()
+        for _, _, row in members:
+            self._sending.pop(row.id, None)
         if outcomes:
             self._forget([row for _, _, row in members])
-            self._unrecorded += len(outcomes)
-            self._outcomes.extend(outcomes)
-        self._outcomes_ready.set()
+            self._conclude(outcomes)
         for member_key, _, _ in members:
             self._requeue(member_key)
         self._wake.set()
 
-    def _retry(self, row: OutboxRow, error: str) -> Outcome:
-        if row.attempts >= MAX_ATTEMPTS:
-            log.error(
-                "outbox %d to %s: gave up after %d tries: %s",
-                row.id,
-                row.target,
-                row.attempts,
-                error,
-            )
-            return Failed(row.id, f"gave up after {row.attempts} tries: {error}")
-        delay = backoff_delay(row.attempts)
-        log.info("outbox %d to %s: retry in %.1fs (%s)", row.id, row.target, delay, error)
-        return Retry(row.id, self._clock() + delay, error)
+    def _conclude(self, outcomes: list[Outcome]) -> None:
+        if outcomes:
+            self._recorder.add(outcomes)
 
     def _forget(self, rows: list[OutboxRow]) -> None:
         for row in rows:
@@ -475,27 +517,6 @@ class PlatformWorker:
             self._claim_wanted = True
             self._claim_signal.set()
 
-    async def _edit(self, row: OutboxRow) -> Outcome:
-        async with self._db.transaction() as tx:
-            original = await tx.outbox.get(row.edit_of or 0)
-        if original is None or original.status in ("failed", "skipped"):
-            return Failed(row.id, "the original was never delivered", "skipped")
-        if original.status != "sent" or original.sent_ref is None:
-            # Still queued or in flight: edit once it has landed.
-            return Retry(
-                row.id,
-                self._clock() + EDIT_WAIT_SECONDS,
-                "waiting for the original",
-                count_attempt=False,
-            )
-        if not self._transport.limits.can_edit or original.coalesced:
-            # A merged message holds other alerts too: say the change in a new message.
-            ref = await self._transport.send(row.target, row.message)
-        else:
-            await self._transport.edit(original.sent_ref, row.message)
-            ref = original.sent_ref
-        return Sent(row.id, ref, self._clock())
-
     async def _gone(self, row: OutboxRow, error: str) -> None:
         target = row.target
         async with self._db.transaction() as tx:
@@ -504,7 +525,7 @@ class PlatformWorker:
                 await tx.rooms.mark_unreachable(target.platform, target.address, error)
             else:
                 await tx.members.mark_unreachable(target.platform, target.address, error)
-        self.stats.failed += 1
+        self.stats.gone += 1
         log.warning(
             "%s:%s unreachable (%s); %d queued deliveries dropped",
             target.platform,
@@ -517,25 +538,6 @@ class PlatformWorker:
         async with self._db.transaction() as tx:
             await tx.outbox.set_paused(self.platform, until)
 
-    # --- recording -----------------------------------------------------------------------
-
-    async def _recorder(self) -> None:
-        """Writes outcomes as they come, all that arrived during the previous write at once."""
-        while True:
-            await self._outcomes_ready.wait()
-            self._outcomes_ready.clear()
-            batch, self._outcomes = self._outcomes, []
-            if batch:
-                async with self._db.transaction() as tx:
-                    await tx.outbox.record(batch)
-                self._unrecorded -= len(batch)
-                self.stats.sent += sum(isinstance(o, Sent) for o in batch)
-                self.stats.failed += sum(isinstance(o, Failed) for o in batch)
-                if any(isinstance(o, Retry) for o in batch):
-                    self.wake()
-            if self._recording_done and not self._outcomes:
-                return
-
     @property
     def looks_idle(self) -> bool:
         """Nothing in memory and the last look at the database found nothing due."""
@@ -543,9 +545,21 @@ class PlatformWorker:
             self._drained
             and not self._buffered
             and self._in_progress == 0
-            and self._unrecorded == 0
+            and self._recorder.unrecorded == 0
             and not self._claim_wanted
         )
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    @property
+    def sent(self) -> int:
+        return self._recorder.sent
+
+    @property
+    def failed(self) -> int:
+        return self._recorder.failed
 
     @property
     def paused_for(self) -> float:

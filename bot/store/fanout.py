@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.domain.messages import OutgoingMessage
+from bot.store.outbox import OutboxRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +44,9 @@ _REACHABLE = """
 
 
 class FanoutRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, outbox: OutboxRepository) -> None:
         self._conn = conn
+        self._outbox = outbox
 
     async def enqueue_for_subscribers(
         self,
@@ -69,6 +71,7 @@ class FanoutRepository:
         payload_case = " ".join(
             f"WHEN '{lang}' THEN :payload_{lang}" for lang in langs if lang.isalpha()
         )
+
         lang_case = " ".join(f"WHEN '{lang}' THEN '{lang}'" for lang in langs if lang.isalpha())
         params: dict[str, object] = {
             "author": author_member_id,
@@ -82,10 +85,10 @@ class FanoutRepository:
             "now": time.time(),
         }
         for lang in langs:
-            params[f"payload_{lang}"] = json.dumps(messages[lang].to_json(), ensure_ascii=False)
+            params[f"payload_{lang}"] = await self._outbox.payload_id(messages[lang])
         lang_expr = f"(CASE m.lang {lang_case} ELSE :default END)"
         cur = await self._conn.execute(
-            "INSERT INTO outbox (platform, target_kind, address, payload, lang, priority,"
+            "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
             " subject, not_before, created_at)"
             f" SELECT i.platform, 'user', i.user_id, (CASE {lang_expr} {payload_case} END),"
             f" {lang_expr}, :priority, :subject, :now, :now"

@@ -35,8 +35,12 @@ class OutboxRow:
     status: str
     attempts: int
     sent_ref: SentRef | None
+    """When sent: every part's message id. Before: the ids of the parts already out."""
     last_error: str | None
     coalesced: bool = False
+    parts_sent: int = 0
+    rate_limited: int = 0
+    payload_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +62,22 @@ class Sent:
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """Some parts of a split message are out: never send them again."""
+
+    row_id: int
+    parts_sent: int
+    ref: SentRef
+
+
+@dataclass(frozen=True, slots=True)
 class Retry:
     row_id: int
     not_before: float
     error: str
     count_attempt: bool = True
+    rate_limited: bool = False
+    """A rate-limit answer: not an attempt, but counted against `max_rate_limited`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +87,14 @@ class Failed:
     status: str = "failed"
 
 
-Outcome = Sent | Retry | Failed
+Outcome = Sent | Progress | Retry | Failed
+
+MAX_ERROR_LENGTH = 500
 
 
 @lru_cache(maxsize=1024)
 def _message(payload: str) -> OutgoingMessage:
-    """A fan-out stores one payload many times: parse each distinct one once."""
+    """Parse each distinct payload once: a claim decodes thousands of rows of one fan-out."""
     return OutgoingMessage.from_json(json.loads(payload))
 
 
@@ -85,19 +102,39 @@ _KINDS = {kind.value: kind for kind in TargetKind}
 
 
 _COLUMNS = (
-    "id, platform, target_kind, address, payload, lang, priority, subject, edit_of, status,"
-    " attempts, sent_ref, last_error, coalesced"
+    "id, platform, target_kind, address, payload_id, lang, priority, subject, edit_of, status,"
+    " attempts, sent_ref, last_error, coalesced, parts_sent, rate_limited"
 )
 
 
-def _row(row: aiosqlite.Row) -> OutboxRow:
+_REF_SQL = "(CASE WHEN ? IS NULL THEN NULL WHEN ? = platform AND ? = address THEN ? ELSE ? END)"
+"""A sent reference, short: most land where they were sent, so only their ids are kept
+(the choice is made in SQL, where the row's target is)."""
+
+
+def _ref_params(ref: SentRef | None) -> tuple[object, ...]:
+    if ref is None:
+        return (None, None, None, None, None)
+    ids = json.dumps(list(ref.message_ids), separators=(",", ":"))
+    full = json.dumps(ref.to_json(), separators=(",", ":"))
+    return (ids, ref.platform, ref.chat_id, ids, full)
+
+
+def decode_ref(text: str, target: Target) -> SentRef:
+    data = json.loads(text)
+    if isinstance(data, list):
+        return SentRef(target.platform, target.address, tuple(map(str, data)))
+    return SentRef.from_json(data)
+
+
+def _row(row: aiosqlite.Row, messages: dict[int, OutgoingMessage]) -> OutboxRow:
     """Positional unpacking: a claim decodes thousands of rows at a time."""
     (
         row_id,
         platform,
         kind,
         address,
-        payload,
+        payload_id,
         lang,
         priority,
         subject,
@@ -107,30 +144,71 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         sent_ref,
         last_error,
         coalesced,
+        parts_sent,
+        rate_limited,
     ) = row
+    target = Target(platform, _KINDS[kind], address)
     return OutboxRow(
         id=row_id,
-        target=Target(platform, _KINDS[kind], address),
-        message=_message(payload),
+        target=target,
+        message=messages[payload_id],
         lang=lang,
         priority=priority,
         subject=subject,
         edit_of=edit_of,
         status=status,
         attempts=attempts,
-        sent_ref=SentRef.from_json(json.loads(sent_ref)) if sent_ref else None,
+        sent_ref=decode_ref(sent_ref, target) if sent_ref else None,
         last_error=last_error,
         coalesced=bool(coalesced),
+        parts_sent=parts_sent,
+        rate_limited=rate_limited,
+        payload_id=payload_id,
     )
 
 
-def _payload(message: OutgoingMessage) -> str:
-    return json.dumps(message.to_json(), ensure_ascii=False)
+def payload_text(message: OutgoingMessage) -> str:
+    return json.dumps(message.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+async def store_payload(conn: aiosqlite.Connection, body: str) -> int:
+    """One stored copy of a message (`payload_text`), for every row that delivers it."""
+    cur = await conn.execute("INSERT INTO outbox_payloads (body) VALUES (?)", (body,))
+    return int(cur.lastrowid or 0)
 
 
 class OutboxRepository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self._stored: dict[str, int] = {}
+        """Payloads stored in this transaction, by text: the same message is stored once."""
+
+    async def payload_id(self, message: OutgoingMessage) -> int:
+        """The stored payload of `message`: once per transaction, however many rows use it."""
+        body = payload_text(message)
+        found = self._stored.get(body)
+        if found is None:
+            found = self._stored[body] = await store_payload(self._conn, body)
+        return found
+
+    async def _messages(self, payload_ids: Iterable[int]) -> dict[int, OutgoingMessage]:
+        wanted = sorted(set(payload_ids))
+        found: dict[int, OutgoingMessage] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._conn.execute(
+                f"SELECT id, body FROM outbox_payloads WHERE id IN ({marks})", chunk
+            ) as cur:
+                for payload_id, body in await cur.fetchall():
+                    found[payload_id] = _message(body)
+        return found
+
+    async def _rows(self, sql: str, params: Sequence[object] = ()) -> list[OutboxRow]:
+        async with self._conn.execute(sql, params) as cur:
+            raw = list(await cur.fetchall())
+        messages = await self._messages(r[4] for r in raw)
+        return [_row(r, messages) for r in raw]
 
     async def enqueue(
         self,
@@ -145,13 +223,13 @@ class OutboxRepository:
     ) -> int:
         now = time.time()
         cur = await self._conn.execute(
-            "INSERT INTO outbox (platform, target_kind, address, payload, lang, priority, subject,"
-            " edit_of, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
+            " subject, edit_of, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 target.platform,
                 target.kind.value,
                 target.address,
-                _payload(message),
+                await self.payload_id(message),
                 lang,
                 priority,
                 subject,
@@ -171,18 +249,18 @@ class OutboxRepository:
     ) -> None:
         """One statement for a whole fan-out; (target, message, lang) per row."""
         now = time.time()
-        payloads: dict[int, str] = {}
+        payloads: dict[int, int] = {}
         params: list[tuple[object, ...]] = []
         for target, message, lang in rows:
-            payload = payloads.get(id(message))
-            if payload is None:
-                payload = payloads[id(message)] = _payload(message)
+            payload_id = payloads.get(id(message))
+            if payload_id is None:
+                payload_id = payloads[id(message)] = await self.payload_id(message)
             params.append(
                 (
                     target.platform,
                     target.kind.value,
                     target.address,
-                    payload,
+                    payload_id,
                     lang,
                     priority,
                     subject,
@@ -191,40 +269,58 @@ class OutboxRepository:
                 )
             )
         await self._conn.executemany(
-            "INSERT INTO outbox (platform, target_kind, address, payload, lang, priority, subject,"
-            " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
+            " subject, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             params,
         )
 
     async def copies(self, subject: str) -> list[OutboxRow]:
         """Every original (non-edit) row sent or to be sent for one subject."""
-        async with self._conn.execute(
+        return await self._rows(
             f"SELECT {_COLUMNS} FROM outbox WHERE subject = ? AND edit_of IS NULL ORDER BY id",
             (subject,),
-        ) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+        )
 
     async def replace_payload(self, row_id: int, message: OutgoingMessage) -> bool:
-        """Rewrite a row not yet handed to a platform; False if it is already on its way."""
+        """Rewrite a row not yet handed to a platform; False if it is already on its way
+        (claimed, or some of its parts already out)."""
         cur = await self._conn.execute(
-            "UPDATE outbox SET payload = ? WHERE id = ? AND status = 'pending'",
-            (_payload(message), row_id),
+            "UPDATE outbox SET payload_id = ? WHERE id = ? AND status = 'pending'"
+            " AND parts_sent = 0",
+            (await self.payload_id(message), row_id),
         )
         return cur.rowcount > 0
 
     async def get(self, row_id: int) -> OutboxRow | None:
-        async with self._conn.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (row_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return None if row is None else _row(row)
+        rows = await self._rows(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (row_id,))
+        return rows[0] if rows else None
 
     # --- used by the delivery engine -------------------------------------------------
 
-    async def release_all_leases(self) -> int:
-        """At start: rows a dead process had claimed go back to the queue."""
+    async def release_all_leases(self, except_owner: str | None = None) -> int:
+        """At start, with the instance lock held: the previous process is gone, so its
+        claims are void whatever their lease says. Parts already out stay out."""
         cur = await self._conn.execute(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL WHERE status = 'sending'"
+            "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL"
+            " WHERE status = 'sending' AND lease_owner IS NOT ?",
+            (except_owner,),
+        )
+        return cur.rowcount
+
+    async def take_back_expired(self, platform: str, now: float) -> int:
+        """Claims whose lease ran out go back to the queue (their holder lost track)."""
+        cur = await self._conn.execute(
+            "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL"
+            " WHERE platform = ? AND status = 'sending' AND lease_until < ?",
+            (platform, now),
+        )
+        return cur.rowcount
+
+    async def renew_leases(self, platform: str, owner: str, until: float) -> int:
+        cur = await self._conn.execute(
+            "UPDATE outbox SET lease_until = ? WHERE platform = ? AND status = 'sending'"
+            " AND lease_owner = ?",
+            (until, platform, owner),
         )
         return cur.rowcount
 
@@ -236,66 +332,86 @@ class OutboxRepository:
         lease_seconds: float,
         *,
         below_priority: int | None = None,
+        owner: str = "",
     ) -> list[OutboxRow]:
         """Take due rows in (priority, id) order and mark them `sending` under a lease."""
         inner = (
             "SELECT id FROM outbox WHERE platform = ? AND status = 'pending' AND not_before <= ?"
         )
-        params: list[object] = [now + lease_seconds, platform, now]
+        params: list[object] = [now + lease_seconds, owner, platform, now]
         if below_priority is not None:
             inner += " AND priority < ?"
             params.append(below_priority)
         inner += " ORDER BY priority, id LIMIT ?"
         params.append(limit)
-        async with self._conn.execute(
-            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
-            f" WHERE id IN ({inner}) RETURNING {_COLUMNS}",
+        rows = await self._rows(
+            "UPDATE outbox SET status = 'sending', lease_until = ?, lease_owner = ?,"
+            f" attempts = attempts + 1 WHERE id IN ({inner}) RETURNING {_COLUMNS}",
             params,
-        ) as cur:
-            rows = [_row(r) for r in await cur.fetchall()]
+        )
         rows.sort(key=lambda row: (row.priority, row.id))
         return rows
 
-    async def record(self, outcomes: Sequence[Outcome]) -> None:
-        """Write a batch of delivery outcomes in one go."""
+    async def record(self, outcomes: Sequence[Outcome], owner: str | None = None) -> None:
+        """Write a batch of delivery outcomes in one go.
+
+        With `owner`, only rows still leased to it are touched: a claim that was
+        taken back (its lease ran out) belongs to whoever holds it now.
+        """
+        mine = " AND lease_owner IS ?" if owner is not None else ""
+        extra: tuple[object, ...] = (owner,) if owner is not None else ()
+        progress = [o for o in outcomes if isinstance(o, Progress)]
         sent = [o for o in outcomes if isinstance(o, Sent)]
         retries = [o for o in outcomes if isinstance(o, Retry)]
         failed = [o for o in outcomes if isinstance(o, Failed)]
+        if progress:
+            # First: a row's later outcome in the same batch must win.
+            await self._conn.executemany(
+                f"UPDATE outbox SET parts_sent = ?, sent_ref = {_REF_SQL} WHERE id = ?" + mine,
+                [(o.parts_sent, *_ref_params(o.ref), o.row_id, *extra) for o in progress],
+            )
         if sent:
             await self._conn.executemany(
-                "UPDATE outbox SET status = 'sent', sent_ref = ?, sent_at = ?, coalesced = ?,"
-                " lease_until = NULL, last_error = NULL WHERE id = ?",
+                f"UPDATE outbox SET status = 'sent', sent_ref = {_REF_SQL}, sent_at = ?,"
+                " coalesced = ?, lease_until = NULL, lease_owner = NULL, last_error = NULL"
+                " WHERE id = ?" + mine,
                 [
-                    (
-                        json.dumps(o.ref.to_json()) if o.ref else None,
-                        o.at,
-                        int(o.coalesced),
-                        o.row_id,
-                    )
+                    (*_ref_params(o.ref), o.at, int(o.coalesced), o.row_id, *extra)
                     for o in sent
                 ],
             )
         if retries:
             await self._conn.executemany(
                 "UPDATE outbox SET status = 'pending', not_before = ?, lease_until = NULL,"
-                " last_error = ?, attempts = attempts - ? WHERE id = ?",
+                " lease_owner = NULL, last_error = ?, attempts = attempts - ?,"
+                " rate_limited = rate_limited + ? WHERE id = ?" + mine,
                 [
-                    (o.not_before, o.error[:500], 0 if o.count_attempt else 1, o.row_id)
+                    (
+                        o.not_before,
+                        o.error[:MAX_ERROR_LENGTH],
+                        0 if o.count_attempt else 1,
+                        int(o.rate_limited),
+                        o.row_id,
+                        *extra,
+                    )
                     for o in retries
                 ],
             )
         if failed:
             await self._conn.executemany(
-                "UPDATE outbox SET status = ?, lease_until = NULL, last_error = ? WHERE id = ?",
-                [(o.status, o.error[:500], o.row_id) for o in failed],
+                "UPDATE outbox SET status = ?, lease_until = NULL, lease_owner = NULL,"
+                " last_error = ? WHERE id = ?" + mine,
+                [(o.status, o.error[:MAX_ERROR_LENGTH], o.row_id, *extra) for o in failed],
             )
 
-    async def release(self, row_ids: Sequence[int]) -> None:
+    async def release(self, row_ids: Sequence[int], owner: str | None = None) -> None:
         """Claimed rows that were not sent go back to the queue untouched."""
+        mine = " AND lease_owner IS ?" if owner is not None else ""
+        extra: tuple[object, ...] = (owner,) if owner is not None else ()
         await self._conn.executemany(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL,"
-            " attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'sending'",
-            [(row_id,) for row_id in row_ids],
+            "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL,"
+            " attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'sending'" + mine,
+            [(row_id, *extra) for row_id in row_ids],
         )
 
     async def retry_now(self, platform: str, now: float) -> int:
@@ -307,10 +423,12 @@ class OutboxRepository:
         )
         return cur.rowcount
 
-    async def purge(self, before: float, limit: int = 10_000) -> int:
-        """Delete finished rows created before `before`, a batch at a time.
+    async def purge(self, before: float, limit: int = 500) -> int:
+        """Delete up to `limit` finished rows created before `before`; 0 when none are left.
 
         Rows an unfinished edit still points to are kept: the edit needs their ref.
+        Payloads older than every remaining row's go with them (ids only grow, so
+        anything below the smallest one still used is used by nobody).
         """
         cur = await self._conn.execute(
             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
@@ -320,14 +438,22 @@ class OutboxRepository:
             " LIMIT ?)",
             (before, limit),
         )
-        return cur.rowcount
+        deleted = cur.rowcount
+        await self._conn.execute(
+            "DELETE FROM outbox_payloads WHERE id IN (SELECT id FROM outbox_payloads WHERE id <"
+            " COALESCE((SELECT MIN(payload_id) FROM outbox),"
+            "  (SELECT MAX(id) + 1 FROM outbox_payloads))"
+            " ORDER BY id LIMIT ?)",
+            (limit,),
+        )
+        return deleted
 
     async def fail_pending_for(self, target: Target, error: str) -> int:
         """The target is gone for good: stop queueing for it."""
         cur = await self._conn.execute(
             "UPDATE outbox SET status = 'failed', last_error = ? WHERE platform = ?"
             " AND target_kind = ? AND address = ? AND status = 'pending'",
-            (error[:500], target.platform, target.kind.value, target.address),
+            (error[:MAX_ERROR_LENGTH], target.platform, target.kind.value, target.address),
         )
         return cur.rowcount
 
@@ -379,8 +505,15 @@ class OutboxRepository:
         ]
 
     async def failures(self, limit: int = 20) -> list[OutboxRow]:
-        async with self._conn.execute(
+        return await self._rows(
             f"SELECT {_COLUMNS} FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
             (limit,),
-        ) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+        )
+
+    async def retrying(self, limit: int = 20) -> list[OutboxRow]:
+        """Rows waiting out a retry delay after an error, most recent first."""
+        return await self._rows(
+            f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )

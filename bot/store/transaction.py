@@ -11,6 +11,7 @@ from bot.store.alerts import AlertRepository
 from bot.store.audit import AuditRepository
 from bot.store.clips import ClipRepository
 from bot.store.fanout import FanoutRepository
+from bot.store.instance import RunningInstanceRepository
 from bot.store.invitations import InvitationRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
@@ -27,10 +28,11 @@ class Tx:
         self.tags = TagRepository(conn)
         self.alerts = AlertRepository(conn)
         self.outbox = OutboxRepository(conn)
-        self.fanout = FanoutRepository(conn)
+        self.fanout = FanoutRepository(conn, self.outbox)
         self.audit = AuditRepository(conn)
         self.scope_roles = ScopeRoleRepository(conn)
         self.clips = ClipRepository(conn)
+        self.running = RunningInstanceRepository(conn)
         self.invitations = InvitationRepository(conn)
 
     @asynccontextmanager

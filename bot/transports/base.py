@@ -38,6 +38,16 @@ class PlatformLimits:
     `{bot}` is the bot's username, `{payload}` what the bot is told on arrival."""
 
 
+@dataclass(frozen=True, slots=True)
+class SentPart:
+    """One part of a split message, delivered."""
+
+    ref: SentRef
+    """Where it landed, and its message id (none when there was nothing left to send)."""
+    parts: int
+    """How many parts the whole message has, as this transport splits it now."""
+
+
 class DeliveryError(Exception):
     """Base of what a transport raises when a send or edit does not happen."""
 
@@ -98,13 +108,43 @@ class Transport(Protocol):
 
 
 @runtime_checkable
+class PartSender(Protocol):
+    """A transport that splits long messages into several platform messages.
+
+    The delivery engine sends such a message one part at a time, so each part
+    is paced under the platform's limits and recorded: a part that went out is
+    never sent again, and a failed part is retried from itself. `send` and
+    `edit` stay whole-message operations for any other caller.
+
+    Parts are counted from 0 and recomputed at each call from the message (the
+    split is deterministic); asked for a part past the end, the transport sends
+    nothing and returns a ref without ids.
+    """
+
+    def measure(self, message: OutgoingMessage) -> int:
+        """The message's length as rendered here, in the unit of `limits.max_text_length`
+        (Telegram: UTF-16 code units), so merged messages stay within one part."""
+
+    async def send_part(self, target: Target, message: OutgoingMessage, index: int) -> SentPart:
+        """Send part `index` of `message` to `target`."""
+
+    async def edit_part(self, ref: SentRef, message: OutgoingMessage, index: int) -> None:
+        """Make part `index` of the message at `ref` (one part per id) show its share of
+        `message`: the first parts its text, parts it no longer needs a placeholder."""
+
+
+@runtime_checkable
 class MultiTargetSender(Protocol):
     """A transport that can send one message to several rooms at once (IRC's TARGMAX).
 
-    The engine groups consecutive rows with the same message to rooms of such a
-    transport. `send_many` returns one ref per target, in order; if it raises, the
-    engine sends the rows one by one (a room may then get the message twice).
+    The engine groups up to `max_targets` rows with the same one-part message to
+    rooms of such a transport. `send_many` returns one ref per target, in order,
+    and is all or nothing: it raises before sending anything when the message
+    does not fit one send (the engine then sends the rows one by one, part by part).
     """
+
+    @property
+    def max_targets(self) -> int: ...
 
     async def send_many(
         self, targets: Sequence[Target], message: OutgoingMessage

@@ -33,7 +33,7 @@ async def test_telegram_outage_delays_telegram_only_then_every_copy_arrives(
     tmp_path: Path, api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Retries every 0.1 s instead of seconds: the outage, not the backoff, is under test.
-    monkeypatch.setattr("bot.delivery.worker.backoff_delay", lambda attempts: 0.1)
+    monkeypatch.setattr("bot.delivery.sending.backoff_delay", lambda attempts: 0.1)
     screen = io.StringIO()
     console = ConsoleTransport(
         stdin=io.StringIO(), stdout=screen, first_speaker=Speaker("alice", "#paris"),

@@ -71,6 +71,7 @@ class Injected:
     body: Any
     headers: dict[str, str]
     times: int = 1
+    when: Callable[[Any], bool] | None = None
 
 
 async def _read_multipart(request: web.Request) -> tuple[Any, list[str], int]:
@@ -194,6 +195,13 @@ class FakeDiscord:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def __aenter__(self) -> FakeDiscord:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
     @property
     def api_base(self) -> str:
         return f"http://127.0.0.1:{self.port}{API_PREFIX}"
@@ -213,10 +221,12 @@ class FakeDiscord:
         *,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        when: Callable[[Any], bool] | None = None,
     ) -> None:
-        """The next `times` requests matching `method` and the `path` regex get this answer."""
+        """The next `times` requests matching `method` and the `path` regex (and whose
+        decoded body `when` accepts, if given) get this answer."""
         self._injected.append(
-            Injected(method, re.compile(path), status, body, headers or {}, times)
+            Injected(method, re.compile(path), status, body, headers or {}, times, when)
         )
 
     def rate_limit_next(self, method: str, path: str, retry_after: float) -> None:
@@ -420,7 +430,9 @@ class FakeDiscord:
             (
                 i
                 for i in self._injected
-                if i.method == request.method and i.path.search(request.path)
+                if i.method == request.method
+                and i.path.search(request.path)
+                and (i.when is None or i.when(body))
             ),
             None,
         )

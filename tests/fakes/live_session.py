@@ -4,7 +4,8 @@
 server living in the test's event loop could not answer meanwhile. Here the
 process runs under asyncio: a test writes console lines when it wants, waits
 for output lines, drives other platforms' fakes in between, then closes stdin
-so the bot drains its outbox and exits.
+and stops the bot (SIGTERM: with a network transport on, the end of console
+input closes only the console).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -92,9 +94,10 @@ class LiveSession:
             ) from None
 
     async def finish(self, timeout: float = 30.0) -> int:
-        """Close stdin (end of input): the bot drains deliveries and exits."""
+        """Close stdin (end of input), then SIGTERM: the bot stops and exits."""
         assert self.process.stdin is not None
         self.process.stdin.close()
+        self.process.send_signal(signal.SIGTERM)
         try:
             code = await asyncio.wait_for(self.process.wait(), timeout)
         finally:

@@ -12,9 +12,12 @@ What makes it useful in tests and benchmarks:
   message, callback query, supergroup migration);
 - every call is recorded (`calls`) with its decoded parameters, HTTP status
   and a monotonic timestamp; `wait_for` waits for a condition on them;
-- `fail_next(method, kind, count)` makes the next calls fail the way Telegram
-  does: 429 with `retry_after`, 502, 403 Forbidden, 400 chat not found, or a
-  slow answer;
+- `fail_next(method, kind, count, when=...)` makes the next calls (those whose
+  parameters `when` accepts) fail the way Telegram does: 429 with
+  `retry_after`, 502, 403 Forbidden, 400 chat not found, a slow answer, or a
+  redirect loop (the client's error then quotes the URL, token included);
+- `started` counts requests as they arrive, before they are answered (a slow
+  answer is in flight meanwhile);
 - `block_user` / `kick_from` / `migrate_chat` change what later sends get;
 - `RateLimits` optionally enforces Telegram's flood limits (overall per
   second, per chat per second, per group per minute) and answers 429 when
@@ -104,6 +107,7 @@ class _Failure:
     count: int
     retry_after: int = 1
     delay: float = 0.0
+    when: Callable[[dict[str, Any]], bool] | None = None
 
 
 @dataclass(slots=True)
@@ -162,6 +166,8 @@ class FakeTelegramAPI:
         self.last_sent_at: float | None = None
         """Monotonic times of the first and last message accepted (for rate measurements)."""
         self.method_counts: collections.Counter[str] = collections.Counter()
+        self.started: collections.Counter[str] = collections.Counter()
+        """Requests per method as they arrive, answered or not."""
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -261,16 +267,19 @@ class FakeTelegramAPI:
         *,
         retry_after: int = 1,
         delay: float = 0.0,
+        when: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        """The next `count` calls of `method` ("*" for any) fail.
+        """The next `count` calls of `method` ("*" for any) fail; with `when`, only calls
+        whose decoded parameters it accepts (the others pass, and do not count).
 
         kind: "429" (with `retry_after`), "502", "forbidden", "chat_not_found",
-        "slow" (answer normally after `delay` seconds, to trigger client timeouts).
+        "slow" (answer normally after `delay` seconds, to trigger client timeouts),
+        "redirect" (a 302 to the same URL, forever).
         """
-        if kind not in ("429", "502", "forbidden", "chat_not_found", "slow"):
+        if kind not in ("429", "502", "forbidden", "chat_not_found", "slow", "redirect"):
             raise ValueError(f"unknown failure kind {kind!r}")
         self._failures.setdefault(method, collections.deque()).append(
-            _Failure(kind, count, retry_after, delay)
+            _Failure(kind, count, retry_after, delay, when)
         )
 
     def recover(self) -> None:
@@ -442,7 +451,11 @@ class FakeTelegramAPI:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        self.started[method] += 1
+        self._notify()
         params, files = await self._params(request)
+        if self._take_failure(method, params, "redirect") is not None:
+            raise web.HTTPFound(request.path_qs)
         status, body = await self._answer(request.match_info["token"], method, params)
         self.method_counts[method] += 1
         if self.record_calls:
@@ -459,7 +472,7 @@ class FakeTelegramAPI:
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         try:
-            await self._maybe_fail(method)
+            await self._maybe_fail(method, params)
             result = await handler(params)
         except ApiError as error:
             body: dict[str, Any] = {
@@ -472,15 +485,27 @@ class FakeTelegramAPI:
             return error.status, body
         return 200, {"ok": True, "result": result}
 
-    async def _maybe_fail(self, method: str) -> None:
+    def _take_failure(
+        self, method: str, params: dict[str, Any], only: str | None = None
+    ) -> _Failure | None:
         for key in (method, "*"):
             queue = self._failures.get(key)
             if not queue:
                 continue
             failure = queue[0]
+            if (only is not None and failure.kind != only) or (
+                failure.when is not None and not failure.when(params)
+            ):
+                continue
             failure.count -= 1
             if failure.count <= 0:
                 queue.popleft()
+            return failure
+        return None
+
+    async def _maybe_fail(self, method: str, params: dict[str, Any]) -> None:
+        failure = self._take_failure(method, params)
+        if failure is not None:
             if failure.kind == "429":
                 raise ApiError(
                     429,

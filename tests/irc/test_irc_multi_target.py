@@ -17,6 +17,7 @@ class _Recorder:
 
     platform = "irc"
     limits = PlatformLimits(max_text_length=400, can_edit=False)
+    max_targets = 8
 
     def __init__(self, fail_many: bool) -> None:
         self.fail_many = fail_many

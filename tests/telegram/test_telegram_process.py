@@ -57,7 +57,7 @@ async def test_bad_token_at_startup_is_a_clear_error_naming_the_key(
         telegram=telegram_section(api),
     )
     bot = await start_bot(config, "999:not-the-right-token")
-    code = await bot.finish()
+    code = await bot.exited()
     stderr = bot.stderr
     assert code == 2
     assert "telegram.token" in stderr and "refused" in stderr

@@ -35,6 +35,7 @@ from bot.transports.base import (
     DeliveryError,
     Inbox,
     PlatformLimits,
+    SentPart,
     TransientError,
     TransportStartError,
     Undeliverable,
@@ -52,6 +53,7 @@ from bot.transports.discord.render import (
     escape_user_text,
     render_card,
     render_chunks,
+    render_markdown,
 )
 from bot.transports.discord.slash import build_commands
 
@@ -404,32 +406,51 @@ class DiscordTransport:
             handle.close()
         return SentRef(PLATFORM, str(channel.id), (str(sent.id),))
 
+    def measure(self, message: OutgoingMessage) -> int:
+        """Discord counts its 2,000 limit on the markdown we send, escapes included."""
+        return len(render_markdown(message))
+
     async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
+        first = await self.send_part(target, message, 0)
+        ids = first.ref.message_ids
+        for index in range(1, first.parts):
+            ids += (await self.send_part(target, message, index)).ref.message_ids
+        return SentRef(PLATFORM, first.ref.chat_id, ids)
+
+    async def send_part(self, target: Target, message: OutgoingMessage, index: int) -> SentPart:
+        """One Discord message of `message`: a card, an upload, or one of its text chunks
+        (the role mentions go in the first, the buttons under the last)."""
         client = self._require_client()
         try:
             channel_id = await self._channel_id(client, target)
             roles = await self._roles_for(target, message)
             channel = client.get_partial_messageable(channel_id)
-            ids: list[str] = []
             mentions = allowed_mentions(roles)
+            nothing = SentPart(SentRef(PLATFORM, str(channel_id), ()), 1)
             if message.video is not None:
-                return await self._upload(channel, message, roles, mentions)
+                if index:
+                    return nothing
+                return SentPart(await self._upload(channel, message, roles, mentions), 1)
             card = render_card(message, roles)
             if card is not None:
+                if index:
+                    return nothing
                 sent = await channel.send(
                     card.content or None,
                     embed=_embed(card),
                     allowed_mentions=mentions,
                     view=self._view(card) or discord.utils.MISSING,
                 )
-                return SentRef(PLATFORM, str(channel_id), (str(sent.id),))
-            for chunk in render_chunks(message, roles):
-                view = self._view(chunk)
-                if view is not None:
-                    sent = await channel.send(chunk.content, allowed_mentions=mentions, view=view)
-                else:
-                    sent = await channel.send(chunk.content, allowed_mentions=mentions)
-                ids.append(str(sent.id))
+                return SentPart(SentRef(PLATFORM, str(channel_id), (str(sent.id),)), 1)
+            chunks = render_chunks(message, roles)
+            if index >= len(chunks):
+                return SentPart(SentRef(PLATFORM, str(channel_id), ()), len(chunks))
+            chunk = chunks[index]
+            view = self._view(chunk)
+            if view is not None:
+                sent = await channel.send(chunk.content, allowed_mentions=mentions, view=view)
+            else:
+                sent = await channel.send(chunk.content, allowed_mentions=mentions)
         except DeliveryError:
             raise
         except Exception as error:
@@ -437,9 +458,15 @@ class DiscordTransport:
             if mapped is None:
                 raise
             raise mapped from error
-        return SentRef(PLATFORM, str(channel_id), tuple(ids))
+        return SentPart(SentRef(PLATFORM, str(channel_id), (str(sent.id),)), len(chunks))
 
     async def edit(self, ref: SentRef, message: OutgoingMessage) -> None:
+        for index in range(len(ref.message_ids)):
+            await self.edit_part(ref, message, index)
+
+    async def edit_part(self, ref: SentRef, message: OutgoingMessage, index: int) -> None:
+        if index >= len(ref.message_ids):
+            return
         client = self._require_client()
         chunks = render_chunks(message)
         channel = client.get_partial_messageable(int(ref.chat_id))
@@ -453,22 +480,21 @@ class DiscordTransport:
                     view=self._view(card),
                 )
                 return
-            for index, message_id in enumerate(ref.message_ids):
-                last = index == len(ref.message_ids) - 1
-                if index < len(chunks):
-                    content = chunks[index].content
-                    if last and len(chunks) > len(ref.message_ids):
-                        # The new text needs more messages than the old one had: keep the
-                        # edit in place, cut at the limit.
-                        content = "\n".join(c.content for c in chunks[index:])[:1999] + "…"
-                else:
-                    content = "…"
-                await channel.get_partial_message(int(message_id)).edit(
-                    content=content,
-                    embeds=[],  # a card edited into text (a cancelled alert) loses its embed
-                    allowed_mentions=allowed_mentions(),
-                    view=self._view(chunks[-1]) if last else None,
-                )
+            last = index == len(ref.message_ids) - 1
+            if index < len(chunks):
+                content = chunks[index].content
+                if last and len(chunks) > len(ref.message_ids):
+                    # The new text needs more messages than the old one had: keep the
+                    # edit in place, cut at the limit.
+                    content = "\n".join(c.content for c in chunks[index:])[:1999] + "…"
+            else:
+                content = "…"
+            await channel.get_partial_message(int(ref.message_ids[index])).edit(
+                content=content,
+                embeds=[],  # a card edited into text (a cancelled alert) loses its embed
+                allowed_mentions=allowed_mentions(),
+                view=self._view(chunks[-1]) if last else None,
+            )
         except Exception as error:
             mapped = map_error(error)
             if mapped is None:

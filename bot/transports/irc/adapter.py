@@ -20,7 +20,13 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from bot.config import IrcSettings
 from bot.domain.messages import IncomingMessage, OutgoingMessage, SentRef, Target, TargetKind
-from bot.transports.base import Inbox, PermanentError, PlatformLimits, TransientError
+from bot.transports.base import (
+    Inbox,
+    PermanentError,
+    PlatformLimits,
+    SentPart,
+    TransientError,
+)
 from bot.transports.irc.connection import (
     ConnectionOptions,
     IrcConnection,
@@ -269,54 +275,84 @@ class IrcTransport:
             # Kept in the outbox and retried with backoff: they may come back.
             raise TransientError(f"{nick} is not connected")
 
-    async def _write(self, dest: str, message: OutgoingMessage) -> tuple[str, ...]:
-        """The message as lines to `dest` (one target, or several joined by commas)."""
+    def _lines(self, dest: str, message: OutgoingMessage) -> tuple[str, list[str]]:
+        """The command and the text of each line of `message` to `dest` (one target, or
+        several joined by commas), each within 512 bytes as the server relays it."""
         conn = self.connection
         command = "NOTICE" if message.is_error else "PRIVMSG"
         text = render_line(message, bold=self._settings.bold)
-        ids: list[str] = []
-        if text:
-            budget = text_budget(command, dest, conn.nick, conn.user_host)
-            for piece in split_utf8(text, budget):
-                try:
-                    await conn.send_line(command, dest, piece)
-                except NotConnected as error:
-                    raise TransientError(f"IRC link lost while sending: {error}") from None
-                ids.append(str(next(self._counter)))
-        return tuple(ids)
+        if not text:
+            return command, []
+        return command, split_utf8(text, text_budget(command, dest, conn.nick, conn.user_host))
 
-    async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
+    async def _write_line(self, command: str, dest: str, piece: str) -> str:
+        try:
+            await self.connection.send_line(command, dest, piece)
+        except NotConnected as error:
+            raise TransientError(f"IRC link lost while sending: {error}") from None
+        return str(next(self._counter))
+
+    def measure(self, message: OutgoingMessage) -> int:
+        return len(render_line(message, bold=self._settings.bold))
+
+    @property
+    def max_targets(self) -> int:
+        """Channels one line may reach (the server's TARGMAX, at most MAX_TARGETS_PER_LINE)."""
+        allowed = min(self.connection.targmax("PRIVMSG"), self.connection.targmax("NOTICE"))
+        return min(MAX_TARGETS_PER_LINE, max(1, allowed))
+
+    async def _ready_for(self, target: Target) -> str:
+        """Connected, in the channel, or sure the private recipient is who we mean."""
         dest = self._destination(target)
         await self._wait_connected()
         if target.kind is TargetKind.ROOM:
             await self._join(dest)
         else:
             await self._check_recipient(target.address, dest)
-        return SentRef(PLATFORM, target.address, await self._write(dest, message))
+        return dest
+
+    async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
+        dest = await self._ready_for(target)
+        command, lines = self._lines(dest, message)
+        ids = [await self._write_line(command, dest, line) for line in lines]
+        return SentRef(PLATFORM, target.address, tuple(ids))
+
+    async def send_part(self, target: Target, message: OutgoingMessage, index: int) -> SentPart:
+        """One IRC line of the message: a lost link between lines resumes at the line lost."""
+        dest = await self._ready_for(target)
+        command, lines = self._lines(dest, message)
+        if index >= len(lines):
+            return SentPart(SentRef(PLATFORM, target.address, ()), max(1, len(lines)))
+        line_id = await self._write_line(command, dest, lines[index])
+        return SentPart(SentRef(PLATFORM, target.address, (line_id,)), len(lines))
 
     async def send_many(self, targets: Sequence[Target], message: OutgoingMessage) -> list[SentRef]:
-        """One message to several channels: with TARGMAX, one line reaches up to N of them.
+        """One line to several channels (TARGMAX), all or nothing.
 
-        The split budget is computed for the comma-joined target list, which is
-        longer than any single channel the server relays to: safe.
+        Refused before anything is sent when the targets exceed one line's
+        `max_targets` or the message needs more than one line for the joined
+        target list: the engine then sends each row on its own, line by line.
         """
         rooms = [self._destination(t) for t in targets if t.kind is TargetKind.ROOM]
-        if len(rooms) != len(targets):
-            return [await self.send(target, message) for target in targets]
+        if len(rooms) != len(targets) or len(rooms) > self.max_targets:
+            raise TransientError("not a group of channels one line can reach")
+        dest = ",".join(rooms)
+        command, lines = self._lines(dest, message)
+        if len(lines) != 1:
+            raise TransientError("the message needs more than one line")
         await self._wait_connected()
         for channel in rooms:
             await self._join(channel)
-        command = "NOTICE" if message.is_error else "PRIVMSG"
-        per_line = min(MAX_TARGETS_PER_LINE, max(1, self.connection.targmax(command)))
-        refs: list[SentRef] = []
-        for start in range(0, len(targets), per_line):
-            chunk = targets[start : start + per_line]
-            dest = ",".join(rooms[start : start + per_line])
-            ids = await self._write(dest, message)
-            refs += [SentRef(PLATFORM, target.address, ids) for target in chunk]
-        return refs
+        line_id = await self._write_line(command, dest, lines[0])
+        return [SentRef(PLATFORM, target.address, (line_id,)) for target in targets]
 
     async def edit(self, ref: SentRef, message: OutgoingMessage) -> None:
         """IRC has no edits: the corrected text goes out as a new line."""
+        await self.send(self._edit_target(ref), message)
+
+    async def edit_part(self, ref: SentRef, message: OutgoingMessage, index: int) -> None:
+        await self.send_part(self._edit_target(ref), message, index)
+
+    def _edit_target(self, ref: SentRef) -> Target:
         kind = TargetKind.ROOM if self.connection.is_channel(ref.chat_id) else TargetKind.USER
-        await self.send(Target(PLATFORM, kind, ref.chat_id), message)
+        return Target(PLATFORM, kind, ref.chat_id)

@@ -25,7 +25,13 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import TelegramSettings
 from bot.domain.messages import OutgoingMessage, SentRef, Target
-from bot.transports.base import Inbox, PlatformLimits, TransportStartError, Undeliverable
+from bot.transports.base import (
+    Inbox,
+    PlatformLimits,
+    SentPart,
+    TransportStartError,
+    Undeliverable,
+)
 from bot.transports.telegram.errors import (
     EDIT_TARGET_GONE,
     NOT_MODIFIED,
@@ -34,7 +40,7 @@ from bot.transports.telegram.errors import (
 from bot.transports.telegram.http import AiohttpRequest
 from bot.transports.telegram.inbound import PLATFORM, ChatMoved, parse_address, parse_update
 from bot.transports.telegram.menu import MenuCommand, register_menu
-from bot.transports.telegram.render import MAX_TEXT_UTF16, keyboard, render_chunks
+from bot.transports.telegram.render import MAX_TEXT_UTF16, keyboard, render_chunks, utf16_len
 from bot.transports.telegram.webhook import WebhookServer, webhook_secret
 
 log = logging.getLogger(__name__)
@@ -43,6 +49,8 @@ ALLOWED_UPDATES = ("message", "callback_query")
 MAX_CAPTION_UTF16 = 1024
 DEEP_LINK = "https://t.me/{bot}?start={payload}"
 START_ATTEMPTS = 3
+STOP_POLL_SECONDS = 2.0
+"""How long a stop waits for the last getUpdates (which confirms what was received)."""
 MIN_UPLOAD_SECONDS = 60.0
 MIN_UPLOAD_RATE = 1_000_000
 """Bytes/s an upload must keep up: a 2 GB clip may take 2,000 s before it times out."""
@@ -215,7 +223,16 @@ class TelegramTransport:
             await self._webhook.stop()
             self._webhook = None
         if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+            # The updater's last getUpdates confirms the updates received; on a slow Bot
+            # API it can take the whole request timeout, and a stop must stay short.
+            try:
+                await asyncio.wait_for(app.updater.stop(), STOP_POLL_SECONDS)
+            except TimeoutError:
+                log.warning(
+                    "telegram: the Bot API did not confirm the last updates within %.0fs; "
+                    "they may be received again at the next start",
+                    STOP_POLL_SECONDS,
+                )
         if app.running:
             await app.stop()
         await app.shutdown()
@@ -258,12 +275,33 @@ class TelegramTransport:
             raise TransportStartError("telegram: transport not started")
         return self._app.bot
 
+    def measure(self, message: OutgoingMessage) -> int:
+        """Telegram counts its 4,096 limit in UTF-16 code units of the visible text."""
+        return utf16_len(message.text)
+
     async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
         if message.video is not None:
             return await self.send_video(target, Path(message.video), message)
+        first = await self.send_part(target, message, 0)
+        ref = first.ref
+        for index in range(1, first.parts):
+            part = await self.send_part(Target(PLATFORM, target.kind, ref.chat_id), message, index)
+            ref = SentRef(PLATFORM, ref.chat_id, ref.message_ids + part.ref.message_ids)
+        return ref
+
+    async def send_part(self, target: Target, message: OutgoingMessage, index: int) -> SentPart:
+        """One chunk of the message (the buttons go under the last one)."""
+        if message.video is not None:
+            if index:
+                return SentPart(SentRef(PLATFORM, target.address, ()), 1)
+            return SentPart(await self.send_video(target, Path(message.video), message), 1)
+        chunks = render_chunks(message.spans) or ["…"]
+        if index >= len(chunks):
+            return SentPart(SentRef(PLATFORM, target.address, ()), len(chunks))
+        markup = keyboard(message.buttons) if index == len(chunks) - 1 else None
         address = target.address
         try:
-            ids = await self._send_chunks(address, message)
+            message_id = await self._send_chunk(address, chunks[index], markup)
         except ChatMigrated as moved:
             new_address = str(moved.new_chat_id)
             log.info("telegram: %s moved to %s; sending there", address, new_address)
@@ -271,30 +309,23 @@ class TelegramTransport:
                 await self._inbox.chat_moved(PLATFORM, address, new_address)
             address = new_address
             try:
-                ids = await self._send_chunks(address, message)
+                message_id = await self._send_chunk(address, chunks[index], markup)
             except TelegramError as error:
                 raise map_error(error) from None
         except TelegramError as error:
             raise map_error(error) from None
-        return SentRef(PLATFORM, address, tuple(ids))
+        return SentPart(SentRef(PLATFORM, address, (message_id,)), len(chunks))
 
-    async def _send_chunks(self, address: str, message: OutgoingMessage) -> list[str]:
+    async def _send_chunk(self, address: str, chunk: str, markup: Any) -> str:
         chat_id, topic = parse_address(address)
-        chunks = render_chunks(message.spans) or ["…"]
-        markup = keyboard(message.buttons)
-        bot = self._bot()
-        ids: list[str] = []
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            sent: Message = await bot.send_message(
-                chat_id=chat_id,
-                text=chunk,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=topic,
-                reply_markup=markup if last else None,
-            )
-            ids.append(str(sent.message_id))
-        return ids
+        sent: Message = await self._bot().send_message(
+            chat_id=chat_id,
+            text=chunk,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=topic,
+            reply_markup=markup,
+        )
+        return str(sent.message_id)
 
     async def send_video(self, target: Target, path: Path, caption: OutgoingMessage) -> SentRef:
         """Upload a clip with its caption (cut to Telegram's 1,024 units), streamed from disk.
@@ -335,37 +366,42 @@ class TelegramTransport:
         return SentRef(PLATFORM, target.address, (str(sent.message_id),))
 
     async def edit(self, ref: SentRef, message: OutgoingMessage) -> None:
+        for index in range(len(ref.message_ids)):
+            await self.edit_part(ref, message, index)
+
+    async def edit_part(self, ref: SentRef, message: OutgoingMessage, index: int) -> None:
+        """Part `index` of a sent message shows its chunk of the new text; a part the new
+        text no longer needs shows "…"; the buttons go under the last part."""
+        if index >= len(ref.message_ids):
+            return
         chat_id, _ = parse_address(ref.chat_id)
         chunks = render_chunks(message.spans) or ["…"]
-        if len(chunks) > len(ref.message_ids):
+        last = index == len(ref.message_ids) - 1
+        if last and len(chunks) > len(ref.message_ids):
             log.warning(
                 "telegram: edit of %s in %s is longer than the original; tail left out",
                 ref.message_ids[0],
                 ref.chat_id,
             )
-        markup = keyboard(message.buttons)
-        bot = self._bot()
-        for index, (message_id, chunk) in enumerate(zip(ref.message_ids, chunks, strict=False)):
-            last = index == min(len(chunks), len(ref.message_ids)) - 1
-            try:
-                await bot.edit_message_text(
-                    chat_id=chat_id,
-                    message_id=int(message_id),
-                    text=chunk,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None,
-                )
-            except ChatMigrated:
-                log.info("telegram: %s became a supergroup; old messages stay as they are",
+        message_id = ref.message_ids[index]
+        try:
+            await self._bot().edit_message_text(
+                chat_id=chat_id,
+                message_id=int(message_id),
+                text=chunks[index] if index < len(chunks) else "…",
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message.buttons) if last else None,
+            )
+        except ChatMigrated:
+            log.info("telegram: %s became a supergroup; old messages stay as they are",
+                     ref.chat_id)  # fmt: skip
+        except TelegramError as error:
+            text = error.message.casefold()
+            if NOT_MODIFIED in text:
+                return
+            if any(marker in text for marker in EDIT_TARGET_GONE):
+                # Deleted in the chat: nothing to correct, and the chat itself is fine.
+                log.info("telegram: message %s in %s is gone; edit skipped", message_id,
                          ref.chat_id)  # fmt: skip
                 return
-            except TelegramError as error:
-                text = error.message.casefold()
-                if NOT_MODIFIED in text:
-                    continue
-                if any(marker in text for marker in EDIT_TARGET_GONE):
-                    # Deleted in the chat: nothing to correct, and the chat itself is fine.
-                    log.info("telegram: message %s in %s is gone; edit skipped", message_id,
-                             ref.chat_id)  # fmt: skip
-                    continue
-                raise map_error(error) from None
+            raise map_error(error) from None
