@@ -17,6 +17,8 @@ BENCHMARKS = (
     "bench.discord_relay",
     "bench.archive",
     "bench.telegram_pacing",
+    "bench.timers",
+    "bench.task_claim",
     "bench.trust",
 )
 

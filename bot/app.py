@@ -21,6 +21,7 @@ import logging
 import os
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
@@ -31,15 +32,19 @@ from bot.commands import CommandDispatcher, Registry
 from bot.config import NETWORK_PLATFORMS, Settings
 from bot.delivery import DeliveryEngine
 from bot.domain import roles_for_scope
+from bot.domain.clips import Clip
 from bot.redaction import Redactor
-from bot.store import Database
+from bot.scheduler import TimerService
+from bot.store import Database, Tx
 from bot.store.instance import InstanceLock
+from bot.tasks import TaskSetup, TaskTimers, clip_archived
 from bot.transports.base import Transport, TransportStartError
 from bot.transports.console import ConsoleTransport, Speaker
 
 log = logging.getLogger(__name__)
 
 PER_LINE_SETTLE_SECONDS = 10.0
+SETTLE_TIMERS_SECONDS = 2.0
 EXIT_START_FAILED = 2
 """A transport could not start (bad token, server unreachable); the log line says why."""
 DELIVERY_GRACE_SECONDS = 3.0
@@ -83,6 +88,7 @@ class App:
         self.exit_code = 0
         self.db: Database | None = None
         self.archive: ArchiveService | None = None
+        self.timers: TimerService | None = None
         self.owner = uuid.uuid4().hex[:12]
         """This process, as the holder of outbox leases and of the heartbeat row."""
 
@@ -148,6 +154,9 @@ class App:
             return
         if self.archive is not None:
             await self.archive.wait_idle()
+        if self.timers is not None:
+            # What falls due in the next seconds (a card edit) happens before the exit.
+            await self.timers.settle(SETTLE_TIMERS_SECONDS)
         if self.engine is not None:
             await self.engine.wait_idle(self.settings.delivery.drain_timeout)
         self.request_stop()
@@ -185,11 +194,21 @@ class App:
             )
             self.engine = engine
             await engine.recover()
+            limits = {name: t.limits for name, t in transports.items()}
+            tasks = TaskSetup(self.settings, limits)
+            timers = TimerService(db, on_commit=engine.wake)
+            TaskTimers(tasks).register(timers)
+            self.timers = timers
+
+            async def on_archived(tx: Tx, clip: Clip) -> None:
+                await clip_archived(tx, tasks, clip.id, clip.requested_by, time.time())
+
             archive = ArchiveService(
                 db,
                 settings.archive,
                 settings.network.lang,
                 on_enqueue=engine.wake,
+                on_archived=on_archived,
                 admins=settings.network.admins,
             )
             self.archive = archive
@@ -200,18 +219,14 @@ class App:
             def on_commit() -> None:
                 engine.wake()
                 archive.wake()
+                timers.wake()
 
-            dispatcher = CommandDispatcher(
-                db,
-                registry,
-                settings,
-                {name: t.limits for name, t in transports.items()},
-                on_commit=on_commit,
-            )
+            dispatcher = CommandDispatcher(db, registry, settings, limits, on_commit=on_commit)
             started: list[Transport] = []
             async with asyncio.TaskGroup() as group:
                 delivery = group.create_task(engine.run(), name="delivery")
                 archiving = group.create_task(archive.run(), name="archive")
+                timing = group.create_task(timers.run(), name="timers")
                 heartbeat = group.create_task(self._heartbeat(db), name="heartbeat")
                 try:
                     for transport in transports.values():
@@ -230,6 +245,9 @@ class App:
                     log.info("stopping")
                     gc.unfreeze()
                     heartbeat.cancel()
+                    timers.stop()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await timing
                     await self._stop_work(engine, archive, delivery, archiving)
                     await self._stop_transports(started)
             async with db.transaction() as tx:

@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.durations import DurationError, parse_duration
+from bot.domain.escalation import MAX_REPEAT, Escalation, Step, StepAction
+from bot.domain.tags import InvalidTag, normalize_tag
+from bot.domain.tasks import parse_kind
+
 PLATFORMS = ("console", "telegram", "discord", "irc")
 NETWORK_PLATFORMS = ("telegram", "discord", "irc")
 DATA_DIR_ENV = "RIPOSTE_DATA_DIR"
@@ -117,6 +122,9 @@ class AlertsSettings:
     """True: members may raise network-wide alerts; false: network coordinators only."""
     member_max_tags: int = 3
     """Most #tags on an alert by someone who is not coordinator over all of them."""
+    auto_tasks: tuple[str, ...] = ()
+    """Task kinds created with every alert (`clip`, `rebuttal`, `share`), listed under
+    the relayed alert with a Claim button each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +212,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     members: MembersSettings = field(default_factory=MembersSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
+    escalation: Escalation = field(default_factory=Escalation)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -387,6 +396,106 @@ def _check_telegram(loader: _Loader, telegram: TelegramSettings) -> None:
         loader.fail("telegram.per_group_per_minute", "expected an integer > 0")
 
 
+_DURATION_HINT = 'a duration such as "90s", "5m" or "1h30m"'
+_ESCALATION_KEYS = ("ask_again_after", "release_after", "repeat", "steps")
+
+
+def _duration(loader: _Loader, path: str, value: Any) -> float | None:
+    """A duration written `"90s"`/`"5m"`/`"1h"`, or a number of seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except DurationError:
+            pass
+    loader.fail(path, f"expected {_DURATION_HINT}, got {_describe_value(value)}")
+    return None
+
+
+def _steps(loader: _Loader, path: str, value: Any) -> tuple[Step, ...]:
+    if not isinstance(value, list):
+        loader.fail(path, f"expected [[{path}]] tables, got {_describe_value(value)}")
+        return ()
+    actions = ", ".join(f'"{a.value}"' for a in StepAction)
+    steps: list[Step] = []
+    for i, table in enumerate(value):
+        where = f"{path}[{i}]"
+        if not isinstance(table, dict):
+            loader.fail(where, f"expected a table, got {_describe_value(table)}")
+            continue
+        for key in table:
+            if key not in ("after", "then"):
+                loader.fail(f"{where}.{key}", "unknown key (known: after, then)")
+        if "after" not in table or "then" not in table:
+            loader.fail(where, 'expected both "after" and "then"')
+            continue
+        after = _duration(loader, f"{where}.after", table["after"])
+        then = table["then"]
+        action = next((a for a in StepAction if isinstance(then, str) and a.value == then), None)
+        if action is None:
+            loader.fail(f"{where}.then", f"expected one of {actions}, got {_describe_value(then)}")
+            continue
+        if after is None:
+            continue
+        if steps and after <= steps[-1].after:
+            loader.fail(f"{where}.after", "expected a delay longer than the step before it")
+            continue
+        steps.append(Step(after, action))
+    return tuple(steps)
+
+
+def _escalation(loader: _Loader, table: Any) -> Escalation:
+    """`[escalation]`: network steps, steps per scope (`[[escalation."dept:069".steps]]`),
+    `repeat`, `release_after`, `ask_again_after`. Every problem names its key."""
+    if not isinstance(table, dict):
+        loader.fail("escalation", f"expected a table, got {_describe_value(table)}")
+        return Escalation()
+    defaults = Escalation()
+    values: dict[str, Any] = {}
+    scopes: list[tuple[str, tuple[Step, ...]]] = []
+    for key, value in table.items():
+        if key == "steps":
+            values["steps"] = _steps(loader, "escalation.steps", value)
+        elif key == "repeat":
+            valid = isinstance(value, int) and not isinstance(value, bool)
+            if not valid or not 0 <= value <= MAX_REPEAT:
+                loader.fail(
+                    "escalation.repeat",
+                    f"expected an integer from 0 to {MAX_REPEAT}, got {_describe_value(value)}",
+                )
+            else:
+                values["repeat"] = value
+        elif key in ("release_after", "ask_again_after"):
+            duration = _duration(loader, f"escalation.{key}", value)
+            if duration is not None:
+                values[key] = duration
+        elif isinstance(value, dict):
+            path = f'escalation."{key}"'
+            try:
+                tag = normalize_tag(key)
+            except InvalidTag:
+                loader.fail(path, "expected a scope tag (letters, digits, : - _ .)")
+                continue
+            for inner in value:
+                if inner != "steps":
+                    loader.fail(f"{path}.{inner}", "unknown key (known: steps)")
+            scopes.append((tag, _steps(loader, f"{path}.steps", value.get("steps", []))))
+        else:
+            loader.fail(
+                f"escalation.{key}",
+                f"unknown key (known: {', '.join(_ESCALATION_KEYS)}, or a scope table such as "
+                '[[escalation."dept:069".steps]])',
+            )
+    return Escalation(
+        steps=values.get("steps", defaults.steps),
+        scopes=tuple(scopes),
+        repeat=values.get("repeat", defaults.repeat),
+        release_after=values.get("release_after", defaults.release_after),
+        ask_again_after=values.get("ask_again_after", defaults.ask_again_after),
+    )
+
+
 def _check_trust(loader: _Loader, settings: Settings) -> None:
     members, alerts = settings.members, settings.alerts
     if members.invite_days <= 0:
@@ -471,6 +580,12 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
     if settings.delivery.max_rate_limited < 1:
         loader.fail("delivery.max_rate_limited", "expected an integer >= 1")
     _check_trust(loader, settings)
+    for i, kind in enumerate(settings.alerts.auto_tasks):
+        if not isinstance(kind, str) or parse_kind(kind) is None:
+            loader.fail(
+                f"alerts.auto_tasks[{i}]",
+                f'expected "clip", "rebuttal" or "share", got {_describe_value(kind)}',
+            )
     enabled = [name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)]
     if not enabled:
         loader.fail("console.enabled", "no transport is enabled; enable at least one")
@@ -493,6 +608,9 @@ def parse_settings(
     for name, value in data.items():
         if name not in _SECTIONS:
             loader.fail(name, f"unknown section (known: {', '.join(sorted(_SECTIONS))})")
+            continue
+        if name == "escalation":
+            sections[name] = _escalation(loader, value)
             continue
         section = loader.section(name, _SECTIONS[name], value)
         sections[name] = loader.resolve_secrets(name, section)

@@ -46,3 +46,5 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     # httpx logs every request URL at INFO; they carry tokens and flood the log.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    # APScheduler logs every job added and run at INFO: one line per timer, no news.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

@@ -1,7 +1,18 @@
 """Chat commands, one module per family. The list is explicit: no discovery."""
 
 from bot.commands import Router
-from handlers import alerts, audit, clips, help, invitations, members, rolemap, rooms, vetting
+from handlers import (
+    alerts,
+    audit,
+    clips,
+    help,
+    invitations,
+    members,
+    rolemap,
+    rooms,
+    tasks,
+    vetting,
+)
 
 ROUTERS: tuple[Router, ...] = (
     rooms.router,
@@ -11,6 +22,7 @@ ROUTERS: tuple[Router, ...] = (
     alerts.router,
     rolemap.router,
     clips.router,
+    tasks.router,
     audit.router,
     help.router,
 )

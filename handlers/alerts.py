@@ -9,8 +9,6 @@ member's hourly allowance is counted.
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.commands import Context, Id, Rest, Router, UserError
 from bot.domain import (
@@ -18,10 +16,10 @@ from bot.domain import (
     Alert,
     AlertStatus,
     AlertTextError,
-    Button,
     Kind,
     OutgoingMessage,
     Role,
+    Span,
     Target,
     TargetKind,
     format_id,
@@ -30,53 +28,26 @@ from bot.domain import (
     plan_fanout,
 )
 from bot.domain.alert_limits import canonical_url, duplicate_covers, next_alert_at
-from bot.domain.alerts import AlertDraft
+from bot.domain.alerts import AlertDraft, alert_subject
+from bot.domain.durations import format_elapsed, format_local_time
 from bot.domain.rights import (
     alert_limit_applies,
     alert_refusal,
     default_alert_scope,
     may_cancel_alert,
 )
+from bot.domain.timeline import AlertClock, ArchivedClip, Entry, Milestone, alert_clock
 from bot.i18n import LANGS, count, pick_lang, spans
 from bot.store import Priority
+from bot.tasks import TaskSetup, alert_cancelled, cards, changes
 
 router = Router("alerts")
 
 RECENT_LIMIT = 10
 
 
-def alert_subject(alert_id: int) -> str:
-    return f"alert:{alert_id}"
-
-
-def render_alert(alert: Alert, lang: str) -> OutgoingMessage:
-    """The relayed copy, in the recipient's language; cancelled copies lose their button."""
-    tags = "".join(f" #{tag}" for tag in alert.scope)
-    key = "alert.relay" if alert.status is AlertStatus.OPEN else "alert.relay_cancelled"
-    body = spans(
-        lang,
-        key,
-        id=alert.short_id,
-        author=alert.author_name,
-        origin=alert.origin_label,
-        text=alert.text,
-        tags=tags,
-    )
-    if alert.status is not AlertStatus.OPEN:
-        return OutgoingMessage(body)
-    button = ack_button(lang, alert.short_id)
-    # Where subscribers are notified in rooms (Discord roles), the scope says whom.
-    return OutgoingMessage(body, (button,), mention_tags=alert.scope or (NATIONAL,))
-
-
-def ack_button(lang: str, alert_id: str) -> Button:
-    return Button(spans(lang, "alert.ack_button")[0].text, f"/ack {alert_id}")
-
-
-def _clock(ctx: Context, moment: datetime) -> str:
-    local = moment.astimezone(ZoneInfo(ctx.network.timezone))
-    now = datetime.now(local.tzinfo)
-    return local.strftime("%H:%M") if local.date() == now.date() else local.strftime("%d/%m %H:%M")
+def _clock(ctx: Context, at: float) -> str:
+    return format_local_time(at, ctx.network.timezone, ctx.clock())
 
 
 async def _load(ctx: Context, alert_id: int) -> Alert:
@@ -121,9 +92,9 @@ async def alert(ctx: Context, text: str) -> None:
             if duplicate_covers(earlier.scope, draft.scope, ctx.aliases):
                 await ctx.reply(
                     "alert.duplicate",
-                    buttons=(ack_button(ctx.lang, earlier.short_id),),
+                    buttons=(cards.ack_button(ctx.lang, earlier.short_id),),
                     id=earlier.short_id,
-                    at=_clock(ctx, earlier.created_at),
+                    at=_clock(ctx, earlier.created_at.timestamp()),
                 )
                 return
     if alert_limit_applies(ctx.member.grants, draft.scope, ctx.aliases):
@@ -142,7 +113,10 @@ async def alert(ctx: Context, text: str) -> None:
         draft.scope, await ctx.tx.rooms.all(), (), ctx.aliases, ctx.origin, ctx.member.id
     )
     subject = alert_subject(created.id)
-    rendered = {lang: render_alert(created, lang) for lang in LANGS}
+    setup = TaskSetup(ctx.settings, ctx.platforms)
+    zone, now = ctx.network.timezone, ctx.clock()
+    tasks = await changes.auto_tasks(ctx.tx, setup, created, ctx.member, now)
+    rendered = {lang: cards.render_alert(created, tasks, lang, zone, now) for lang in LANGS}
     rows = [
         (
             r.target,
@@ -172,12 +146,17 @@ async def alert(ctx: Context, text: str) -> None:
         author_member_id=ctx.member.id,
         platforms={r.target.platform for r in plan.rooms} & ctx.no_dm_platforms,
     )
-    await ctx.reply(
+    receipt = spans(
+        ctx.lang,
         "alert.sent",
         id=created.short_id,
         rooms=count(ctx.lang, "count.rooms", len(plan.rooms)),
         members=count(ctx.lang, "count.members", members.queued + in_rooms),
     )
+    if tasks:
+        names = ", ".join(cards.title(task, ctx.lang) for task in tasks)
+        receipt += (Span(" "), *spans(ctx.lang, "task.auto_created", tasks=names))
+    await ctx.reply_message(OutgoingMessage(receipt))
     unreachable = len(plan.unreachable_rooms) + members.unreachable
     if unreachable:
         await ctx.reply("alert.unreachable", n=unreachable)
@@ -214,13 +193,12 @@ async def _check_allowance(ctx: Context, per_hour: int) -> None:
     allowed_at = next_alert_at(recent, per_hour, now)
     if allowed_at is None:
         return
-    local = datetime.fromtimestamp(allowed_at, ZoneInfo(ctx.network.timezone))
     await ctx.refuse(
         "alert",
         "alert.rate_limited",
         detail=f"{len(recent)} in the last hour",
         n=per_hour,
-        at=local.strftime("%H:%M"),
+        at=format_local_time(allowed_at, ctx.network.timezone, now),
         minutes=max(1, int((allowed_at - now + 59) // 60)),
     )
 
@@ -268,32 +246,7 @@ async def ack(ctx: Context, alert: int) -> None:
 )
 async def alerts(ctx: Context, alert: int | None) -> None:
     if alert is not None:
-        found = await _load(ctx, alert)
-        lines = [
-            ctx.t(
-                "alerts.detail_header",
-                id=found.short_id,
-                author=found.author_name,
-                origin=found.origin_label,
-                text=found.text[:300],
-            ),
-            ctx.t("alerts.detail_raised", at=_clock(ctx, found.created_at)),
-        ]
-        if found.acks:
-            names = ", ".join(a.member_name for a in found.acks)
-            lines.append(
-                ctx.t(
-                    "alerts.detail_acks",
-                    at=_clock(ctx, found.acks[0].at),
-                    n=len(found.acks),
-                    names=names,
-                )
-            )
-        else:
-            lines.append(ctx.t("alerts.detail_no_ack"))
-        if found.cancelled_at is not None:
-            lines.append(ctx.t("alerts.detail_cancelled", at=_clock(ctx, found.cancelled_at)))
-        await ctx.reply_text("\n".join(lines))
+        await _show_clock(ctx, await _load(ctx, alert))
         return
     recent = await ctx.tx.alerts.recent(RECENT_LIMIT)
     if not recent:
@@ -306,7 +259,7 @@ async def alerts(ctx: Context, alert: int | None) -> None:
             ctx.t(
                 "alerts.line",
                 id=item.short_id,
-                at=_clock(ctx, item.created_at),
+                at=_clock(ctx, item.created_at.timestamp()),
                 author=item.author_name,
                 origin=item.origin_label,
                 acks=count(ctx.lang, "count.acks", len(item.acks)),
@@ -343,9 +296,63 @@ async def cancel(ctx: Context, alert: int) -> None:
     if found.author_member_id != ctx.member.id:
         await ctx.audit("cancel", "done", found.short_id)
     cancelled = await _load(ctx, alert)
+    setup = TaskSetup(ctx.settings, ctx.platforms)
+    await alert_cancelled(ctx.tx, setup, cancelled, ctx.member, ctx.clock())
+    zone, now = ctx.network.timezone, ctx.clock()
     fixed = await ctx.rewrite_copies(
-        alert_subject(found.id), lambda lang: render_alert(cancelled, lang), Priority.ALERT
+        alert_subject(found.id),
+        lambda lang: cards.render_alert(cancelled, [], lang, zone, now),
+        Priority.ALERT,
     )
     await ctx.reply(
         "alert.cancelled", id=found.short_id, copies=count(ctx.lang, "count.copies", fixed)
     )
+
+
+async def _show_clock(ctx: Context, alert: Alert) -> None:
+    """The rapid-response clock: each step with its time and its delay from the alert."""
+    tasks = await ctx.tx.tasks.for_alert(alert.id)
+    events = await ctx.tx.tasks.events_for_alert(alert.id)
+    clip = await ctx.tx.clips.first_archived_for_alert(alert.id)
+    archived = (
+        ArchivedClip(clip.short_id, clip.finished_at.timestamp())
+        if clip is not None and clip.finished_at is not None
+        else None
+    )
+    clock = alert_clock(alert, tasks, events, archived)
+    lines = [
+        ctx.t(
+            "alerts.detail_header",
+            id=alert.short_id,
+            author=alert.author_name,
+            origin=alert.origin_label,
+            text=alert.text[:300],
+        )
+    ]
+    lines += [_clock_line(ctx, clock, entry) for entry in clock.entries]
+    if not alert.acks and not any(e.what is Milestone.CLAIMED for e in clock.entries):
+        lines.append(ctx.t("alerts.detail_no_ack"))
+    lines.append(_summary(ctx, clock))
+    await ctx.reply_text("\n".join(lines))
+
+
+def _clock_line(ctx: Context, clock: AlertClock, entry: Entry) -> str:
+    params: dict[str, object] = {
+        "at": _clock(ctx, entry.at),
+        "after": format_elapsed(entry.at - clock.raised_at),
+        "name": entry.who or "?",
+        "task": cards.title(entry.task, ctx.lang) if entry.task else "",
+        "detail": f" — {entry.detail}" if entry.detail else "",
+        "clip": entry.detail or "",
+    }
+    return ctx.t(f"clock.{entry.what.value}", **params)
+
+
+def _summary(ctx: Context, clock: AlertClock) -> str:
+    parts = [
+        ctx.t(f"clock.part.{name}", after=format_elapsed(seconds))
+        for name, seconds in clock.firsts.items()
+    ]
+    if not parts:
+        return ctx.t("clock.summary_none")
+    return ctx.t("clock.summary", parts=", ".join(parts))

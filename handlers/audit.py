@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from bot.commands import Context, Handle, Number, Router
 from bot.domain import Role
 from bot.domain.rights import may_read_audit
-from handlers.members import find_member
 
 router = Router("audit")
 
@@ -38,7 +37,7 @@ async def audit(ctx: Context, n: int | None, member: str | None) -> None:
     if not may_read_audit(ctx.member.grants, ctx.aliases):
         await ctx.refuse("audit", "refused.scope", detail="network admin",
                          role=ctx.t("role.admin"))
-    who = await find_member(ctx, member) if member is not None else None
+    who = await ctx.find_member(member) if member is not None else None
     rows = await ctx.tx.audit.recent(n or DEFAULT_SHOWN, who.id if who else None)
     if not rows:
         await ctx.reply("audit.none")

@@ -21,7 +21,9 @@ from bot.domain.clips import Clip, ClipStatus
 from bot.domain.messages import OutgoingMessage
 from bot.domain.ranges import RangeError, check_length, parse_range
 from bot.domain.rights import may_attach_clip
+from bot.domain.tasks import Task
 from bot.store import Priority
+from handlers.tasks import attach_clip, hold_for_clip
 
 router = Router("clips")
 
@@ -30,11 +32,9 @@ _RETRY = ("retry", "relancer", "réessayer")
 
 
 async def _task_claimers(ctx: Context, alert: Alert) -> frozenset[int]:
-    """Members who claimed one of the alert's tasks: they may attach clips to it.
-
-    Empty while the store keeps no tasks; the rule itself is `may_attach_clip`.
-    """
-    return frozenset()
+    """Members who hold one of the alert's tasks or finished one they held: they may
+    attach clips to it. The rule itself is `may_attach_clip`."""
+    return await ctx.tx.tasks.claimers_for_alert(alert.id)
 
 
 async def _may_attach(ctx: Context, alert: Alert) -> bool:
@@ -104,20 +104,25 @@ async def _retry(ctx: Context, words: list[str]) -> None:
         "Archive a video clip (replay, live stream)",
     ),
     usage=(
-        "clip [A17] <url> [de 12:30 à 13:10 | 12:30-13:10 | de 1:02:30 | +40s]",
-        "clip [A17] <url> [from 12:30 to 13:10 | 12:30-13:10 | from 1:02:30 | +40s]",
+        "clip [A17|T5] <url> [de 12:30 à 13:10 | 12:30-13:10 | de 1:02:30 | +40s]",
+        "clip [A17|T5] <url> [from 12:30 to 13:10 | 12:30-13:10 | from 1:02:30 | +40s]",
     ),
     details=(
         "La réponse donne l'identifiant (K9) et se met à jour pendant le téléchargement. "
         "Le même lien avec la même plage répond tout de suite avec l'extrait existant. "
         "Sans fin (« de 1:02:30 »), l'extrait s'arrête à la durée maximale d'un clip ; "
         "un direct demande une fin. Un échec se relance avec « clip retry K9 » (par qui "
-        "l'a demandé, ou un coordinateur).",
+        "l'a demandé, ou un coordinateur). Avec une alerte (A17), le clip y est rattaché si "
+        "vous en êtes l'auteur, un coordinateur de son périmètre ou le preneur d'une de ses "
+        "tâches. Avec une tâche de clip (T5), vous la prenez, et elle est faite dès que le "
+        "clip est archivé.",
         "The answer gives the id (K9) and updates itself while downloading. The same link "
         "with the same range answers at once with the existing clip. Without an end "
         '("from 1:02:30") the clip stops at the longest length allowed; a live stream needs '
         'an end. A failure is retried with "clip retry K9" (by whoever asked, or a '
-        "coordinator).",
+        "coordinator). With an alert (A17), the clip is attached to it if you raised it, "
+        "coordinate its scope or hold one of its tasks. With a clip task (T5), you take it, "
+        "and it is done as soon as the clip is archived.",
     ),
 )
 async def clip(ctx: Context, request: str) -> None:
@@ -127,13 +132,17 @@ async def clip(ctx: Context, request: str) -> None:
         await _retry(ctx, words[1:])
         return
     alert_id: int | None = None
+    task: Task | None = None
     refused_alert: str | None = None
     if words:
         attached = parse_short_id(words[0])
         if attached is not None and attached.kind is Kind.TASK:
-            # Tasks come with their own issue; then `clip T5 URL` will attach here too.
-            raise UserError("clip.tasks_later")
-        if attached is not None and attached.kind is Kind.ALERT:
+            # The member takes the clip task (a coordinator of its scope may add to someone
+            # else's); the clip joins the task's alert and completes the task.
+            task = await hold_for_clip(ctx, attached.number)
+            alert_id = task.alert_id
+            words = words[1:]
+        elif attached is not None and attached.kind is Kind.ALERT:
             target = await ctx.tx.alerts.get(attached.number)
             if target is None:
                 raise UserError("alert.not_found", id=str(attached))
@@ -169,6 +178,8 @@ async def clip(ctx: Context, request: str) -> None:
             await ctx.reply_message(render_card(same, ctx.lang, settings.dir))
         else:
             await ctx.reply("clip.in_progress", id=same.short_id)
+        if task is not None:
+            await attach_clip(ctx, task, same)
         return
     _check_queue(ctx, await ctx.tx.clips.pending_for_member(ctx.member.id))
     created = await ctx.tx.clips.create(
@@ -189,6 +200,8 @@ async def clip(ctx: Context, request: str) -> None:
         subject=f"clip:{created.id}",
     )
     await ctx.tx.clips.set_progress_message(created.id, outbox_id)
+    if task is not None:
+        await attach_clip(ctx, task, created)
     if refused_alert is not None:
         await ctx.reply("clip.not_attached", id=created.short_id, alert=refused_alert)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from bot.commands import Choice, Context, Handle, Router, Tags, UserError, Word
-from bot.domain import NATIONAL, Kind, Member, Role, parse_short_id
+from bot.domain import NATIONAL, Member, Role
 from bot.domain.rights import invite_allowance, may_grant_role, may_manage_room
 from bot.domain.roles import ROLE_NAMES
 from handlers import admission
@@ -23,23 +23,6 @@ _LANGS = {"fr": "fr", "francais": "fr", "français": "fr", "en": "en", "english"
 
 def _tags_text(ctx: Context, tags: tuple[str, ...]) -> str:
     return " ".join(f"#{t}" for t in tags) if tags else ctx.t("member.no_subscriptions")
-
-
-async def find_member(ctx: Context, handle: str) -> Member:
-    """`@name`, a platform user id or `M7`: exactly one member, or a clear refusal."""
-    short = parse_short_id(handle, Kind.MEMBER)
-    if short is not None and not handle.startswith("@"):
-        found = await ctx.tx.members.get(short.number)
-        if found is None:
-            raise UserError("member.not_found", who=handle)
-        return found
-    matches = await ctx.tx.members.find(ctx.message.platform, handle)
-    if not matches:
-        raise UserError("member.not_found", who=handle)
-    if len(matches) > 1:
-        ids = ", ".join(m.short_id for m in matches)
-        raise UserError("member.ambiguous", who=handle, ids=ids)
-    return matches[0]
 
 
 @router.command(
@@ -184,7 +167,7 @@ async def role(ctx: Context, member: str, role: Role, scope: tuple[str, ...]) ->
             "role", "refused.scope", detail=f"admin over {tag or '*'}",
             role=ctx.t("role.admin"),
         )
-    target = await find_member(ctx, member)
+    target = await ctx.find_member(member)
     if role > Role.MEMBER and not target.joined:
         raise UserError("role.not_member", who=target.display_name, id=target.short_id)
     await ctx.tx.members.revoke(target.id, tag)

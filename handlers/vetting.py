@@ -11,8 +11,8 @@ from bot.domain.membership import JoinRequest
 from bot.domain.rights import may_decide_request, removal_refusal
 from bot.i18n import count, pick_lang, spans
 from bot.store import Priority
+from bot.tasks import Actor, TaskSetup, member_removed
 from handlers import admission
-from handlers.members import find_member
 
 router = Router("vetting")
 
@@ -148,7 +148,7 @@ async def refuse(ctx: Context, member: int, reason: str | None) -> None:
     ),
 )
 async def remove(ctx: Context, member: str, reason: str | None) -> None:
-    target = await find_member(ctx, member)
+    target = await ctx.find_member(member)
     if not target.joined:
         raise UserError("remove.not_member", who=target.display_name, id=target.short_id)
     config_admin = any(i.key in ctx.settings.admin_keys for i in target.identities)
@@ -159,6 +159,8 @@ async def remove(ctx: Context, member: str, reason: str | None) -> None:
     note = (reason or "")[:MAX_REASON] or None
     await ctx.tx.members.close(target.id, Standing.REMOVED, ctx.member.id, note)
     revoked = await ctx.tx.invitations.revoke_unused(target.id)
+    setup = TaskSetup(ctx.settings, ctx.platforms)
+    await member_removed(ctx.tx, setup, target.id, Actor(ctx.member, ctx.origin), ctx.clock())
     await ctx.audit("remove", "done", f"{target.short_id} {note or ''}".strip())
     await ctx.reply(
         "remove.done",
@@ -228,7 +230,7 @@ async def _pending(ctx: Context) -> None:
 
 
 async def _tree(ctx: Context, handle: str | None) -> None:
-    root = ctx.member if handle is None else await find_member(ctx, handle)
+    root = ctx.member if handle is None else await ctx.find_member(handle)
     levels = await ctx.tx.members.cascade_levels(root.id)
     if not levels:
         await ctx.reply("tree.empty", name=root.display_name, id=root.short_id)

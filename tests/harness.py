@@ -1,17 +1,26 @@
-"""An in-process bot for core tests: real store, dispatcher and engine, fake transport."""
+"""An in-process bot for core tests: real store, dispatcher, engine and timers, fake transports.
+
+With `clock`, timers follow that clock and fire only when a test calls
+`bot.fire_timers()` (no waiting); without, APScheduler fires them in real time.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.commands import CommandDispatcher, Registry, Router
 from bot.config import MembersSettings, NetworkSettings, Settings
 from bot.delivery import DeliveryEngine
+from bot.scheduler import TimerService
 from bot.store import Database
+from bot.tasks import TaskSetup, TaskTimers
 from handlers import ROUTERS
 from tests.fakes.recording_transport import RecordingTransport
 
@@ -22,10 +31,22 @@ class Bot:
     transport: RecordingTransport
     engine: DeliveryEngine
     dispatcher: CommandDispatcher
+    timers: TimerService
+    transports: dict[str, RecordingTransport]
 
-    async def say(self, chat: str, user: str, text: str, *, private: bool = False) -> None:
-        await self.transport.say(chat, user, text, private=private)
+    async def say(
+        self, chat: str, user: str, text: str, *, private: bool = False, on: str | None = None
+    ) -> None:
+        transport = self.transports[on] if on else self.transport
+        await transport.say(chat, user, text, private=private)
         assert await self.engine.wait_idle(10)
+
+    async def fire_timers(self) -> int:
+        """Fire what is due by the test's clock, then deliver what that promised."""
+        fired = await self.timers.fire_due()
+        self.engine.wake()
+        assert await self.engine.wait_idle(10)
+        return fired
 
 
 OPEN_JOIN = MembersSettings(open_join=True)
@@ -33,26 +54,55 @@ OPEN_JOIN = MembersSettings(open_join=True)
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, admins: frozenset[str] = frozenset({"fake:alice"}),
-                      transport: RecordingTransport | None = None,
-                      extra: tuple[Router, ...] = (), **sections: object) -> AsyncIterator[Bot]:
-    """`sections` replace parts of the settings: `members=OPEN_JOIN`, `alerts=AlertsSettings(…)`."""
+async def running_bot(
+    tmp_path: Path,
+    admins: frozenset[str] = frozenset({"fake:alice"}),
+    transport: RecordingTransport | None = None,
+    extra: tuple[Router, ...] = (),
+    *,
+    others: tuple[RecordingTransport, ...] = (),
+    clock: Callable[[], float] | None = None,
+    **sections: Any,
+) -> AsyncIterator[Bot]:
+    """`sections` replace parts of the settings: `members=OPEN_JOIN`,
+    `alerts=AlertsSettings(...)`, `escalation=...`."""
     transport = transport or RecordingTransport()
+    transports = {t.platform: t for t in (transport, *others)}
+    settings = Settings(
+        source=tmp_path / "riposte.toml",
+        network=NetworkSettings(lang="fr", admins=tuple(admins)),
+        **sections,
+    )
     async with Database.open(tmp_path / "bot.db", admins) as db:
         await db.migrate()
-        engine = DeliveryEngine(db, {transport.platform: transport})
+        engine = DeliveryEngine(db, transports)
+        limits = {name: t.limits for name, t in transports.items()}
+        timers = TimerService(db, clock=clock or time.time, on_commit=engine.wake)
+        TaskTimers(TaskSetup(settings, limits)).register(timers)
+
+        def on_commit() -> None:
+            engine.wake()
+            timers.wake()
+
         dispatcher = CommandDispatcher(
-            db, Registry((*ROUTERS, *extra)),
-            Settings(source=tmp_path / "riposte.toml",
-                     network=NetworkSettings(lang="fr", admins=tuple(admins)),
-                     **sections),  # type: ignore[arg-type]
-            {transport.platform: transport.limits}, on_commit=engine.wake,
+            db,
+            Registry((*ROUTERS, *extra)),
+            settings,
+            limits,
+            on_commit=on_commit,
+            clock=clock or time.time,
         )
-        await transport.start(dispatcher)
-        dispatcher.set_bot_name(transport.platform, transport.bot_username)
+        for each in transports.values():
+            await each.start(dispatcher)
+            dispatcher.set_bot_name(each.platform, each.bot_username)
         task = asyncio.create_task(engine.run())
+        timing = asyncio.create_task(timers.run()) if clock is None else None
         try:
-            yield Bot(db, transport, engine, dispatcher)
+            yield Bot(db, transport, engine, dispatcher, timers, transports)
         finally:
+            timers.stop()
+            if timing is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(timing, 10)
             engine.stop()
             await asyncio.wait_for(task, 10)

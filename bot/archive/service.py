@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ class ArchiveService:
         default_lang: str,
         on_enqueue: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
+        on_archived: Callable[[Tx, Clip], Awaitable[object]] | None = None,
         admins: tuple[str, ...] = (),
     ) -> None:
         self._db = db
@@ -69,6 +70,8 @@ class ArchiveService:
         """The config's admins (`platform:user_id`), told when the archive is full."""
         self._quota = quota.quota_bytes(settings.max_total_gb)
         self._on_enqueue = on_enqueue
+        self._on_archived = on_archived
+        """Runs in the transaction recording a finished clip (tasks waiting for it are done)."""
         self._clock = clock
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -328,6 +331,8 @@ class ArchiveService:
                 )
             if done is not None and final.alert_id is not None:
                 await self._share_with_alert(tx, final)
+            if done is not None and self._on_archived is not None:
+                await self._on_archived(tx, final)
         self._on_enqueue()
         if evicted:
             removed = await asyncio.to_thread(storage.remove_files, evicted)

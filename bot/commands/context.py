@@ -9,6 +9,7 @@ after the handler, so a refusal stays in the log even though raising
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
@@ -16,6 +17,7 @@ from typing import NoReturn
 from bot.commands.errors import UserError
 from bot.commands.registry import Registry
 from bot.config import NetworkSettings, Settings
+from bot.domain.ids import Kind, parse_short_id
 from bot.domain.members import Member
 from bot.domain.messages import Button, IncomingMessage, OutgoingMessage, Span, Target, TargetKind
 from bot.domain.roles import Role, has_role
@@ -52,10 +54,13 @@ class Context:
     bot_username: str | None = None
     """The bot's own username on the message's platform, when it has one (Telegram)."""
     platforms: Mapping[str, PlatformLimits] = field(default_factory=dict)
-    """Every running platform's limits: where else the bot may write first, link, upload."""
+    """Every running platform's limits: where else the bot may write first, link, upload,
+    edit messages in place, DM subscribers."""
     bot_usernames: Mapping[str, str] = field(default_factory=dict)
     audit_entries: list[AuditEntry] = field(default_factory=list)
     """Written by the dispatcher once the handler is done, whatever its outcome."""
+    clock: Callable[[], float] = time.time
+    """Now, in epoch seconds: what a handler stamps and schedules with (tests bring theirs)."""
 
     def dm_link(self, payload: str) -> str | None:
         """A link that opens a private chat with the bot, where the platform has one."""
@@ -98,16 +103,28 @@ class Context:
         await self.audit(command, "refused", detail or key)
         raise UserError(key, **params)
 
+    async def find_member(self, handle: str) -> Member:
+        """Someone named in a command: `M5`, `@username`, a display name or a platform id."""
+        short = parse_short_id(handle, Kind.MEMBER)
+        if short is not None and not handle.startswith("@"):
+            found = await self.tx.members.get(short.number)
+            if found is None:
+                raise UserError("member.not_found", who=handle)
+            return found
+        matches = await self.tx.members.find(self.message.platform, handle)
+        if not matches:
+            raise UserError("member.not_found", who=handle)
+        if len(matches) > 1:
+            ids = ", ".join(m.short_id for m in matches)
+            raise UserError("member.ambiguous", who=handle, ids=ids)
+        return matches[0]
+
     def t(self, key: str, /, **params: object) -> str:
         return text(self.lang, key, **params)
 
     def has_role(self, needed: Role, scope: Iterable[str] | None = None) -> bool:
         """At least `needed` over *every* tag of `scope`; no scope: over the whole network."""
         return has_role(self.member.grants, needed, scope, self.aliases)
-
-    def require(self, needed: Role, scope: Iterable[str] | None = None) -> None:
-        if not self.has_role(needed, scope):
-            raise UserError("refused.scope", role=needed.name.lower())
 
     async def reply(
         self, key: str, /, *, buttons: tuple[Button, ...] = (), **params: object

@@ -79,8 +79,10 @@ class CommandDispatcher:
         settings: Settings,
         limits: Mapping[str, PlatformLimits],
         on_commit: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
+        self._clock = clock
         self._registry = registry
         self._settings = settings
         self._network = settings.network
@@ -167,6 +169,7 @@ class CommandDispatcher:
             platforms=self._limits,
             bot_usernames=self._bot_usernames,
             audit_entries=unit.entries,
+            clock=self._clock,
         )
         await self._check_and_call(ctx, spec, raw)
         await self._write_audit(tx, message, unit)

@@ -16,6 +16,11 @@ _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TAG_TOKEN = re.compile(r"(?<![\w/&#])#([^\s#]+)")
 
 
+def alert_subject(alert_id: int) -> str:
+    """The outbox subject of an alert's relayed copies (edited when it changes)."""
+    return f"alert:{alert_id}"
+
+
 class AlertStatus(StrEnum):
     OPEN = "open"
     CANCELLED = "cancelled"
@@ -76,6 +81,19 @@ def parse_alert_text(raw: str, max_length: int = MAX_ALERT_LENGTH) -> AlertDraft
     text = raw.strip()
     if len(text) > max_length:
         raise AlertTextError("alert.too_long", limit=max_length, length=len(text))
+    body, scope = extract_tags(text)
+    if not body:
+        raise AlertTextError("alert.empty")
+    url_match = _URL.search(body)
+    url = url_match.group(0).rstrip(".,;:!?)") if url_match else None
+    return AlertDraft(text=body, url=url, scope=scope)
+
+
+def extract_tags(text: str) -> tuple[str, tuple[str, ...]]:
+    """`#tags` out of a text: (the text without them, the normalised tags in order).
+
+    A `#` inside a URL (a fragment) is not a tag.
+    """
     urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     scope: list[str] = []
     pieces: list[str] = []
@@ -92,9 +110,4 @@ def parse_alert_text(raw: str, max_length: int = MAX_ALERT_LENGTH) -> AlertDraft
         pieces.append(text[cursor : match.start()])
         cursor = match.end()
     pieces.append(text[cursor:])
-    body = re.sub(r"[ \t]{2,}", " ", "".join(pieces)).strip()
-    if not body:
-        raise AlertTextError("alert.empty")
-    url_match = _URL.search(body)
-    url = url_match.group(0).rstrip(".,;:!?)") if url_match else None
-    return AlertDraft(text=body, url=url, scope=tuple(scope))
+    return re.sub(r"[ \t]{2,}", " ", "".join(pieces)).strip(), tuple(scope)

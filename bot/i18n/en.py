@@ -99,10 +99,7 @@ MESSAGES: dict[str, str] = {
     "alerts.header": "Open alerts:",
     "alerts.line": "{id} · {at} · {author} ({origin}) · {acks} · {text}",
     "alerts.detail_header": "{id} — {author} ({origin}): {text}",
-    "alerts.detail_raised": "Alert: {at}",
-    "alerts.detail_acks": "First on it: {at} ({n}: {names})",
     "alerts.detail_no_ack": "Nobody is on it yet.",
-    "alerts.detail_cancelled": "Cancelled: {at}",
     # Help
     "help.unknown": 'No command "{command}". Type {prefix}help for the list.',
     "help.aliases": "Other names: {aliases}",
@@ -151,7 +148,6 @@ MESSAGES: dict[str, str] = {
     "clip.too_many": "You already have {limit} clips waiting (the maximum); "
     "try again when one is done.",
     "clip.no_url": "Give the video link, for example: clip https://… from 12:30 to 13:10.",
-    "clip.tasks_later": "Attaching a clip to a task is not available yet; use the alert id (A17).",
     "clip.bad_attach": "{id} is neither an alert nor a task.",
     "clip.retry_usage": "Write: clip retry K9.",
     "clip.not_found": "No clip {id}.",

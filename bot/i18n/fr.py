@@ -99,10 +99,7 @@ MESSAGES: dict[str, str] = {
     "alerts.header": "Alertes en cours :",
     "alerts.line": "{id} · {at} · {author} ({origin}) · {acks} · {text}",
     "alerts.detail_header": "{id} — {author} ({origin}) : {text}",
-    "alerts.detail_raised": "Alerte : {at}",
-    "alerts.detail_acks": "Première prise en charge : {at} ({n} : {names})",
     "alerts.detail_no_ack": "Personne ne s'en occupe encore.",
-    "alerts.detail_cancelled": "Annulée : {at}",
     # Help
     "help.unknown": "Pas de commande « {command} ». Tapez {prefix}help pour la liste.",
     "help.aliases": "Autres noms : {aliases}",
@@ -155,8 +152,6 @@ MESSAGES: dict[str, str] = {
     "clip.too_many": "Vous avez déjà {limit} clips en attente (le maximum) ; "
     "réessayez quand l'un est fini.",
     "clip.no_url": "Donnez le lien de la vidéo, par exemple : clip https://… de 12:30 à 13:10.",
-    "clip.tasks_later": "Rattacher un clip à une tâche n'est pas encore possible ; "
-    "utilisez l'identifiant de l'alerte (A17).",
     "clip.bad_attach": "{id} n'est ni une alerte ni une tâche.",
     "clip.retry_usage": "Écrivez : clip retry K9.",
     "clip.not_found": "Pas de clip {id}.",

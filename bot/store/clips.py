@@ -147,6 +147,16 @@ class ClipRepository:
             row = await cur.fetchone()
         return None if row is None else _row(row)
 
+    async def first_archived_for_alert(self, alert_id: int) -> Clip | None:
+        """The alert's first clip to be archived (the rapid-response clock's "clip")."""
+        async with self._conn.execute(
+            "SELECT * FROM clips WHERE alert_id = ? AND status = 'done'"
+            " ORDER BY finished_at LIMIT 1",
+            (alert_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _row(row)
+
     async def set_progress_message(self, clip_id: int, outbox_id: int) -> None:
         await self._conn.execute(
             "UPDATE clips SET progress_outbox_id = ? WHERE id = ?", (outbox_id, clip_id)

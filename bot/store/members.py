@@ -114,17 +114,7 @@ class MemberRepository:
 
     async def network_admins(self) -> list[Member]:
         """Admins of the whole network: unscoped admin grants, and the config's admins."""
-        keys = sorted(self._config_admins)
-        marks = ", ".join("?" * len(keys)) or "NULL"
-        async with self._conn.execute(
-            "SELECT member_id FROM grants WHERE role >= ? AND (scope IS NULL OR scope = '')"
-            " UNION SELECT member_id FROM identities"
-            f" WHERE platform || ':' || user_id IN ({marks}) ORDER BY member_id",
-            (int(Role.ADMIN), *keys),
-        ) as cur:
-            ids = [int(r[0]) for r in await cur.fetchall()]
-        found = [await self.get(member_id) for member_id in ids]
-        return [member for member in found if member is not None]
+        return await self.privileged(Role.ADMIN, unscoped_only=True)
 
     async def join(self, member_id: int, home_platform: str) -> None:
         """A member at once, with no sponsor and no scope (a network-wide newcomer)."""
@@ -244,15 +234,19 @@ class MemberRepository:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def privileged(self) -> list[Member]:
-        """Everyone who holds coordinator or admin rights somewhere, config admins included."""
+    async def privileged(
+        self, minimum: Role = Role.COORDINATOR, *, unscoped_only: bool = False
+    ) -> list[Member]:
+        """Everyone holding at least `minimum` somewhere (or, `unscoped_only`, network-wide),
+        config admins included."""
         keys = [key.partition(":") for key in sorted(self._config_admins)]
         config = " OR ".join("(platform = ? AND user_id = ?)" for _ in keys) or "0"
-        params: list[object] = [int(Role.COORDINATOR)]
+        where = " AND (scope IS NULL OR scope = '')" if unscoped_only else ""
+        params: list[object] = [int(minimum)]
         for platform, _, user_id in keys:
             params += [platform, user_id]
         return await self._load_many(
-            "SELECT member_id FROM grants WHERE role >= ?"
+            f"SELECT member_id FROM grants WHERE role >= ?{where}"
             f" UNION SELECT member_id FROM identities WHERE {config}",
             tuple(params),
         )

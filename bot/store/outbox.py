@@ -44,6 +44,17 @@ class OutboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CopyRef:
+    """An original row, without its payload: enough to decide whether and how to edit it."""
+
+    id: int
+    target: Target
+    lang: str | None
+    status: str
+    coalesced: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PlatformCounts:
     platform: str
     queued: int
@@ -274,12 +285,82 @@ class OutboxRepository:
             params,
         )
 
+    async def enqueue_edits(
+        self,
+        rows: Sequence[tuple[CopyRef, OutgoingMessage, str | None]],
+        priority: int,
+        *,
+        subject: str,
+    ) -> None:
+        """One statement for many edits: (original row, new message, lang) each."""
+        now = time.time()
+        params: list[tuple[object, ...]] = []
+        for original, message, lang in rows:
+            target = original.target
+            params.append(
+                (
+                    target.platform,
+                    target.kind.value,
+                    target.address,
+                    await self.payload_id(message),
+                    lang,
+                    priority,
+                    subject,
+                    original.id,
+                    now,
+                    now,
+                )
+            )
+        await self._conn.executemany(
+            "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
+            " subject, edit_of, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params,
+        )
+
+    async def replace_payloads(self, rows: Sequence[tuple[int, OutgoingMessage]]) -> None:
+        """`replace_payload` for many rows at once (rows still pending only)."""
+        params = [(await self.payload_id(message), row_id) for row_id, message in rows]
+        await self._conn.executemany(
+            "UPDATE outbox SET payload_id = ? WHERE id = ? AND status = 'pending'"
+            " AND parts_sent = 0",
+            params,
+        )
+
     async def copies(self, subject: str) -> list[OutboxRow]:
         """Every original (non-edit) row sent or to be sent for one subject."""
         return await self._rows(
             f"SELECT {_COLUMNS} FROM outbox WHERE subject = ? AND edit_of IS NULL ORDER BY id",
             (subject,),
         )
+
+    async def room_copies(self, subject: str) -> list[CopyRef]:
+        """The original rows of one subject sent to rooms, without walking private copies
+        and without decoding payloads (an alert card is edited for every task change)."""
+        # The WHERE matches the partial index outbox_room_copies: keep them in step.
+        async with self._conn.execute(
+            "SELECT id, platform, address, lang, status, coalesced FROM outbox"
+            " WHERE subject = ? AND target_kind = 'room' AND edit_of IS NULL ORDER BY id",
+            (subject,),
+        ) as cur:
+            return [
+                CopyRef(
+                    row_id,
+                    Target(platform, TargetKind.ROOM, address),
+                    lang,
+                    status,
+                    bool(coalesced),
+                )
+                for row_id, platform, address, lang, status, coalesced in await cur.fetchall()
+            ]
+
+    async def pending_edits(self, subject: str) -> dict[int, int]:
+        """Edits of one subject not yet handed to a platform: original row id -> edit row id."""
+        async with self._conn.execute(
+            "SELECT edit_of, MAX(id) FROM outbox WHERE subject = ? AND status = 'pending'"
+            " AND edit_of IS NOT NULL GROUP BY edit_of",
+            (subject,),
+        ) as cur:
+            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
 
     async def replace_payload(self, row_id: int, message: OutgoingMessage) -> bool:
         """Rewrite a row not yet handed to a platform; False if it is already on its way

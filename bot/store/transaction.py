@@ -18,6 +18,8 @@ from bot.store.outbox import OutboxRepository
 from bot.store.rooms import RoomRepository
 from bot.store.scope_roles import ScopeRoleRepository
 from bot.store.tags import TagRepository
+from bot.store.tasks import TaskRepository
+from bot.store.timers import TimerRepository
 
 
 class Tx:
@@ -32,6 +34,8 @@ class Tx:
         self.audit = AuditRepository(conn)
         self.scope_roles = ScopeRoleRepository(conn)
         self.clips = ClipRepository(conn)
+        self.tasks = TaskRepository(conn)
+        self.timers = TimerRepository(conn)
         self.running = RunningInstanceRepository(conn)
         self.invitations = InvitationRepository(conn)
 

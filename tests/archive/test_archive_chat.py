@@ -256,7 +256,7 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
     )
     assert first.returncode == 0, first.stderr
     sent = first.sent_to("#general")
-    assert sent[2].startswith("Rattacher un clip à une tâche n'est pas encore possible")
+    assert sent[2].startswith("La tâche T5 n'existe pas")
     edits = first.edited_in("#general")
     assert "Échec du clip K1 : le fichier dépasse la taille maximale. Relancer : clip retry K1" in (
         edits

@@ -85,7 +85,8 @@ async def run_bot(
     sections: dict[str, dict[str, Any]] | None = None,
     **telegram: Any,
 ) -> AsyncIterator[RunningBot]:
-    """The bot on the fake API; `sections` add config sections (`{"members": {...}}`)."""
+    """The bot on the fake API; `telegram` overrides keys of [telegram], `sections` add
+    config sections (`{"members": {...}}`)."""
     config = write_config(
         tmp_path,
         network={"name": "Test", "lang": "fr", "admins": [f"telegram:{ALICE}"]},

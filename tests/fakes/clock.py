@@ -1,0 +1,19 @@
+"""A clock that moves only when a test says so, for timers and escalation rules."""
+
+from __future__ import annotations
+
+import time
+
+
+class FakeClock:
+    """Starts at the real time (rows written by handlers use it) and jumps on `advance`."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        self.now += seconds
+        return self.now
