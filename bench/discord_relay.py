@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.fakes.bot_process import start_bot
 from tests.fakes.config_files import write_config
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.live_session import LiveSession
 
 GENERAL = "100000000000000001"
 ADMIN = "300000000000000001"
@@ -40,7 +40,7 @@ async def main() -> None:
         },
     )
     started = time.monotonic()
-    session = await LiveSession.start(config, {"BENCH_DISCORD_TOKEN": fake.token})
+    session = await start_bot(config, {"BENCH_DISCORD_TOKEN": fake.token})
     try:
         await fake.wait_connected()
         print(f"start to gateway READY: {time.monotonic() - started:.2f} s")

@@ -1,8 +1,10 @@
 """Fan-out benchmark: enqueue 151,000 deliveries for one alert, then drain them.
 
 Also measured: the outbox's size per delivery (table, indexes and payloads, as
-SQLite's dbstat counts pages), and how fast `/ack`, `/alerts` and `/me` are
-answered (handled to reply committed) while such a fan-out drains.
+SQLite's dbstat counts pages), how fast `/ack`, `/alerts` and `/me` are
+answered (handled to reply committed) while such a fan-out drains, and while
+that alert is cancelled (half its copies sent, so edited; half still queued,
+so rewritten).
 
 Each measurement runs in its own subprocess so that peak memory (RSS) is the
 measured step's own. Prints one table. Figures, not pass/fail.
@@ -28,7 +30,9 @@ from bot.commands import CommandDispatcher, Registry
 from bot.config import NetworkSettings, Settings
 from bot.delivery import DeliveryEngine
 from bot.domain import IncomingMessage, OutgoingMessage, SentRef, Target
+from bot.scheduler import TimerService
 from bot.store import Database
+from bot.tasks import TaskSetup, TaskTimers
 from bot.transports.base import Inbox
 from handlers import ROUTERS
 from tests.fakes.recording_transport import LIMITS
@@ -174,6 +178,17 @@ async def measure_drain(path: Path) -> dict[str, float]:
     }
 
 
+def latency_figures(latencies: list[float]) -> dict[str, float]:
+    """How many commands, and their p50, p99 and max in milliseconds."""
+    ordered = sorted(latencies)
+    return {
+        "commands": len(ordered),
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "max_ms": ordered[-1] * 1000,
+    }
+
+
 async def measure_interactive(path: Path) -> dict[str, float]:
     """`/ack`, `/alerts`, `/me` in turn, one every COMMAND_PAUSE, while the fan-out drains."""
     async with Database.open(path, frozenset({"console:admin"})) as db:
@@ -194,13 +209,72 @@ async def measure_interactive(path: Path) -> dict[str, float]:
         engine.stop()
         await task
         sent = sum(t.sent for t in instant.values())
-    latencies.sort()
+    return {**latency_figures(latencies), "sent": sent}
+
+
+def mark_half_sent(path: Path) -> int:
+    """Every other copy already delivered (an edit each), the others still queued."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            changed = conn.execute(
+                "UPDATE outbox SET status = 'sent', sent_ref = '[\"1\"]', sent_at = ?"
+                " WHERE subject = 'alert:1' AND id % 2 = 0",
+                (time.time(),),
+            ).rowcount
+    finally:
+        conn.close()
+    return changed
+
+
+async def measure_cancel(path: Path) -> dict[str, float]:
+    """`/cancel A1` of the 151,000-copy alert, with `/ack`, `/alerts` and `/me` typed
+    every COMMAND_PAUSE before, during and after it, until every copy is rewritten."""
+    mark_half_sent(path)
+    async with Database.open(path, frozenset({"console:admin"})) as db:
+        limits = {"console": LIMITS, "telegram": LIMITS}
+        settings = Settings(source=path, network=NetworkSettings(admins=("console:admin",)))
+        timers = TimerService(db)
+        TaskTimers(TaskSetup(settings, limits)).register(timers)
+        dispatcher = CommandDispatcher(
+            db, Registry(ROUTERS), settings, limits, on_commit=timers.wake
+        )
+        gc.freeze()
+        running = asyncio.create_task(timers.run())
+        latencies: list[float] = []
+        cancel: asyncio.Task[None] | None = None
+        started = answered = applied = 0.0
+
+        def on_answer(_: object) -> None:
+            nonlocal answered
+            answered = time.perf_counter() - started
+
+        async def still_applying() -> bool:
+            async with db.transaction() as tx:
+                return bool(await tx.timers.pending_for("alert:1"))
+
+        while True:
+            for command in ("/ack A1", "/alerts", "/me"):
+                begun = time.perf_counter()
+                await dispatcher.handle(_said(command))
+                latencies.append(time.perf_counter() - begun)
+                await asyncio.sleep(COMMAND_PAUSE)
+            if cancel is None and len(latencies) >= 30:
+                started = time.perf_counter()
+                cancel = asyncio.create_task(dispatcher.handle(_said("/cancel A1")))
+                cancel.add_done_callback(on_answer)
+            elif cancel is not None and cancel.done() and not await still_applying():
+                applied = time.perf_counter() - started
+                break
+        timers.stop()
+        await running
+        async with db.transaction() as tx:
+            edits = await tx.outbox.busy_count(["console", "telegram"], 1e12)
     return {
-        "commands": len(latencies),
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "max_ms": latencies[-1] * 1000,
-        "sent": sent,
+        **latency_figures(latencies),
+        "answer_s": answered,
+        "applied_s": applied,
+        "queued_after": edits,
     }
 
 
@@ -223,8 +297,11 @@ async def main() -> None:
         enqueue = _step("enqueue", path)
         copy = Path(tmp) / "interactive.db"
         shutil.copyfile(path, copy)
+        cancelled = Path(tmp) / "cancel.db"
+        shutil.copyfile(path, cancelled)
         drain = _step("drain", path)
         interactive = _step("interactive", copy)
+        cancel = _step("cancel", cancelled)
     rows = int(enqueue["rows"])
     print(f"{'measure':<44} {'result':>22} {'goal':>12}")
     print(f"{'enqueue: /alert to rows committed':<44} {enqueue['seconds']:>20.2f} s {'<= 2 s':>12}")
@@ -249,6 +326,17 @@ async def main() -> None:
         f"{interactive['p50_ms']:>7.0f} / {interactive['max_ms']:.0f} ms"
         f" {int(interactive['commands']):>6}"
     )
+    print(f"{'/cancel of that alert: answered after':<44} {cancel['answer_s']:>20.2f} s")
+    print(f"{'  every copy rewritten or edited after':<44} {cancel['applied_s']:>20.2f} s")
+    print(
+        f"{'  commands meanwhile: p99 (ms)':<44} "
+        f"{cancel['p99_ms']:>19.0f} ms {'<= 100 ms':>12}"
+    )
+    print(
+        f"{'  p50 / max, over commands':<44} "
+        f"{cancel['p50_ms']:>7.0f} / {cancel['max_ms']:.0f} ms"
+        f" {int(cancel['commands']):>6}"
+    )
 
 
 if __name__ == "__main__":
@@ -262,3 +350,5 @@ if __name__ == "__main__":
         print(json.dumps(asyncio.run(measure_drain(db_path))))
     elif step == "interactive":
         print(json.dumps(asyncio.run(measure_interactive(db_path))))
+    elif step == "cancel":
+        print(json.dumps(asyncio.run(measure_cancel(db_path))))

@@ -184,12 +184,13 @@ class App:
             self.db = db
             registry = Registry(ROUTERS)
             transports = self._build_transports(db, registry)
+            redact = Redactor(settings.secrets())
             engine = DeliveryEngine(
                 db,
                 transports,
                 keep_days=settings.delivery.keep_days,
                 owner=self.owner,
-                redact=Redactor(settings.secrets()),
+                redact=redact,
                 max_rate_limited=settings.delivery.max_rate_limited,
             )
             self.engine = engine
@@ -210,6 +211,7 @@ class App:
                 on_enqueue=engine.wake,
                 on_archived=on_archived,
                 admins=settings.network.admins,
+                redact=redact,
             )
             self.archive = archive
             await archive.recover()

@@ -39,7 +39,7 @@ from bot.domain.rights import (
 from bot.domain.timeline import AlertClock, ArchivedClip, Entry, Milestone, alert_clock
 from bot.i18n import LANGS, count, pick_lang, spans
 from bot.store import Priority
-from bot.tasks import TaskSetup, alert_cancelled, cards, changes
+from bot.tasks import TaskSetup, alert_cancelled, cancellation, cards, changes
 
 router = Router("alerts")
 
@@ -297,16 +297,13 @@ async def cancel(ctx: Context, alert: int) -> None:
         await ctx.audit("cancel", "done", found.short_id)
     cancelled = await _load(ctx, alert)
     setup = TaskSetup(ctx.settings, ctx.platforms)
-    await alert_cancelled(ctx.tx, setup, cancelled, ctx.member, ctx.clock())
-    zone, now = ctx.network.timezone, ctx.clock()
-    fixed = await ctx.rewrite_copies(
-        alert_subject(found.id),
-        lambda lang: cards.render_alert(cancelled, [], lang, zone, now),
-        Priority.ALERT,
-    )
-    await ctx.reply(
-        "alert.cancelled", id=found.short_id, copies=count(ctx.lang, "count.copies", fixed)
-    )
+    now = ctx.clock()
+    await alert_cancelled(ctx.tx, setup, cancelled, ctx.member, now)
+    # A national alert's 151,000 copies are corrected in batches after this answer.
+    correction = await cancellation.start(ctx.tx, setup, cancelled, ctx.origin, ctx.lang, now)
+    copies = count(ctx.lang, "count.copies", correction.fixed)
+    key = "alert.cancelled" if correction.done else "alert.cancelling"
+    await ctx.reply(key, id=found.short_id, copies=copies)
 
 
 async def _show_clock(ctx: Context, alert: Alert) -> None:

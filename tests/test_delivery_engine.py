@@ -77,6 +77,13 @@ def test_merge_keeps_parts_readable_and_within_the_limit() -> None:
     assert merged.buttons == (Button("ok", "/ack A2"),)
 
 
+def test_a_message_that_merges_with_nothing_goes_out_as_it_was_queued() -> None:
+    video = OutgoingMessage(OutgoingMessage.plain("Clip K1").spans, video="/archive/k1.mp4")
+    card = OutgoingMessage(OutgoingMessage.plain("A1").spans, mention_tags=("retraites",))
+    assert merge([video, OutgoingMessage.plain("ok")], 4000) == (video, 1)  # still a video
+    assert merge([card, OutgoingMessage.plain("x" * 50)], 30) == (card, 1)  # still pings
+
+
 async def test_an_alert_overtakes_a_large_push_in_progress(tmp_path: Path) -> None:
     limits = PlatformLimits(max_text_length=4000, global_rate=400, max_in_flight=4)
     transport = SlowTransport(platform="tg", limits=limits)

@@ -108,3 +108,22 @@ async def test_a_transaction_cancelled_at_any_point_leaves_the_connection_usable
     await write()
     async with db.transaction() as tx:
         assert await tx.outbox.busy_count(["console"], 1e12) >= 1
+
+
+async def test_an_update_is_handled_once_unless_the_platform_numbers_again(
+    tmp_path: Path,
+) -> None:
+    async with Database.open(tmp_path / "bot.db") as db:
+        await db.migrate()
+        async with db.transaction() as tx:
+            assert not await tx.received.handled("telegram", 100, now=1000.0)
+            assert await tx.received.handled("telegram", 100, now=1001.0)
+            assert await tx.received.handled("telegram", 99, now=1001.0)
+            assert not await tx.received.handled("irc", 5, now=1001.0)  # per platform
+            assert not await tx.received.handled("telegram", 101, now=1002.0)
+            # A day later Telegram holds no update from before: a lower number is new
+            # (it renumbers after a week without updates).
+            assert not await tx.received.handled("telegram", 7, now=1002.0 + 86_400)
+            assert await tx.received.handled("telegram", 7, now=1003.0 + 86_400)
+            counts = await tx.outbox.counts(1003.0 + 86_400)
+    assert counts == []  # the marks are not delivery queues: `status` never shows them

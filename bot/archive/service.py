@@ -28,14 +28,17 @@ from bot.archive.ffmpeg import Ffmpeg, find_ffmpeg, location_folder
 from bot.archive.runner import WorkerOutcome, run_worker
 from bot.archive.worker import JobSpec
 from bot.config import ArchiveSettings
+from bot.domain.alerts import alert_subject
 from bot.domain.archive_space import SpacePlan
 from bot.domain.clips import Clip, FailReason, Progress
 from bot.domain.messages import OutgoingMessage, Target, TargetKind
 from bot.i18n import pick_lang
+from bot.redaction import redact as redact_patterns
 from bot.store.clips import ArchivedFile
 from bot.store.database import Database
 from bot.store.outbox import Priority
 from bot.store.transaction import Tx
+from bot.tasks.changes import origin_of_alert
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +65,12 @@ class ArchiveService:
         clock: Callable[[], float] = time.time,
         on_archived: Callable[[Tx, Clip], Awaitable[object]] | None = None,
         admins: tuple[str, ...] = (),
+        redact: Callable[[str], str] = redact_patterns,
     ) -> None:
         self._db = db
+        self._redact = redact
+        """Masks secrets in a worker's error text before it is stored or logged: a site's
+        error can quote a URL with a password or a token in it."""
         self._settings = settings
         self._default_lang = default_lang
         self._admins = admins
@@ -296,8 +303,9 @@ class ArchiveService:
                 reason = outcome.reason or FailReason.FAILED.value
                 if reason not in {r.value for r in FailReason}:
                     reason = FailReason.FAILED.value
-                await tx.clips.fail(clip.id, reason, outcome.detail)
-                log.warning("clip %d failed: %s (%s)", clip.id, reason, outcome.detail)
+                detail = self._redact(outcome.detail)
+                await tx.clips.fail(clip.id, reason, detail)
+                log.warning("clip %d failed: %s (%s)", clip.id, reason, detail)
             final = await tx.clips.get(clip.id)
             assert final is not None
             if full is not None:
@@ -341,16 +349,23 @@ class ArchiveService:
             await asyncio.to_thread(storage.remove_files, [refused_file])
 
     async def _share_with_alert(self, tx: Tx, clip: Clip) -> None:
-        """The card also goes where the linked alert went (each copy's room, in its language)."""
-        seen = {_origin(clip)}
+        """The card also goes where the alert was raised and to the rooms that got it, each
+        in its language; never to its private copies (a national alert has 150,000 of them:
+        the rooms are where people work on it, and a subscriber asks `clips` for more)."""
+        alert = await tx.alerts.get(clip.alert_id) if clip.alert_id is not None else None
+        if alert is None:
+            return
+        origin = origin_of_alert(alert)
+        where = {origin: await self._origin_lang(tx, origin, alert.author_member_id)}
         # `alert:<id>` is the subject handlers/alerts.py gives every relayed copy.
-        for row in await tx.outbox.copies(f"alert:{clip.alert_id}"):
-            if row.target in seen or row.status not in ("pending", "sending", "sent"):
-                continue
-            seen.add(row.target)
-            lang = pick_lang(row.lang, self._default_lang)
+        for row in await tx.outbox.room_copies(alert_subject(alert.id)):
+            if row.status in ("pending", "sending", "sent"):
+                where.setdefault(row.target, row.lang)
+        where.pop(_origin(clip), None)  # its progress message became the card already
+        for target, row_lang in where.items():
+            lang = pick_lang(row_lang, self._default_lang)
             await tx.outbox.enqueue(
-                row.target,
+                target,
                 render_card(clip, lang, self._settings.dir),
                 Priority.ALERT,
                 subject=f"clip:{clip.id}",
@@ -359,5 +374,14 @@ class ArchiveService:
             video = render_video(clip, lang)
             if video is not None:
                 await tx.outbox.enqueue(
-                    row.target, video, Priority.ALERT, subject=f"clip:{clip.id}", lang=lang
+                    target, video, Priority.ALERT, subject=f"clip:{clip.id}", lang=lang
                 )
+
+    @staticmethod
+    async def _origin_lang(tx: Tx, origin: Target, author_id: int) -> str | None:
+        """The language of the place an alert was raised: its room's, or its author's."""
+        if origin.kind is TargetKind.ROOM:
+            room = await tx.rooms.get(origin.platform, origin.address)
+            return room.lang if room is not None else None
+        author = await tx.members.get(author_id)
+        return author.lang if author is not None else None

@@ -146,6 +146,9 @@ class CommandDispatcher:
     async def _run(
         self, tx: Tx, message: IncomingMessage, spec: CommandSpec, raw: str, unit: _Unit
     ) -> None:
+        if await _handled_before(tx, message):
+            unit.written = True
+            return
         member = await tx.members.resolve(
             message.platform, message.user_id, message.display_name, message.username
         )
@@ -261,6 +264,8 @@ class CommandDispatcher:
             return
         prefix = self._limits.get(message.platform, DEFAULT_LIMITS).command_prefix
         async with self._db.transaction() as tx:
+            if await _handled_before(tx, message):
+                return
             member = await tx.members.resolve(
                 message.platform, message.user_id, message.display_name, message.username
             )
@@ -275,8 +280,11 @@ class CommandDispatcher:
     async def _apologise(self, message: IncomingMessage, error_id: str, unit: _Unit) -> None:
         try:
             async with self._db.transaction() as tx:
+                # The command's transaction was rolled back, its mark with it: the apology
+                # answers the update, so it is not answered again after a restart.
+                await _handled_before(tx, message)
                 if not unit.written:
-                    # The command's transaction was rolled back; the log still gets its rows.
+                    # The log still gets the command's rows.
                     await self._write_audit(tx, message, unit)
                 lang = pick_lang(self._network.lang)
                 await tx.outbox.enqueue(
@@ -288,6 +296,21 @@ class CommandDispatcher:
                 )
         except Exception:
             log.exception("could not send the apology for error %s", error_id)
+
+
+async def _handled_before(tx: Tx, message: IncomingMessage) -> bool:
+    """An update received again (after a restart) was answered already: skip it. Else it
+    is marked handled in `tx`, so the mark commits with its answer or not at all."""
+    if message.update_id is None:
+        return False
+    if await tx.received.handled(message.platform, message.update_id):
+        log.info(
+            "%s update %d was handled before the restart: skipped",
+            message.platform,
+            message.update_id,
+        )
+        return True
+    return False
 
 
 def _origin(message: IncomingMessage) -> Target:

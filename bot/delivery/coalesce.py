@@ -28,11 +28,16 @@ def merge(
     parts: Sequence[OutgoingMessage],
     max_length: int,
     measure: Callable[[OutgoingMessage], int] = text_length,
+    max_parts: int | None = None,
 ) -> tuple[OutgoingMessage, int]:
     """Merge a prefix of `parts` that fits in `max_length`; returns (message, parts used).
 
     `measure` is the platform's own count (Telegram: UTF-16 code units of the
-    visible text), so a merged message is always one platform message.
+    visible text), so a merged message is always one platform message;
+    `max_parts` caps how many go together (Discord: 10 embeds per message).
+    The merged message notifies everyone its parts would have (the union of
+    their mention tags, in order) and keeps each part as a section, so a
+    platform that shows cards shows one per part.
     """
     spans = list(parts[0].spans)
     buttons = list(parts[0].buttons)
@@ -40,6 +45,8 @@ def merge(
     separator = measure(OutgoingMessage((SEPARATOR,)))
     used = 1
     for part in parts[1:] if parts[0].video is None else ():
+        if max_parts is not None and used >= max_parts:
+            break
         extra = separator + measure(part)
         if length + extra > max_length or not can_join(parts[0], part):
             break
@@ -50,4 +57,11 @@ def merge(
         buttons.extend(part.buttons)
         length += extra
         used += 1
-    return OutgoingMessage(tuple(spans), tuple(buttons), parts[0].is_error), used
+    if used == 1:
+        return parts[0], 1
+    taken = parts[:used]
+    tags = tuple(dict.fromkeys(tag for part in taken for tag in part.mention_tags))
+    merged = OutgoingMessage(
+        tuple(spans), tuple(buttons), parts[0].is_error, mention_tags=tags, sections=tuple(taken)
+    )
+    return merged, used

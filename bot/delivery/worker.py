@@ -340,6 +340,7 @@ class PlatformWorker:
             [row.message for row in candidates],
             self._transport.limits.max_text_length,
             self._delivery.measure,
+            self._transport.limits.max_merged,
         )
         taken = chat.rows[:used]
         del chat.rows[:used]

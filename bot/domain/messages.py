@@ -23,6 +23,10 @@ class IncomingMessage:
     identified: bool = True
     """False when the platform cannot vouch for `user_id` (an IRC nick without a services
     account): the dispatcher then allows only commands open to guests."""
+    update_id: int | None = None
+    """The platform's increasing number for this update, where updates may be received
+    twice (Telegram's long polling after a cut stop): one at or below the highest already
+    handled is skipped, so a command never runs twice."""
 
 
 class TargetKind(StrEnum):
@@ -71,6 +75,10 @@ class OutgoingMessage:
     video: str | None = None
     """A video file (an archived clip) to upload, with the spans as its caption. Sent
     only where the platform can upload (`PlatformLimits.can_upload`), skipped elsewhere."""
+    sections: tuple[OutgoingMessage, ...] = field(default=())
+    """When several queued messages were merged into this one: each of them, in order
+    (the spans, buttons and mention tags above are their sum). A platform that shows
+    cards (Discord embeds) shows one per section. Empty for a message of its own."""
 
     @classmethod
     def plain(cls, text: str, *, is_error: bool = False) -> OutgoingMessage:
@@ -87,6 +95,7 @@ class OutgoingMessage:
             "is_error": self.is_error,
             "mention_tags": list(self.mention_tags),
             "video": self.video,
+            **({"sections": [part.to_json() for part in self.sections]} if self.sections else {}),
         }
 
     @classmethod
@@ -97,6 +106,7 @@ class OutgoingMessage:
             is_error=bool(data.get("is_error", False)),
             mention_tags=tuple(str(tag) for tag in data.get("mention_tags", ())),
             video=str(data["video"]) if data.get("video") else None,
+            sections=tuple(cls.from_json(part) for part in data.get("sections", ())),
         )
 
 

@@ -19,9 +19,9 @@ from bot.domain.alerts import AlertTextError, extract_tags
 from bot.domain.durations import DurationError, parse_duration
 from bot.domain.ids import Kind, format_id
 from bot.domain.members import Member
-from bot.domain.roles import Role
+from bot.domain.roles import Grant, Role, has_role
 from bot.domain.scopes import scope_matches
-from bot.domain.tags import TagAliases
+from bot.domain.tags import NATIONAL, TagAliases
 
 MAX_TASK_TEXT = 300
 MAX_RESULT_TEXT = 500
@@ -311,19 +311,22 @@ def next_candidates(tasks: Iterable[Task], kind: TaskKind | None) -> list[Task]:
 def coordinators_for(
     members: Iterable[Member], scope: Iterable[str], aliases: TagAliases
 ) -> list[Member]:
-    """Whom "dm coordinators" reaches: the coordinators of the task's own scope; when the
-    scope has none (or the task is network-wide), the network's coordinators and admins."""
-    wanted = aliases.canonical_set(scope)
+    """Whom "dm coordinators" reaches: the coordinators who may act on the task, their
+    scoped rights covering *every* tag of it (a task tagged `dept:069` and `dept:075` is
+    for someone who coordinates both, as for `assign`); when there are none (or the task
+    is network-wide), the network's coordinators and admins."""
+    scope = tuple(scope)
+    national = aliases.canonical(NATIONAL)
 
-    def holds(member: Member, scoped: bool) -> bool:
-        for grant in member.grants:
-            if grant.role < Role.COORDINATOR:
-                continue
-            if scoped and grant.scope is not None and aliases.canonical(grant.scope) in wanted:
-                return True
-            if not scoped and grant.scope is None:
-                return True
-        return False
+    def network_wide(grant: Grant) -> bool:
+        return grant.scope is None or aliases.canonical(grant.scope) == national
+
+    def covers(member: Member) -> bool:
+        scoped = [g for g in member.grants if not network_wide(g)]
+        return has_role(scoped, Role.COORDINATOR, scope, aliases)
+
+    def network_coordinator(member: Member) -> bool:
+        return any(g.role >= Role.COORDINATOR and network_wide(g) for g in member.grants)
 
     chosen = list(members)
-    return [m for m in chosen if holds(m, True)] or [m for m in chosen if holds(m, False)]
+    return [m for m in chosen if covers(m)] or [m for m in chosen if network_coordinator(m)]

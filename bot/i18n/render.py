@@ -12,13 +12,14 @@ import string
 from collections.abc import Mapping
 
 from bot.domain.messages import Span, Style
-from bot.i18n import archive, en, fr, tasks, trust
+from bot.i18n import archive, cancellation, en, fr, tasks, trust
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
 
 _FAMILIES: tuple[tuple[Mapping[str, str], Mapping[str, str]], ...] = (
     (archive.FR, archive.EN),
+    (cancellation.FR, cancellation.EN),
     (tasks.FR, tasks.EN),
     (trust.FR, trust.EN),
 )

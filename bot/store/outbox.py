@@ -52,6 +52,7 @@ class CopyRef:
     lang: str | None
     status: str
     coalesced: bool
+    parts_sent: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +352,30 @@ class OutboxRepository:
                     bool(coalesced),
                 )
                 for row_id, platform, address, lang, status, coalesced in await cur.fetchall()
+            ]
+
+    async def copies_after(self, subject: str, after: int, limit: int) -> list[CopyRef]:
+        """The next `limit` original rows of one subject after row `after`, rooms and
+        private copies alike, without decoding payloads: a batch of a long correction
+        (the outbox_subject index holds each row's id, so a batch starts where the last
+        one ended instead of walking the rows before it)."""
+        async with self._conn.execute(
+            "SELECT id, platform, target_kind, address, lang, status, coalesced, parts_sent"
+            " FROM outbox WHERE subject = ? AND id > ? AND edit_of IS NULL ORDER BY id LIMIT ?",
+            (subject, after, limit),
+        ) as cur:
+            return [
+                CopyRef(
+                    row_id,
+                    Target(platform, _KINDS[kind], address),
+                    lang,
+                    status,
+                    bool(coalesced),
+                    parts_sent,
+                )
+                for row_id, platform, kind, address, lang, status, coalesced, parts_sent in (
+                    await cur.fetchall()
+                )
             ]
 
     async def pending_edits(self, subject: str) -> dict[int, int]:

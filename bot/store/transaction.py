@@ -15,6 +15,7 @@ from bot.store.instance import RunningInstanceRepository
 from bot.store.invitations import InvitationRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
+from bot.store.received import ReceivedRepository
 from bot.store.rooms import RoomRepository
 from bot.store.scope_roles import ScopeRoleRepository
 from bot.store.tags import TagRepository
@@ -38,6 +39,7 @@ class Tx:
         self.timers = TimerRepository(conn)
         self.running = RunningInstanceRepository(conn)
         self.invitations = InvitationRepository(conn)
+        self.received = ReceivedRepository(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

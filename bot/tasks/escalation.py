@@ -23,7 +23,7 @@ from bot.i18n import LANGS, pick_lang, spans
 from bot.scheduler import TimerService
 from bot.store.outbox import Priority
 from bot.store.transaction import Tx
-from bot.tasks import cards, changes, deadlines
+from bot.tasks import cancellation, cards, changes, deadlines
 from bot.tasks.setup import TaskSetup
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class TaskTimers:
         service.register(deadlines.ASK, self.ask)
         service.register(deadlines.RELEASE, self.release)
         service.register(deadlines.REFRESH, self.refresh)
+        # The other edits of an alert's card: its copies corrected after a cancel.
+        service.register(cancellation.KIND, cancellation.Corrections(self._setup).fire)
 
     async def refresh(self, tx: Tx, firing: Firing) -> None:
         """Edit the alert's room copies to show its tasks as they are now."""

@@ -11,10 +11,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from tests.fakes.clip_archive import clip_config, clip_rows, outbox_rows
+from tests.fakes.config_files import write_config
 from tests.fakes.console_session import Session, run_console
 from tests.fakes.media_server import MediaServer
 
@@ -285,22 +287,51 @@ def test_failures_say_why_and_can_be_retried(tmp_path: Path, media: MediaServer)
     assert clip_rows(tmp_path)[1]["attempts"] == 2
 
 
-def test_clip_attached_to_an_alert_reaches_the_alerts_rooms(
+def test_a_failure_stored_and_logged_keeps_no_credentials(
     tmp_path: Path, media: MediaServer
 ) -> None:
-    config = clip_config(tmp_path)
+    # The site redirects to an address with a password in it; yt-dlp's error quotes it.
+    leaky = f"ftp://user:s3cr3tpw@127.0.0.1:{media.port}/v.mp4"
+    url = media.url("/redirect?to=" + quote(leaky, safe=""))
+    session = run_console(clip_config(tmp_path), [f"/clip {url}"])
+    assert session.returncode == 0, session.stderr
+    assert session.edited_in("#general")[-1].startswith("Échec du clip K1")
+    (row,) = clip_rows(tmp_path)
+    assert row["status"] == "failed" and "ftp://***@127.0.0.1" in row["fail_detail"]
+    assert "s3cr3tpw" not in row["fail_detail"]
+    failed = [line for line in session.stderr.splitlines() if "clip 1 failed" in line]
+    assert failed and "s3cr3tpw" not in failed[0]
+
+
+def test_clip_attached_to_an_alert_reaches_the_alerts_rooms_not_its_private_copies(
+    tmp_path: Path, media: MediaServer
+) -> None:
+    config = write_config(
+        tmp_path,
+        archive={"dir": str(tmp_path / "archive"), "allow_private_urls": True},
+        members={"open_join": True},
+    )
     session = run_console(
         config,
         [
             "#paris alice: /link",
             "#general alice: /link",
+            "#lyon alice: /link",
+            "@carol: /join",
+            "@carol: /subscribe",
             "#general alice: /alert Député X dit n'importe quoi sur France 2",
-            f"#general alice: /clip A1 {media.url('/hls/index.m3u8')} from 0:05 +5s",
+            f"#lyon alice: /clip A1 {media.url('/hls/index.m3u8')} from 0:05 +5s",
         ],
     )
     assert session.returncode == 0, session.stderr
-    assert any(line.startswith("Clip K1 — ") for line in session.sent_to("#paris"))
-    assert session.edited_in("#general")[-1].startswith("Clip K1 — ")
+    assert any(t.startswith("🚨 Alerte A1") for t in session.sent_to("@carol"))  # the alert...
+    assert not any("K1" in line for line in session.sent_to("@carol"))  # ...not 1 DM per clip
+    # The rooms that got the alert, and the room it was raised in, get the card once.
+    for room in ("#paris", "#general"):
+        assert sum(t.startswith("Clip K1 — ") for t in session.sent_to(room)) == 1
+    # Where the clip was asked, its progress message became the card.
+    assert session.edited_in("#lyon")[-1].startswith("Clip K1 — ")
+    assert not any(t.startswith("Clip K1 — ") for t in session.sent_to("#lyon"))
 
 
 def test_a_download_over_the_time_limit_is_killed_and_says_so(

@@ -22,7 +22,7 @@ from bot.transports.telegram.adapter import telegram_limits
 from tests.fakes.bot_process import start_bot
 from tests.fakes.config_files import write_config
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_bot import telegram_section
+from tests.fakes.telegram_bot import TOKEN_ENV, telegram_section
 from tests.fakes.telegram_delivery import populate_subscribers, telegram_settings
 
 RECIPIENTS = 3_000
@@ -59,11 +59,11 @@ async def test_kill_9_mid_fanout_then_restart_reaches_everyone_repeating_only_un
         await db.migrate()
     users = populate_subscribers(db_path, RECIPIENTS)
 
-    bot = await start_bot(config, api.token)
-    await bot.type("#paris alice: /link")
-    await bot.wait_line("-> #paris: Salon relié")
-    await bot.type("#paris alice: /alert Le député X ment sur France 2")
-    await bot.wait_line("-> #paris: Alerte A1 relayée")
+    bot = await start_bot(config, {TOKEN_ENV: api.token})
+    await bot.say("#paris alice: /link")
+    await bot.expect(r"^-> #paris: Salon relié")
+    await bot.say("#paris alice: /alert Le député X ment sur France 2")
+    await bot.expect(r"^-> #paris: Alerte A1 relayée")
     await api.wait_for(lambda: api.sent_count >= KILL_AFTER, timeout=60)
     await bot.kill()
 
@@ -72,7 +72,7 @@ async def test_kill_9_mid_fanout_then_restart_reaches_everyone_repeating_only_un
     assert len(received_before) < RECIPIENTS, "the fan-out finished before the kill"
     assert all(n == 1 for n in received_before.values())
 
-    bot = await start_bot(config, api.token)
+    bot = await start_bot(config, {TOKEN_ENV: api.token})
     await api.wait_for(lambda: len({m.chat_id for m in api.sent}) >= RECIPIENTS, timeout=60)
     assert await bot.finish() == 0, bot.stderr
 

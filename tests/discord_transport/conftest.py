@@ -12,9 +12,9 @@ from bot.commands import Registry
 from bot.config import DiscordSettings, Secret
 from bot.domain.messages import IncomingMessage
 from bot.transports.discord import DiscordTransport, RoleLookup
+from tests.fakes.bot_process import BotProcess, start_bot
 from tests.fakes.config_files import write_config
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.live_session import LiveSession
 
 ADMIN = "300000000000000001"
 """The Discord user the config makes an admin (`discord:ADMIN`)."""
@@ -94,7 +94,7 @@ async def started(fake_discord: FakeDiscord) -> AsyncIterator[Running]:
 
 async def start_riposte(
     tmp_path: Path, fake: FakeDiscord, **sections: dict[str, Any]
-) -> LiveSession:
+) -> BotProcess:
     """`riposte run` with the console and Discord on the fake; `sections` add config."""
     config = write_config(
         tmp_path,
@@ -108,7 +108,7 @@ async def start_riposte(
         },
         **sections,
     )
-    session = await LiveSession.start(config, {"RIPOSTE_TEST_DISCORD_TOKEN": fake.token})
+    session = await start_bot(config, {"RIPOSTE_TEST_DISCORD_TOKEN": fake.token})
     try:
         await fake.wait_connected()
     except BaseException:

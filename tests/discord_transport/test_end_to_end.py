@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.discord_transport.conftest import ADMIN, start_riposte
+from tests.fakes.bot_process import BotProcess, start_bot
 from tests.fakes.config_files import write_config
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.live_session import LiveSession
 
 GENERAL = "100000000000000001"
 ALERTES = "100000000000000002"
@@ -27,7 +27,7 @@ ROLE_DEPT = "555000000000000002"
 
 
 @pytest.fixture
-async def riposte(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterator[LiveSession]:
+async def riposte(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterator[BotProcess]:
     # Not about vetting: `join` admits at once.
     session = await start_riposte(tmp_path, fake_discord, members={"open_join": True})
     try:
@@ -45,7 +45,7 @@ async def say_on_discord(fake: FakeDiscord, channel: str, user: str, name: str, 
 
 
 async def test_prefix_and_slash_alerts_reach_console_room_and_other_channel(
-    riposte: LiveSession, fake_discord: FakeDiscord
+    riposte: BotProcess, fake_discord: FakeDiscord
 ) -> None:
     await riposte.say("#paris alice: /link")
     await riposte.expect(r"^-> #paris: Salon relié")
@@ -81,7 +81,7 @@ async def test_prefix_and_slash_alerts_reach_console_room_and_other_channel(
 
 
 async def test_button_press_acknowledges_the_alert(
-    riposte: LiveSession, fake_discord: FakeDiscord
+    riposte: BotProcess, fake_discord: FakeDiscord
 ) -> None:
     await riposte.say("#paris alice: /link")
     await riposte.expect(r"^-> #paris: Salon relié")
@@ -102,7 +102,7 @@ async def test_button_press_acknowledges_the_alert(
 
 
 async def test_discord_subscribers_get_their_scope_role_mentioned_and_no_dm(
-    riposte: LiveSession, fake_discord: FakeDiscord
+    riposte: BotProcess, fake_discord: FakeDiscord
 ) -> None:
     await riposte.say("#paris alice: /link")
     await riposte.expect(r"^-> #paris: Salon relié")
@@ -141,7 +141,7 @@ async def test_discord_subscribers_get_their_scope_role_mentioned_and_no_dm(
 
 
 async def test_deleted_channel_is_marked_unreachable(
-    riposte: LiveSession, fake_discord: FakeDiscord
+    riposte: BotProcess, fake_discord: FakeDiscord
 ) -> None:
     await riposte.say("#paris alice: /link")
     await riposte.expect(r"^-> #paris: Salon relié")
@@ -167,7 +167,7 @@ async def test_refused_token_stops_riposte_with_one_clear_line(
             "api_base": fake_discord.api_base,
         },
     )
-    session = await LiveSession.start(config, {"RIPOSTE_TEST_DISCORD_TOKEN": "s3cret-but-wrong"})
+    session = await start_bot(config, {"RIPOSTE_TEST_DISCORD_TOKEN": "s3cret-but-wrong"})
     try:
         code = await asyncio.wait_for(session.process.wait(), 30)
     finally:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.discord_transport.conftest import ADMIN, start_riposte
+from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.live_session import LiveSession
 
 ALERTES = "100000000000000002"
 MARC = "300000000000000002"
@@ -17,7 +17,7 @@ LEA = "300000000000000003"
 
 
 @pytest.fixture
-async def riposte(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterator[LiveSession]:
+async def riposte(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterator[BotProcess]:
     session = await start_riposte(tmp_path, fake_discord)  # default rules: vetted joins
     try:
         yield session
@@ -26,7 +26,7 @@ async def riposte(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterator[Li
 
 
 async def test_accept_and_refuse_buttons_decide_join_requests(
-    riposte: LiveSession, fake_discord: FakeDiscord
+    riposte: BotProcess, fake_discord: FakeDiscord
 ) -> None:
     await fake_discord.inject_message(ALERTES, ADMIN, "admin", "!link dept:075")
     await fake_discord.wait_until(

@@ -32,6 +32,9 @@ from aiohttp import BodyPartReader, WSMsgType, web
 API_PREFIX = "/api/v10"
 HEARTBEAT_INTERVAL_MS = 41_250
 MESSAGE_CONTENT = 1 << 15
+JSON_BODY: web.RequestKey[Any] = web.RequestKey("json", object)
+"""A request's JSON body (or a multipart request's `payload_json`), parsed once."""
+FILES: web.RequestKey[list[str]] = web.RequestKey("files", list)
 _ids = itertools.count(1_300_000_000_000_000_000)
 
 
@@ -448,8 +451,8 @@ class FakeDiscord:
                 self._injected.remove(injected)
             response = _json(injected.body, injected.status, injected.headers)
         else:
-            request["json"] = body
-            request["files"] = files
+            request[JSON_BODY] = body
+            request[FILES] = files
             response = await handler(request)
         call.status = response.status
         await self._notify()
@@ -503,7 +506,7 @@ class FakeDiscord:
 
     async def _sync_commands(self, request: web.Request) -> web.Response:
         key = request.match_info.get("guild", "global")
-        payload = request["json"] or []
+        payload = request[JSON_BODY] or []
         stored = [
             {
                 **c,
@@ -561,7 +564,7 @@ class FakeDiscord:
         gone = self._channel_gone(channel_id)
         if gone is not None:
             return gone
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         message = SentMessage(
             id=snowflake(),
             channel_id=channel_id,
@@ -569,7 +572,7 @@ class FakeDiscord:
             allowed_mentions=body.get("allowed_mentions"),
             components=body.get("components") or [],
             embeds=body.get("embeds") or [],
-            files=list(request.get("files") or []),
+            files=list(request.get(FILES) or []),
         )
         self.messages[message.id] = message
         return _json(
@@ -591,7 +594,7 @@ class FakeDiscord:
         message = self.messages.get(request.match_info["message"])
         if message is None:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         if "content" in body:
             message.edits.append(body["content"] or "")
             message.content = body["content"] or ""
@@ -608,7 +611,7 @@ class FakeDiscord:
         )
 
     async def _open_dm(self, request: web.Request) -> web.Response:
-        user_id = str((request["json"] or {}).get("recipient_id"))
+        user_id = str((request[JSON_BODY] or {}).get("recipient_id"))
         channel_id = self.dm_channels.setdefault(user_id, snowflake())
         return _json(
             {
@@ -620,19 +623,19 @@ class FakeDiscord:
         )
 
     async def _callback(self, request: web.Request) -> web.Response:
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         self.callbacks.append({"interaction": request.match_info["id"], **body})
         return _json({"interaction": {"id": request.match_info["id"], "type": body.get("type", 4)}})
 
     async def _followup(self, request: web.Request) -> web.Response:
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         self.followups.append(body)
         return _json(
             self._message_payload(snowflake(), "0", body.get("content", ""), self._bot_user())
         )
 
     async def _edit_followup(self, request: web.Request) -> web.Response:
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         self.followups.append(body)
         return _json(
             self._message_payload(

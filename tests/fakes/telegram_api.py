@@ -286,6 +286,11 @@ class FakeTelegramAPI:
         """End every failure still queued by `fail_next`: an outage of unknown length is over."""
         self._failures.clear()
 
+    @property
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """Updates the bot has not confirmed yet (with a later getUpdates offset)."""
+        return list(self._updates)
+
     # -- injecting updates -------------------------------------------------------------------
 
     def _user(self, user_id: int) -> dict[str, Any]:

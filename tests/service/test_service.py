@@ -43,11 +43,11 @@ async def test_with_telegram_on_the_end_of_console_input_closes_only_the_console
         telegram=telegram_section(api, set_commands=False),
     )
     env = {TOKEN_ENV: api.token}
-    bot = await start_bot(config, api.token)
-    await bot.wait_line("transport telegram started", in_log=True)
+    bot = await start_bot(config, env)
+    await bot.expect(r"transport telegram started", in_log=True)
     assert bot.process.stdin is not None
     bot.process.stdin.close()  # as under systemd or `docker run` without -i
-    await bot.wait_line("console closed; the bot keeps running", in_log=True)
+    await bot.expect(r"console closed; the bot keeps running", in_log=True)
     await asyncio.sleep(1.0)
     assert bot.process.returncode is None
     api.private_message(ALICE, "/help")

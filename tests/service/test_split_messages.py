@@ -11,7 +11,7 @@ from tests.fakes.bot_process import start_bot
 from tests.fakes.config_files import write_config
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_bot import ALICE, PARIS, telegram_section
+from tests.fakes.telegram_bot import ALICE, PARIS, TOKEN_ENV, telegram_section
 
 ALERTES = "100000000000000002"
 ADMIN = "300000000000000001"
@@ -56,7 +56,7 @@ async def test_a_4_part_alert_with_429s_on_part_3_arrives_once_per_part_on_teleg
             "guilds": [int(fake_discord.guild_id)],
         },
     )
-    bot = await start_bot(config, api.token, {DISCORD_TOKEN_ENV: fake_discord.token})
+    bot = await start_bot(config, {TOKEN_ENV: api.token, DISCORD_TOKEN_ENV: fake_discord.token})
     await fake_discord.wait_connected()
     api.group_message(PARIS, ALICE, "/link")
     await api.wait_for(lambda: api.sent_to(PARIS))
@@ -86,8 +86,8 @@ async def test_a_4_part_alert_with_429s_on_part_3_arrives_once_per_part_on_teleg
         times=2,
         when=discord_part_3,
     )
-    await bot.type(f"#paris alice: /alert {long_alert()}")
-    await bot.wait_line("-> #paris: Alerte A1 relayée à 2 salons")
+    await bot.say(f"#paris alice: /alert {long_alert()}")
+    await bot.expect(r"^-> #paris: Alerte A1 relayée à 2 salons")
     await api.wait_for(lambda: len(_parts([m.text for m in api.sent_to(PARIS)])) >= 4, 40)
     await fake_discord.wait_until(
         lambda: len(_parts([m.content for m in fake_discord.sent_to(ALERTES)])) >= 4, 40

@@ -18,7 +18,7 @@ from tests.fakes.clip_archive import clip_rows
 from tests.fakes.config_files import write_config
 from tests.fakes.media_server import MediaServer
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_bot import telegram_section
+from tests.fakes.telegram_bot import TOKEN_ENV, telegram_section
 from tests.fakes.telegram_delivery import populate_subscribers
 
 STOP_BOUND = 10.0
@@ -50,9 +50,9 @@ async def test_sends_stuck_on_a_slow_server_are_given_back_and_the_bot_exits_in_
 ) -> None:
     config = await _bot_with_subscribers(tmp_path, api, request_timeout=30)
     api.fail_next("sendMessage", "slow", count=1000, delay=120)
-    bot = await start_bot(config, api.token)
-    await bot.type("#paris alice: /alert Député X ment")
-    await bot.wait_line("-> #paris: Alerte A1 relayée")
+    bot = await start_bot(config, {TOKEN_ENV: api.token})
+    await bot.say("#paris alice: /alert Député X ment")
+    await bot.expect(r"^-> #paris: Alerte A1 relayée")
     await api.wait_for(lambda: api.started["sendMessage"] >= 8)
 
     code, elapsed = await _stop_within_bound(bot)
@@ -66,11 +66,11 @@ async def test_sends_stuck_on_a_slow_server_are_given_back_and_the_bot_exits_in_
 async def test_a_second_signal_exits_at_once(tmp_path: Path, api: FakeTelegramAPI) -> None:
     config = await _bot_with_subscribers(tmp_path, api, request_timeout=30)
     api.fail_next("sendMessage", "slow", count=1000, delay=120)
-    bot = await start_bot(config, api.token)
-    await bot.type("#paris alice: /alert Député X ment")
+    bot = await start_bot(config, {TOKEN_ENV: api.token})
+    await bot.say("#paris alice: /alert Député X ment")
     await api.wait_for(lambda: api.started["sendMessage"] >= 8)
     bot.signal(signal.SIGTERM)
-    await bot.wait_line("stopping", in_log=True)
+    await bot.expect(r"stopping", in_log=True)
     started = time.monotonic()
     bot.signal(signal.SIGINT)
     code = await bot.wait_exit(STOP_BOUND)
@@ -85,8 +85,8 @@ async def test_a_long_poll_on_a_slow_bot_api_does_not_hold_the_stop(
     config = write_config(
         tmp_path, telegram=telegram_section(api, set_commands=False, poll_timeout=10)
     )
-    bot = await start_bot(config, api.token)
-    await bot.wait_line("transport telegram started", in_log=True)
+    bot = await start_bot(config, {TOKEN_ENV: api.token})
+    await bot.expect(r"transport telegram started", in_log=True)
     # Every poll from now on, and the last one a stop makes, hangs for a minute.
     api.fail_next("getUpdates", "slow", count=1000, delay=60)
     polls = api.started["getUpdates"]
@@ -122,8 +122,8 @@ async def test_a_purge_in_progress_stops_between_batches(
     async with Database.open(db_path) as db:
         await db.migrate()
     _old_delivered_rows(db_path, OLD_ROWS)
-    bot = await start_bot(config, api.token)
-    await bot.wait_line("deleting delivered outbox rows older than 30 days", in_log=True)
+    bot = await start_bot(config, {TOKEN_ENV: api.token})
+    await bot.expect(r"deleting delivered outbox rows older than 30 days", in_log=True)
 
     code, elapsed = await _stop_within_bound(bot)
     assert code == 0, bot.stderr
@@ -153,11 +153,11 @@ async def test_clips_downloading_are_stopped_with_their_workers(
         telegram=telegram_section(api, set_commands=False),
         archive={"dir": str(tmp_path / "archive"), "allow_private_urls": True, "concurrency": 2},
     )
-    bot = await start_bot(config, api.token)
+    bot = await start_bot(config, {TOKEN_ENV: api.token})
     slow = media.url("/slow/hls/index.m3u8")
-    await bot.type(f"/clip {slow} from 0:00 to 0:40")
-    await bot.type(f"/clip {slow} from 0:40 to 1:20")
-    await bot.wait_line("-> #general: Clip K2 : téléchargement")
+    await bot.say(f"/clip {slow} from 0:00 to 0:40")
+    await bot.say(f"/clip {slow} from 0:40 to 1:20")
+    await bot.expect(r"^-> #general: Clip K2 : téléchargement")
     jobs = tmp_path / "archive" / ".jobs"
     deadline = time.monotonic() + 30
     while len(list(jobs.glob("clip-*/ffmpeg.progress"))) < 2:

@@ -214,6 +214,30 @@ async def test_unclaimed_task_escalates_step_by_step_and_stops_once_claimed(
     assert "prise par dave" in history
 
 
+async def test_dm_coordinators_reaches_only_those_whose_rights_cover_every_tag(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    async with network(tmp_path, clock=clock, escalation=STEPS) as bot:
+        # nadia coordinates dept:075 only, bob dept:069 only, dave both.
+        await bot.say("#paris", "alice", "/role @bob coordinator dept:069")
+        await bot.say("#paris", "alice", "/role @dave coordinator dept:069")
+        await bot.say("#paris", "alice", "/role @dave coordinator dept:075")
+        await bot.say("#paris", "alice", "/alert Le député X ment #dept:075 #dept:069")
+        clock.advance(901)
+        await bot.fire_timers()
+        told = {
+            who
+            for who in ("alice", "bob", "carol", "dave", "nadia")
+            if any("attend un preneur" in t for t in texts(bot, who))
+        }
+        # Neither nadia nor bob could assign a task tagged with both: dave can.
+        await bot.say("#paris", "nadia", "/assign T2 @dave")
+        refused = last(bot, "#paris")
+    assert told == {"dave"}
+    assert "T2" in refused and "dave prend" not in refused
+
+
 async def test_overdue_claimer_is_asked_and_loses_the_task_when_silent(tmp_path: Path) -> None:
     clock = FakeClock()
     async with network(tmp_path, clock=clock, escalation=STEPS) as bot:

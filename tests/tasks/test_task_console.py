@@ -138,35 +138,37 @@ then = "dm coordinators"
 """
 
 
-async def _wait_line(bot: BotProcess, prefix: str, timeout: float = 20) -> int:
-    """Index of the first output line starting with `prefix`."""
-    line = await bot.wait_line(prefix, timeout)
+async def _wait_line(bot: BotProcess, pattern: str, timeout: float = 20) -> int:
+    """Index of the first output line matching `pattern`."""
+    line = await bot.expect(pattern, timeout)
     return bot.lines.index(line)
 
 
 async def test_escalation_steps_in_order_then_the_claimer_is_asked_and_released(
     tmp_path: Path,
 ) -> None:
-    bot = await start_bot(tasks_config(tmp_path, ESCALATION), token="unused")
+    bot = await start_bot(tasks_config(tmp_path, ESCALATION))
     try:
         for line in SETUP:
-            await bot.type(line)
-        await bot.type(ALERT)
-        await bot.type("#lyon bob: /claim T1")
-        await bot.type("#paris alice: /task A1 partage Partager le billet due 3s")
-        await bot.type("#lyon bob: /claim T3")
-        await bot.wait_line("-> #lyon: C'est noté : vous prenez T3")
-        rooms = await _wait_line(bot, "-> #lyon: ⏰ Toujours personne pour T2 (riposte, A1)")
-        await bot.wait_line("-> #paris: ⏰ Toujours personne pour T2 (riposte, A1)")
-        asked = await _wait_line(bot, "-> @bob: ⏰ bob, T3 (partage, A1) devait être faite")
-        coordinators = await _wait_line(bot, "-> @alice: ⏰ T2 (riposte, A1) attend un preneur")
+            await bot.say(line)
+        await bot.say(ALERT)
+        await bot.say("#lyon bob: /claim T1")
+        await bot.say("#paris alice: /task A1 partage Partager le billet due 3s")
+        await bot.say("#lyon bob: /claim T3")
+        await bot.expect(r"^-> #lyon: C'est noté : vous prenez T3")
+        rooms = await _wait_line(bot, r"^-> #lyon: ⏰ Toujours personne pour T2 \(riposte, A1\)")
+        await bot.expect(r"^-> #paris: ⏰ Toujours personne pour T2 \(riposte, A1\)")
+        asked = await _wait_line(bot, r"^-> @bob: ⏰ bob, T3 \(partage, A1\) devait être faite")
+        coordinators = await _wait_line(
+            bot, r"^-> @alice: ⏰ T2 \(riposte, A1\) attend un preneur"
+        )
         released = await _wait_line(
-            bot, "-> @bob: Sans réponse de votre part, T3 (partage, A1) est de nouveau libre."
+            bot, r"^-> @bob: Sans réponse de votre part, T3 \(partage, A1\) est de nouveau libre\."
         )
-        await bot.wait_line(
-            "-> #paris: T3 (partage, A1) est de nouveau libre : bob n'a pas répondu."
+        await bot.expect(
+            r"^-> #paris: T3 \(partage, A1\) est de nouveau libre : bob n'a pas répondu\."
         )
-        await bot.wait_line("~> #lyon: 🚨 Alerte A1")
+        await bot.expect(r"^~> #lyon: 🚨 Alerte A1")
         assert rooms < coordinators and asked < released
         assert "[Oui, j'y suis: /claim T3] [Je lâche: /drop T3]" in bot.lines[asked]
         assert not any("T1 (clip, A1)" in line and "⏰" in line for line in bot.lines)
@@ -180,22 +182,22 @@ async def test_a_step_due_while_the_bot_was_killed_fires_once_after_restart_and_
     tmp_path: Path,
 ) -> None:
     config = tasks_config(tmp_path, '\n[[escalation.steps]]\nafter = "2s"\nthen = "remind rooms"\n')
-    bot = await start_bot(config, token="unused")
+    bot = await start_bot(config)
     for line in SETUP:
-        await bot.type(line)
-    await bot.type(ALERT)
-    await bot.wait_line("-> #lyon: 🚨 Alerte A1")
+        await bot.say(line)
+    await bot.say(ALERT)
+    await bot.expect(r"^-> #lyon: 🚨 Alerte A1")
     await bot.kill()  # kill -9, well before the step is due
     assert not any("⏰" in line for line in bot.lines)
     pending = rows(tmp_path, "SELECT * FROM timers WHERE kind = 'task.escalate'")
     assert [t["state"] for t in pending] == ["pending", "pending"]
     await asyncio.sleep(max(0.0, pending[0]["due_at"] + 6 - time.time()))
 
-    bot = await start_bot(config, token="unused")
+    bot = await start_bot(config)
     try:
         # One reminder per room names both free tasks of the alert.
-        reminder = await bot.wait_line(
-            "-> #lyon: ⏰ Toujours personne pour T1 (clip, A1), T2 (riposte, A1), depuis "
+        reminder = await bot.expect(
+            r"^-> #lyon: ⏰ Toujours personne pour T1 \(clip, A1\), T2 \(riposte, A1\), depuis "
         )
         assert "(en retard de " in reminder and "le bot était arrêté)" in reminder
         assert "[Je prends T1 (clip): /claim T1] [Je prends T2 (riposte): /claim T2]" in reminder

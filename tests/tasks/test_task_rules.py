@@ -180,6 +180,19 @@ def test_coordinators_of_the_scope_first_else_the_network_ones() -> None:
     assert coordinators_for(everyone, (), aliases) == [claire]
 
 
+def test_coordinators_reached_cover_every_tag_of_the_task() -> None:
+    aliases = TagAliases({"lyon": "dept:069"})
+    paris = _member(3, Grant(Role.COORDINATOR, "dept:075"))
+    lyon = _member(4, Grant(Role.COORDINATOR, "lyon"))
+    both = _member(5, Grant(Role.COORDINATOR, "dept:069"), Grant(Role.ADMIN, "dept:075"))
+    claire = _member(6, Grant(Role.COORDINATOR, "national"))
+    scope = ("dept:075", "dept:069")
+    assert coordinators_for([paris, lyon, both, claire], scope, aliases) == [both]
+    # Nobody holds both: the network's coordinators, not half-right ones.
+    assert coordinators_for([paris, lyon, claire], scope, aliases) == [claire]
+    assert coordinators_for([paris, lyon, claire], ("lyon",), aliases) == [lyon]
+
+
 def _task(task_id: int, kind: TaskKind, status: TaskStatus = TaskStatus.OPEN) -> Task:
     return Task(task_id, kind, "", 1, (), status, 1, "alice", "fake", "#p", False, "#p", 0, 0)
 

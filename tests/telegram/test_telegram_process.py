@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.fakes.bot_process import start_bot
 from tests.fakes.config_files import write_config
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_bot import ALICE, BOB, LYON, PARIS, telegram_section
+from tests.fakes.telegram_bot import ALICE, BOB, LYON, PARIS, TOKEN_ENV, telegram_section
 
 
 async def test_alert_from_telegram_reaches_telegram_group_console_room_and_dm(
@@ -20,10 +20,10 @@ async def test_alert_from_telegram_reaches_telegram_group_console_room_and_dm(
         # Joining in a linked group admits at once: the group's own membership vets.
         members={"trust_linked_rooms": True},
     )
-    bot = await start_bot(config, api.token)
+    bot = await start_bot(config, {TOKEN_ENV: api.token})
     await api.wait_for(lambda: api.calls_to("deleteWebhook"))
-    await bot.type("#national alice: /link")
-    await bot.wait_line("-> #national: Salon relié")
+    await bot.say("#national alice: /link")
+    await bot.expect(r"^-> #national: Salon relié")
 
     for chat in (PARIS, LYON):
         api.group_message(chat, ALICE, "/link")
@@ -35,7 +35,7 @@ async def test_alert_from_telegram_reaches_telegram_group_console_room_and_dm(
     await api.wait_for(lambda: any("Abonnements" in m.text for m in api.sent_to(BOB)))
 
     api.group_message(PARIS, ALICE, "/alert Le député X sur France 2 https://example.org/live")
-    console = await bot.wait_line("-> #national: 🚨 Alerte A1")
+    console = await bot.expect(r"^-> #national: 🚨 Alerte A1")
     await api.wait_for(lambda: any("Le député X" in m.text for m in api.sent_to(LYON)))
     await api.wait_for(lambda: any("Le député X" in m.text for m in api.sent_to(BOB)))
     assert "Alice (Paris)" in console and "[Je m'en occupe: /ack A1]" in console
@@ -56,7 +56,7 @@ async def test_bad_token_at_startup_is_a_clear_error_naming_the_key(
         console={"enabled": False},
         telegram=telegram_section(api),
     )
-    bot = await start_bot(config, "999:not-the-right-token")
+    bot = await start_bot(config, {TOKEN_ENV: "999:not-the-right-token"})
     code = await bot.exited()
     stderr = bot.stderr
     assert code == 2

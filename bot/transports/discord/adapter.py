@@ -45,13 +45,17 @@ from bot.transports.discord.inbound import PLATFORM, from_interaction, from_mess
 from bot.transports.discord.render import (
     CARD_COLOUR,
     CUSTOM_ID_PREFIX,
+    MAX_EMBEDS,
     Card,
+    Cards,
     Chunk,
+    Panel,
     allowed_mentions,
     button_custom_id,
     button_label,
     escape_user_text,
     render_card,
+    render_cards,
     render_chunks,
     render_markdown,
 )
@@ -69,6 +73,7 @@ DISCORD_LIMITS = PlatformLimits(
     dm_without_prompt=True,
     command_prefix="/",
     notify_by_dm=False,
+    max_merged=MAX_EMBEDS,
 )
 
 CONNECT_WAIT_SECONDS = 30.0
@@ -138,7 +143,19 @@ class _Client(discord.Client):
             await self.transport.on_slash(interaction)
 
 
-def _embed(card: Card) -> discord.Embed:
+def _cards_of(message: OutgoingMessage, roles: tuple[str, ...]) -> Cards | None:
+    """The message as embeds, when it is a card or merged messages holding cards."""
+    if message.sections:
+        return render_cards(message, roles)
+    card = render_card(message, roles)
+    if card is None:
+        return None
+    return Cards(card.content, (Panel(card.description, card.title),), card.buttons)
+
+
+def _embed(card: Card | Panel) -> discord.Embed:
+    if card.title is None:
+        return discord.Embed(description=card.description)
     return discord.Embed(title=card.title, description=card.description, colour=CARD_COLOUR)
 
 
@@ -365,7 +382,7 @@ class DiscordTransport:
         return await self._role_lookup(message.mention_tags)
 
     @staticmethod
-    def _view(chunk: Chunk | Card) -> discord.ui.View | None:
+    def _view(chunk: Chunk | Card | Cards) -> discord.ui.View | None:
         if not chunk.buttons:
             return None
         view = discord.ui.View(timeout=None)
@@ -431,15 +448,15 @@ class DiscordTransport:
                 if index:
                     return nothing
                 return SentPart(await self._upload(channel, message, roles, mentions), 1)
-            card = render_card(message, roles)
-            if card is not None:
+            shown = _cards_of(message, roles)
+            if shown is not None:
                 if index:
                     return nothing
                 sent = await channel.send(
-                    card.content or None,
-                    embed=_embed(card),
+                    shown.content or None,
+                    embeds=[_embed(panel) for panel in shown.panels],
                     allowed_mentions=mentions,
-                    view=self._view(card) or discord.utils.MISSING,
+                    view=self._view(shown) or discord.utils.MISSING,
                 )
                 return SentPart(SentRef(PLATFORM, str(channel_id), (str(sent.id),)), 1)
             chunks = render_chunks(message, roles)

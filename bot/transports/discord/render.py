@@ -48,6 +48,24 @@ class Card:
     buttons: tuple[Button, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """One embed of a message holding several: a card's, or a plain section's text."""
+
+    description: str
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cards:
+    """Merged messages as one Discord message: one embed per section, in order, the role
+    mentions of all of them in the content, every section's buttons under it."""
+
+    content: str
+    panels: tuple[Panel, ...]
+    buttons: tuple[Button, ...] = ()
+
+
 def escape_user_text(text: str) -> str:
     return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
 
@@ -152,3 +170,32 @@ def render_card(message: OutgoingMessage, role_ids: Sequence[str] = ()) -> Card 
         return None
     usable = tuple(b for b in message.buttons if button_custom_id(b) is not None)
     return Card(role_mentions(role_ids), title, body, usable)
+
+
+MAX_EMBEDS = 10
+"""Embeds one Discord message may carry."""
+
+
+def render_cards(message: OutgoingMessage, role_ids: Sequence[str] = ()) -> Cards | None:
+    """Merged messages (`sections`) of which at least one is a card: each section becomes
+    an embed (a card with its title; anything else, its text), in order, so the cards stay
+    cards and the reading order stays. None: send the merged text as it is."""
+    sections = message.sections
+    if not sections or len(sections) > MAX_EMBEDS:
+        return None
+    panels: list[Panel] = []
+    has_card = False
+    for section in sections:
+        card = render_card(section)
+        if card is not None:
+            has_card = True
+            panels.append(Panel(card.description, card.title))
+            continue
+        body = render_markdown(section).strip()
+        if len(body) > MAX_EMBED_DESCRIPTION:
+            return None
+        panels.append(Panel(body or "…"))
+    if not has_card:
+        return None
+    usable = tuple(b for b in message.buttons if button_custom_id(b) is not None)
+    return Cards(role_mentions(role_ids), tuple(panels), usable)

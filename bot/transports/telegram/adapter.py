@@ -11,6 +11,7 @@ retried here except a send into a group that just became a supergroup.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import TelegramSettings
-from bot.domain.messages import OutgoingMessage, SentRef, Target
+from bot.domain.messages import IncomingMessage, OutgoingMessage, SentRef, Target
 from bot.transports.base import (
     Inbox,
     PlatformLimits,
@@ -230,7 +231,7 @@ class TelegramTransport:
             except TimeoutError:
                 log.warning(
                     "telegram: the Bot API did not confirm the last updates within %.0fs; "
-                    "they may be received again at the next start",
+                    "they may be received again at the next start (and skipped there)",
                     STOP_POLL_SECONDS,
                 )
         if app.running:
@@ -245,6 +246,11 @@ class TelegramTransport:
         if inbox is None:
             return
         event = parse_update(update)
+        if isinstance(event, IncomingMessage) and not self._settings.webhook_url:
+            # Long polling gets updates in order, one at a time, and may get them again after
+            # a stop that cut its last request: numbered, the dispatcher skips those it saw.
+            # (A webhook may be called for several chats at once, out of order.)
+            event = dataclasses.replace(event, update_id=update.update_id)
         query = update.callback_query
         if query is not None:
             # Stop the client's spinner first: the answer to the command comes as a message.

@@ -1,0 +1,56 @@
+"""The highest update a platform numbered that the bot has handled, per platform.
+
+Telegram numbers its updates (`update_id`) and forgets them once the bot asks
+for the next ones; a stop that cuts that last request short (a slow Bot API
+gets 2 s) leaves them on the server, and the next start receives them again.
+Recording the highest handled number in the transaction of the command it
+started lets the dispatcher skip such an update: the command ran once.
+
+Telegram keeps an update at most 24 hours, and may restart its numbering
+after a week without updates, so a mark older than `MARK_LIFETIME` skips
+nothing.
+
+The mark is one row of `delivery_state`, the table of per-platform state,
+under the key `<platform>:received` (never a platform name), with the number
+in its `paused_until` column: `riposte status` lists only the platforms the
+outbox delivers to, so it never shows this row.
+"""
+
+from __future__ import annotations
+
+import time
+
+import aiosqlite
+
+MARK_LIFETIME = 24 * 3600.0
+"""How long Telegram keeps an update the bot did not confirm."""
+
+
+def _key(platform: str) -> str:
+    return f"{platform}:received"
+
+
+class ReceivedRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def handled(self, platform: str, update_id: int, now: float | None = None) -> bool:
+        """True when `update_id` is at or below the platform's mark (it was handled);
+        otherwise the mark moves up to it, in the caller's transaction."""
+        now = time.time() if now is None else now
+        async with self._conn.execute(
+            "SELECT paused_until, updated_at FROM delivery_state WHERE platform = ?",
+            (_key(platform),),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is not None and row[0] is not None:
+            mark, marked_at = int(row[0]), float(row[1])
+            if now - marked_at < MARK_LIFETIME and update_id <= mark:
+                return True
+        await self._conn.execute(
+            "INSERT INTO delivery_state (platform, paused_until, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(platform) DO UPDATE SET paused_until = excluded.paused_until,"
+            " updated_at = excluded.updated_at",
+            (_key(platform), float(update_id), now),
+        )
+        return False
