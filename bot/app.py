@@ -33,6 +33,7 @@ from bot.config import NETWORK_PLATFORMS, Settings
 from bot.delivery import DeliveryEngine
 from bot.domain import roles_for_scope
 from bot.domain.clips import Clip
+from bot.pushes import PushService, PushSetup
 from bot.redaction import Redactor
 from bot.scheduler import TimerService
 from bot.store import Database, Tx
@@ -197,9 +198,17 @@ class App:
             await engine.recover()
             limits = {name: t.limits for name, t in transports.items()}
             tasks = TaskSetup(self.settings, limits)
-            timers = TimerService(db, on_commit=engine.wake)
+            pushes = PushService(db, PushSetup(self.settings, limits), on_commit=engine.wake)
+
+            def after_timer() -> None:
+                engine.wake()
+                pushes.wake()
+
+            timers = TimerService(db, on_commit=after_timer)
             TaskTimers(tasks).register(timers)
+            pushes.register(timers)
             self.timers = timers
+            await pushes.recover()
 
             async def on_archived(tx: Tx, clip: Clip) -> None:
                 await clip_archived(tx, tasks, clip.id, clip.requested_by, time.time())
@@ -222,6 +231,7 @@ class App:
                 engine.wake()
                 archive.wake()
                 timers.wake()
+                pushes.wake()
 
             dispatcher = CommandDispatcher(db, registry, settings, limits, on_commit=on_commit)
             started: list[Transport] = []
@@ -229,6 +239,7 @@ class App:
                 delivery = group.create_task(engine.run(), name="delivery")
                 archiving = group.create_task(archive.run(), name="archive")
                 timing = group.create_task(timers.run(), name="timers")
+                posting = group.create_task(pushes.run(), name="pushes")
                 heartbeat = group.create_task(self._heartbeat(db), name="heartbeat")
                 try:
                     for transport in transports.values():
@@ -250,7 +261,8 @@ class App:
                     timers.stop()
                     with contextlib.suppress(asyncio.CancelledError):
                         await timing
-                    await self._stop_work(engine, archive, delivery, archiving)
+                    pushes.stop()
+                    await self._stop_work(engine, archive, delivery, archiving, posting)
                     await self._stop_transports(started)
             async with db.transaction() as tx:
                 await tx.running.stopped(self.owner)
@@ -290,15 +302,17 @@ class App:
         archive: ArchiveService,
         delivery: asyncio.Task[None],
         archiving: asyncio.Task[None],
+        posting: asyncio.Task[None],
     ) -> None:
-        """Deliveries and clips first, while the transports can still send."""
+        """Deliveries, clips and social posts first, while the transports can still send."""
         archive.stop()
         engine.stop(DELIVERY_GRACE_SECONDS)
-        _, late = await asyncio.wait({delivery, archiving}, timeout=WORK_STOP_SECONDS)
+        work = {delivery, archiving, posting}
+        _, late = await asyncio.wait(work, timeout=WORK_STOP_SECONDS)
         for task in late:
             log.warning("%s did not stop in time; cancelled", task.get_name())
             task.cancel()
-        for task in (delivery, archiving):
+        for task in (delivery, archiving, posting):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 

@@ -203,6 +203,64 @@ class IrcSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PushSettings:
+    grace: float = 900.0
+    """A push whose time passed while the bot was down goes out when at most this late (s);
+    later, it is held and the coordinators are asked."""
+    max_repeat: int = 60
+    """Most runs one recurring push may have."""
+    four_eyes: bool = True
+    """Nobody approves content they submitted (a coordinator's own content waits for another)."""
+    telegram_channels: tuple[str, ...] = ()
+    """Telegram channels (`@name` or `-100…` ids) where the bot is an admin and may post."""
+    discord_channels: tuple[str, ...] = ()
+    """Discord (announcement) channel ids the bot may post in."""
+    channel_scope: str = "national"
+    """Whose coordinators may push to the channels: a scope tag (default: the network's)."""
+    timeout: float = 30.0
+    """Seconds one call to a social network may take before it is given up."""
+
+
+@dataclass(frozen=True, slots=True)
+class MastodonSettings:
+    enabled: bool = False
+    base_url: str = ""
+    """The instance, `https://mastodon.social`."""
+    access_token: Secret | None = None
+    visibility: Literal["public", "unlisted", "private"] = "public"
+    max_characters: int = 0
+    """0: the instance's configured maximum (read from /api/v1/instance), else 500."""
+    scope: str = "national"
+    """Whose coordinators may push to this account: a scope tag (default: the network's)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlueskySettings:
+    enabled: bool = False
+    base_url: str = "https://bsky.social"
+    """The account's PDS (its XRPC endpoint is `<base_url>/xrpc`)."""
+    handle: str = ""
+    app_password: Secret | None = None
+    max_video_mb: int = 100
+    scope: str = "national"
+
+
+@dataclass(frozen=True, slots=True)
+class XSettings:
+    enabled: bool = False
+    base_url: str = "https://api.twitter.com"
+    """The X API host (`https://api.x.com` works too)."""
+    consumer_key: Secret | None = None
+    consumer_secret: Secret | None = None
+    access_token: Secret | None = None
+    access_token_secret: Secret | None = None
+    daily_quota: int = 17
+    """Posts allowed in 24 hours (the free tier's 17); 0: not counted."""
+    max_video_mb: int = 512
+    scope: str = "national"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     source: Path
     network: NetworkSettings = field(default_factory=NetworkSettings)
@@ -217,6 +275,10 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     irc: IrcSettings = field(default_factory=IrcSettings)
+    push: PushSettings = field(default_factory=PushSettings)
+    mastodon: MastodonSettings = field(default_factory=MastodonSettings)
+    bluesky: BlueskySettings = field(default_factory=BlueskySettings)
+    x: XSettings = field(default_factory=XSettings)
 
     @property
     def admin_keys(self) -> frozenset[str]:
@@ -225,7 +287,8 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every secret value in force, for the log redaction filter."""
         found: list[str] = []
-        for section in (self.telegram, self.discord, self.irc):
+        sections = (self.telegram, self.discord, self.irc, self.mastodon, self.bluesky, self.x)
+        for section in sections:
             for f in dataclasses.fields(section):
                 value = getattr(section, f.name)
                 if isinstance(value, Secret) and value.value:
@@ -515,6 +578,62 @@ def _check_trust(loader: _Loader, settings: Settings) -> None:
         loader.fail("alerts.member_max_tags", "expected an integer >= 1")
 
 
+def _http_url(loader: _Loader, path: str, value: str) -> None:
+    if not value.startswith(("https://", "http://")) or len(value) < 10:
+        loader.fail(path, f"expected an http(s) URL, got {_describe_value(value)}")
+
+
+def _check_push(loader: _Loader, settings: Settings) -> None:
+    push = settings.push
+    if push.grace < 0:
+        loader.fail("push.grace", f"expected {_DURATION_HINT} (or 0)")
+    if not 1 <= push.max_repeat <= 1000:
+        loader.fail("push.max_repeat", "expected an integer between 1 and 1000")
+    if not 1 <= push.timeout <= 600:
+        loader.fail("push.timeout", "expected a number of seconds between 1 and 600")
+    for i, channel in enumerate(push.discord_channels):
+        if not channel.isdigit():
+            loader.fail(f"push.discord_channels[{i}]", "expected a channel id (digits)")
+    for i, channel in enumerate(push.telegram_channels):
+        if not (channel.startswith("@") or channel.lstrip("-").isdigit()) or len(channel) < 2:
+            loader.fail(f"push.telegram_channels[{i}]", 'expected "@name" or a chat id')
+    scopes = [
+        ("push.channel_scope", push.channel_scope),
+        ("mastodon.scope", settings.mastodon.scope),
+        ("bluesky.scope", settings.bluesky.scope),
+        ("x.scope", settings.x.scope),
+    ]
+    for path, tag in scopes:
+        try:
+            normalize_tag(tag)
+        except InvalidTag:
+            loader.fail(path, f"expected a scope tag, got {_describe_value(tag)}")
+    mastodon, bluesky, x = settings.mastodon, settings.bluesky, settings.x
+    if mastodon.enabled:
+        _http_url(loader, "mastodon.base_url", mastodon.base_url)
+        if mastodon.access_token is None:
+            loader.fail("mastodon.access_token", "required when mastodon.enabled is true")
+    if mastodon.max_characters < 0:
+        loader.fail("mastodon.max_characters", "expected an integer >= 0")
+    if bluesky.enabled:
+        _http_url(loader, "bluesky.base_url", bluesky.base_url)
+        if not bluesky.handle:
+            loader.fail("bluesky.handle", "required when bluesky.enabled is true")
+        if bluesky.app_password is None:
+            loader.fail("bluesky.app_password", "required when bluesky.enabled is true")
+    if x.enabled:
+        _http_url(loader, "x.base_url", x.base_url)
+        for key in ("consumer_key", "consumer_secret", "access_token", "access_token_secret"):
+            if getattr(x, key) is None:
+                loader.fail(f"x.{key}", "required when x.enabled is true")
+    if x.daily_quota < 0:
+        loader.fail("x.daily_quota", "expected an integer >= 0")
+    for path, value in (("bluesky.max_video_mb", bluesky.max_video_mb),
+                        ("x.max_video_mb", x.max_video_mb)):
+        if not 1 <= value <= 2000:
+            loader.fail(path, "expected an integer between 1 and 2000")
+
+
 def _check_semantics(loader: _Loader, settings: Settings) -> None:
     try:
         ZoneInfo(str(settings.network.timezone))
@@ -580,6 +699,7 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
     if settings.delivery.max_rate_limited < 1:
         loader.fail("delivery.max_rate_limited", "expected an integer >= 1")
     _check_trust(loader, settings)
+    _check_push(loader, settings)
     for i, kind in enumerate(settings.alerts.auto_tasks):
         if not isinstance(kind, str) or parse_kind(kind) is None:
             loader.fail(
@@ -612,6 +732,9 @@ def parse_settings(
         if name == "escalation":
             sections[name] = _escalation(loader, value)
             continue
+        if name == "push" and isinstance(value, dict) and isinstance(value.get("grace"), str):
+            grace = _duration(loader, "push.grace", value["grace"])
+            value = {**value, "grace": grace if grace is not None else 0.0}
         section = loader.section(name, _SECTIONS[name], value)
         sections[name] = loader.resolve_secrets(name, section)
     settings = Settings(source=source.resolve(), **sections)

@@ -13,7 +13,7 @@ from bot.commands import Choice, Context, Handle, Router, Tags, UserError, Word
 from bot.domain import NATIONAL, Member, Role
 from bot.domain.rights import invite_allowance, may_grant_role, may_manage_room
 from bot.domain.roles import ROLE_NAMES
-from handlers import admission
+from handlers import admission, pushes
 
 router = Router("members")
 
@@ -201,6 +201,9 @@ async def role(ctx: Context, member: str, role: Role, scope: tuple[str, ...]) ->
     ),
 )
 async def subscribe(ctx: Context, tags: tuple[str, ...]) -> None:
+    if tags in (("share",), ("partage",)):
+        await pushes.subscribe_share(ctx, True)
+        return
     wanted = tags or (NATIONAL,)
     await ctx.tx.members.subscribe(ctx.member.id, wanted)
     refreshed = await ctx.tx.members.get(ctx.member.id)
@@ -222,6 +225,9 @@ async def subscribe(ctx: Context, tags: tuple[str, ...]) -> None:
     usage=("unsubscribe [tags…]", "unsubscribe [tags…]"),
 )
 async def unsubscribe(ctx: Context, tags: tuple[str, ...]) -> None:
+    if tags in (("share",), ("partage",)):
+        await pushes.subscribe_share(ctx, False)
+        return
     removed = await ctx.tx.members.unsubscribe(ctx.member.id, tags or None)
     if removed == 0:
         raise UserError("member.not_subscribed", tags=_tags_text(ctx, tags))

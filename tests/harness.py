@@ -18,6 +18,7 @@ from typing import Any
 from bot.commands import CommandDispatcher, Registry, Router
 from bot.config import MembersSettings, NetworkSettings, Settings
 from bot.delivery import DeliveryEngine
+from bot.pushes import PushService, PushSetup
 from bot.scheduler import TimerService
 from bot.store import Database
 from bot.tasks import TaskSetup, TaskTimers
@@ -33,6 +34,7 @@ class Bot:
     dispatcher: CommandDispatcher
     timers: TimerService
     transports: dict[str, RecordingTransport]
+    pushes: PushService
 
     async def say(
         self, chat: str, user: str, text: str, *, private: bool = False, on: str | None = None
@@ -42,8 +44,10 @@ class Bot:
         assert await self.engine.wait_idle(10)
 
     async def fire_timers(self) -> int:
-        """Fire what is due by the test's clock, then deliver what that promised."""
+        """Fire what is due by the test's clock, then deliver what that promised (social
+        posts included)."""
         fired = await self.timers.fire_due()
+        await asyncio.wait_for(self.pushes.sender.idle(), 10)
         self.engine.wake()
         assert await self.engine.wait_idle(10)
         return fired
@@ -62,6 +66,7 @@ async def running_bot(
     *,
     others: tuple[RecordingTransport, ...] = (),
     clock: Callable[[], float] | None = None,
+    posters: dict[Any, Any] | None = None,
     **sections: Any,
 ) -> AsyncIterator[Bot]:
     """`sections` replace parts of the settings: `members=OPEN_JOIN`,
@@ -77,12 +82,26 @@ async def running_bot(
         await db.migrate()
         engine = DeliveryEngine(db, transports)
         limits = {name: t.limits for name, t in transports.items()}
-        timers = TimerService(db, clock=clock or time.time, on_commit=engine.wake)
+        pushes = PushService(
+            db,
+            PushSetup(settings, limits),
+            posters=posters,
+            clock=clock or time.time,
+            on_commit=engine.wake,
+        )
+
+        def after_timer() -> None:
+            engine.wake()
+            pushes.wake()
+
+        timers = TimerService(db, clock=clock or time.time, on_commit=after_timer)
         TaskTimers(TaskSetup(settings, limits)).register(timers)
+        pushes.register(timers)
 
         def on_commit() -> None:
             engine.wake()
             timers.wake()
+            pushes.wake()
 
         dispatcher = CommandDispatcher(
             db,
@@ -97,9 +116,12 @@ async def running_bot(
             dispatcher.set_bot_name(each.platform, each.bot_username)
         task = asyncio.create_task(engine.run())
         timing = asyncio.create_task(timers.run()) if clock is None else None
+        posting = asyncio.create_task(pushes.run())
         try:
-            yield Bot(db, transport, engine, dispatcher, timers, transports)
+            yield Bot(db, transport, engine, dispatcher, timers, transports, pushes)
         finally:
+            pushes.stop()
+            await asyncio.wait_for(posting, 10)
             timers.stop()
             if timing is not None:
                 with contextlib.suppress(asyncio.CancelledError):

@@ -12,7 +12,7 @@ import string
 from collections.abc import Mapping
 
 from bot.domain.messages import Span, Style
-from bot.i18n import archive, cancellation, en, fr, tasks, trust
+from bot.i18n import archive, cancellation, content, en, fr, tasks, trust
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
@@ -20,6 +20,7 @@ DEFAULT_LANG = "fr"
 _FAMILIES: tuple[tuple[Mapping[str, str], Mapping[str, str]], ...] = (
     (archive.FR, archive.EN),
     (cancellation.FR, cancellation.EN),
+    (content.FR, content.EN),
     (tasks.FR, tasks.EN),
     (trust.FR, trust.EN),
 )

@@ -21,6 +21,8 @@ from bot.domain.ranges import ClipRange
 CLIP_REFERENCES: tuple[str, ...] = (
     # `clip A17 URL`: the clip was asked for an alert and went to its rooms.
     "c.alert_id IS NOT NULL",
+    # Submitted content carries the clip: its pushes post it and its kits hand it out.
+    "EXISTS (SELECT 1 FROM content k WHERE k.clip_id = c.id)",
 )
 """SQL conditions, on a clip row aliased `c`, under which its file must be kept.
 

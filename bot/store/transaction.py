@@ -10,11 +10,13 @@ import aiosqlite
 from bot.store.alerts import AlertRepository
 from bot.store.audit import AuditRepository
 from bot.store.clips import ClipRepository
+from bot.store.content import ContentRepository
 from bot.store.fanout import FanoutRepository
 from bot.store.instance import RunningInstanceRepository
 from bot.store.invitations import InvitationRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
+from bot.store.pushes import PushRepository
 from bot.store.received import ReceivedRepository
 from bot.store.rooms import RoomRepository
 from bot.store.scope_roles import ScopeRoleRepository
@@ -39,6 +41,8 @@ class Tx:
         self.timers = TimerRepository(conn)
         self.running = RunningInstanceRepository(conn)
         self.invitations = InvitationRepository(conn)
+        self.content = ContentRepository(conn)
+        self.pushes = PushRepository(conn)
         self.received = ReceivedRepository(conn)
 
     @asynccontextmanager
