@@ -147,3 +147,26 @@ async def test_a_migration_leaving_broken_references_is_rolled_back(
             "SELECT name FROM sqlite_master WHERE name = 'child'"
         ) as cur:
             assert await cur.fetchone() is None
+
+
+async def test_telegram_update_marks_move_to_their_own_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every = known_migrations()
+    monkeypatch.setattr(
+        "bot.store.database.known_migrations", lambda: [m for m in every if m.version < 14]
+    )
+    async with Database.open(tmp_path / "a.db") as db:
+        await db.migrate()
+        async with db.transaction() as tx:
+            await tx._conn.execute(
+                "INSERT INTO delivery_state (platform, paused_until, updated_at)"
+                " VALUES ('telegram:received', 4242, strftime('%s', 'now'))"
+            )
+        monkeypatch.setattr("bot.store.database.known_migrations", lambda: every)
+        await db.migrate()
+        async with db.transaction() as tx:
+            assert await tx.received.handled("telegram", 4242)
+            assert not await tx.received.handled("telegram", 4243)
+            async with tx._conn.execute("SELECT platform FROM delivery_state") as cur:
+                assert [row[0] for row in await cur.fetchall()] == []

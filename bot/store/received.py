@@ -10,10 +10,7 @@ Telegram keeps an update at most 24 hours, and may restart its numbering
 after a week without updates, so a mark older than `MARK_LIFETIME` skips
 nothing.
 
-The mark is one row of `delivery_state`, the table of per-platform state,
-under the key `<platform>:received` (never a platform name), with the number
-in its `paused_until` column: `riposte status` lists only the platforms the
-outbox delivers to, so it never shows this row.
+The marks live in `received_updates`, one row per platform.
 """
 
 from __future__ import annotations
@@ -26,9 +23,6 @@ MARK_LIFETIME = 24 * 3600.0
 """How long Telegram keeps an update the bot did not confirm."""
 
 
-def _key(platform: str) -> str:
-    return f"{platform}:received"
-
 
 class ReceivedRepository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -39,18 +33,18 @@ class ReceivedRepository:
         otherwise the mark moves up to it, in the caller's transaction."""
         now = time.time() if now is None else now
         async with self._conn.execute(
-            "SELECT paused_until, updated_at FROM delivery_state WHERE platform = ?",
-            (_key(platform),),
+            "SELECT last_id, marked_at FROM received_updates WHERE platform = ?",
+            (platform,),
         ) as cur:
             row = await cur.fetchone()
-        if row is not None and row[0] is not None:
+        if row is not None:
             mark, marked_at = int(row[0]), float(row[1])
             if now - marked_at < MARK_LIFETIME and update_id <= mark:
                 return True
         await self._conn.execute(
-            "INSERT INTO delivery_state (platform, paused_until, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT(platform) DO UPDATE SET paused_until = excluded.paused_until,"
-            " updated_at = excluded.updated_at",
-            (_key(platform), float(update_id), now),
+            "INSERT INTO received_updates (platform, last_id, marked_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(platform) DO UPDATE SET last_id = excluded.last_id,"
+            " marked_at = excluded.marked_at",
+            (platform, update_id, now),
         )
         return False
