@@ -20,6 +20,8 @@ BENCHMARKS = (
     "bench.timers",
     "bench.task_claim",
     "bench.trust",
+    "bench.web_redirects",
+    "bench.web_pages",
 )
 
 

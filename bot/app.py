@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.archive.service import ArchiveService
 from bot.commands import CommandDispatcher, Registry
@@ -33,6 +33,7 @@ from bot.config import NETWORK_PLATFORMS, Settings
 from bot.delivery import DeliveryEngine
 from bot.domain import roles_for_scope
 from bot.domain.clips import Clip
+from bot.domain.web_urls import clip_url
 from bot.pushes import PushService, PushSetup
 from bot.redaction import Redactor
 from bot.scheduler import TimerService
@@ -41,6 +42,9 @@ from bot.store.instance import InstanceLock
 from bot.tasks import TaskSetup, TaskTimers, clip_archived
 from bot.transports.base import Transport, TransportStartError
 from bot.transports.console import ConsoleTransport, Speaker
+
+if TYPE_CHECKING:
+    from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +217,9 @@ class App:
             async def on_archived(tx: Tx, clip: Clip) -> None:
                 await clip_archived(tx, tasks, clip.id, clip.requested_by, time.time())
 
+            async def file_link(tx: Tx, clip: Clip) -> str:
+                return clip_url(settings.web.base_url, await tx.clip_files.token_for(clip.id))
+
             archive = ArchiveService(
                 db,
                 settings.archive,
@@ -220,6 +227,7 @@ class App:
                 on_enqueue=engine.wake,
                 on_archived=on_archived,
                 admins=settings.network.admins,
+                file_link=file_link if settings.web.enabled else None,
                 redact=redact,
             )
             self.archive = archive
@@ -234,6 +242,11 @@ class App:
                 pushes.wake()
 
             dispatcher = CommandDispatcher(db, registry, settings, limits, on_commit=on_commit)
+            web_server = await self._start_web(stack, db, engine, transports, archive, on_commit)
+            if web_server is None and settings.web.enabled:
+                async with db.transaction() as tx:
+                    await tx.running.stopped(self.owner)
+                return
             started: list[Transport] = []
             async with asyncio.TaskGroup() as group:
                 delivery = group.create_task(engine.run(), name="delivery")
@@ -262,11 +275,54 @@ class App:
                     with contextlib.suppress(asyncio.CancelledError):
                         await timing
                     pushes.stop()
-                    await self._stop_work(engine, archive, delivery, archiving, posting)
+                    # The web server stops beside the work: it writes its last counts and
+                    # lets requests in progress end within its own short bound.
+                    await asyncio.gather(
+                        self._stop_work(engine, archive, delivery, archiving, posting),
+                        self._bounded(web_server.stop(), "web stop")
+                        if web_server is not None
+                        else asyncio.sleep(0),
+                    )
                     await self._stop_transports(started)
             async with db.transaction() as tx:
                 await tx.running.stopped(self.owner)
             log.info("stopped")
+
+    async def _start_web(
+        self,
+        stack: AsyncExitStack,
+        db: Database,
+        engine: DeliveryEngine,
+        transports: dict[str, Transport],
+        archive: ArchiveService,
+        on_commit: Callable[[], None],
+    ) -> WebServer | None:
+        """The web server, listening; None when it is off, or could not listen (then the
+        start fails with one line naming `web.listen`, exit status 2)."""
+        settings = self.settings
+        if not settings.web.enabled:
+            return None
+        from bot.web import ReadView, Runtime, WebServer
+
+        path = settings.storage.database
+        reader = (
+            db
+            if str(path) == ":memory:"
+            else await stack.enter_async_context(
+                Database.open(path, settings.admin_keys, readonly=True)
+            )
+        )
+        server = WebServer(
+            Runtime(db, ReadView(reader), settings, engine, transports, archive, on_commit)
+        )
+        try:
+            await server.start()
+        except OSError as error:
+            log.error("web.listen: cannot listen on %s: %s", settings.web.listen,
+                      error.strerror or error)
+            self.exit_code = EXIT_START_FAILED
+            return None
+        return server
 
     async def _start(self, transport: Transport, dispatcher: CommandDispatcher) -> bool:
         """Start one transport; False when it failed or a stop came first (it is stopped)."""

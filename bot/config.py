@@ -15,6 +15,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.durations import DurationError, parse_duration
@@ -203,6 +204,38 @@ class IrcSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    enabled: bool = False
+    listen: str = "127.0.0.1:8080"
+    """host:port the web server binds (behind a reverse proxy for the outside world)."""
+    public_url: str = ""
+    """The address people reach it at (`https://r.example.org`); empty: http://<listen>.
+    Cookies are marked Secure when it is https."""
+    link_days: float = 0.0
+    """Short links made with `short` stop redirecting after this many days (0: never)."""
+    links_per_member_per_hour: int = 30
+    """Short links one member may make in any hour (coordinators: no limit)."""
+    session_hours: float = 12.0
+    """How long a dashboard session lasts after logging in."""
+    login_minutes: float = 10.0
+    """How long a dashboard login link stays valid (it works once)."""
+    health_down_after: float = 300.0
+    """Seconds a transport may be down before /healthz answers 503."""
+    metrics_token: Secret | None = None
+    """When set, /metrics wants `Authorization: Bearer <token>`."""
+
+    @property
+    def base_url(self) -> str:
+        """Where links point: `public_url` without its trailing slash, or the listen address."""
+        return self.public_url.rstrip("/") if self.public_url else f"http://{self.listen}"
+
+    @property
+    def secure(self) -> bool:
+        """Served over https (behind a proxy that terminates TLS): cookies are Secure."""
+        return self.base_url.startswith("https://")
+
+
+@dataclass(frozen=True, slots=True)
 class PushSettings:
     grace: float = 900.0
     """A push whose time passed while the bot was down goes out when at most this late (s);
@@ -275,6 +308,7 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     irc: IrcSettings = field(default_factory=IrcSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     push: PushSettings = field(default_factory=PushSettings)
     mastodon: MastodonSettings = field(default_factory=MastodonSettings)
     bluesky: BlueskySettings = field(default_factory=BlueskySettings)
@@ -287,7 +321,9 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every secret value in force, for the log redaction filter."""
         found: list[str] = []
-        sections = (self.telegram, self.discord, self.irc, self.mastodon, self.bluesky, self.x)
+        sections = (
+            self.telegram, self.discord, self.irc, self.mastodon, self.bluesky, self.x, self.web
+        )
         for section in sections:
             for f in dataclasses.fields(section):
                 value = getattr(section, f.name)
@@ -578,6 +614,34 @@ def _check_trust(loader: _Loader, settings: Settings) -> None:
         loader.fail("alerts.member_max_tags", "expected an integer >= 1")
 
 
+def _check_web(loader: _Loader, web: WebSettings) -> None:
+    host, _, port = web.listen.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        loader.fail("web.listen", f'expected "host:port", got {_describe_value(web.listen)}')
+    if web.public_url:
+        parsed = urlsplit(web.public_url)
+        if (
+            parsed.scheme not in ("http", "https")
+            or not parsed.hostname
+            or parsed.query
+            or parsed.fragment
+            or parsed.username
+            or parsed.password
+        ):
+            loader.fail(
+                "web.public_url",
+                "expected an http(s) URL without query, fragment or credentials, got "
+                f"{_describe_value(web.public_url)}",
+            )
+    for key in ("session_hours", "login_minutes", "health_down_after"):
+        if getattr(web, key) <= 0:
+            loader.fail(f"web.{key}", "expected a number > 0")
+    if web.link_days < 0:
+        loader.fail("web.link_days", "expected a number >= 0 (0: links never expire)")
+    if web.links_per_member_per_hour < 0:
+        loader.fail("web.links_per_member_per_hour", "expected an integer >= 0")
+
+
 def _http_url(loader: _Loader, path: str, value: str) -> None:
     if not value.startswith(("https://", "http://")) or len(value) < 10:
         loader.fail(path, f"expected an http(s) URL, got {_describe_value(value)}")
@@ -699,6 +763,7 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
     if settings.delivery.max_rate_limited < 1:
         loader.fail("delivery.max_rate_limited", "expected an integer >= 1")
     _check_trust(loader, settings)
+    _check_web(loader, settings.web)
     _check_push(loader, settings)
     for i, kind in enumerate(settings.alerts.auto_tasks):
         if not isinstance(kind, str) or parse_kind(kind) is None:

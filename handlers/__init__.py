@@ -15,6 +15,7 @@ from handlers import (
     stats,
     tasks,
     vetting,
+    web,
 )
 
 ROUTERS: tuple[Router, ...] = (
@@ -30,6 +31,7 @@ ROUTERS: tuple[Router, ...] = (
     pushes.router,
     stats.router,
     audit.router,
+    web.router,
     help.router,
 )
 

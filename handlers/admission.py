@@ -37,6 +37,20 @@ def dm_ok(ctx: Context) -> bool:
     return identity is not None and identity.dm_reachable and not identity.unreachable_reason
 
 
+def private_destination(ctx: Context, refusal: str) -> Target:
+    """Where something that must not show in a group (invitation codes, a login link)
+    goes: the private chat of whoever asked. When the bot may not write there yet,
+    `UserError(refusal)` says how to open it (`<refusal>_link` where there is a link)."""
+    if ctx.message.is_private:
+        return ctx.origin
+    if dm_ok(ctx) or ctx.limits.dm_without_prompt:
+        return Target(ctx.message.platform, TargetKind.USER, ctx.message.user_id)
+    link = ctx.dm_link("join")
+    if link is not None:
+        raise UserError(f"{refusal}_link", link=link)
+    raise UserError(refusal)
+
+
 async def ask_for_dm(ctx: Context) -> None:
     """Say how to open the private chat: a link where the platform has one (Telegram)."""
     link = ctx.dm_link("join")

@@ -22,6 +22,7 @@ from bot.domain.messages import OutgoingMessage
 from bot.domain.ranges import RangeError, check_length, parse_range
 from bot.domain.rights import may_attach_clip
 from bot.domain.tasks import Task
+from bot.domain.web_urls import clip_url
 from bot.store import Priority
 from handlers.tasks import attach_clip, hold_for_clip
 
@@ -175,7 +176,11 @@ async def clip(ctx: Context, request: str) -> None:
     if same is not None:
         if same.status is ClipStatus.DONE:
             await ctx.reply("clip.exists", id=same.short_id)
-            await ctx.reply_message(render_card(same, ctx.lang, settings.dir))
+            link = None
+            if ctx.settings.web.enabled:
+                token = await ctx.tx.clip_files.token_for(same.id)
+                link = clip_url(ctx.settings.web.base_url, token)
+            await ctx.reply_message(render_card(same, ctx.lang, settings.dir, link))
         else:
             await ctx.reply("clip.in_progress", id=same.short_id)
         if task is not None:

@@ -6,8 +6,8 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.commands import Context, Number, Router, Tags, UserError
-from bot.domain import OutgoingMessage, Role, Span, Target, TargetKind
+from bot.commands import Context, Number, Router, Tags
+from bot.domain import OutgoingMessage, Role, Span
 from bot.domain.membership import code_digest, new_invite_code
 from bot.domain.rights import invite_allowance
 from bot.store import Priority
@@ -45,7 +45,7 @@ async def invite(ctx: Context, n: int | None, tags: tuple[str, ...]) -> None:
             "invite", "invite.cap", detail=f"{wanted} > {allowance}",
             left=allowance, cap=settings.invites_per_member,
         )
-    destination = _private_destination(ctx)
+    destination = admission.private_destination(ctx, "invite.dm_first")
     codes = [new_invite_code() for _ in range(wanted)]
     expires_at = now + settings.invite_days * DAY
     await ctx.tx.invitations.create(
@@ -75,18 +75,6 @@ async def invite(ctx: Context, n: int | None, tags: tuple[str, ...]) -> None:
     else:
         await ctx.send(destination, body, Priority.REPLY, lang=ctx.lang)
         await ctx.reply("invite.sent_privately", n=wanted)
-
-
-def _private_destination(ctx: Context) -> Target:
-    """Codes never show in a group, where anyone could take them: only in private."""
-    if ctx.message.is_private:
-        return ctx.origin
-    if admission.dm_ok(ctx) or ctx.limits.dm_without_prompt:
-        return Target(ctx.message.platform, TargetKind.USER, ctx.message.user_id)
-    link = ctx.dm_link("join")
-    if link is not None:
-        raise UserError("invite.dm_first_link", link=link)
-    raise UserError("invite.dm_first")
 
 
 def _date(ctx: Context, moment: float) -> str:

@@ -275,7 +275,7 @@ async def _stats(
     clicks = None
     if content is not None or found:
         loaded = await ctx.tx.content.get(content or found[0].content_id)
-        clicks = await link_clicks(ctx.tx, loaded) if loaded else None
+        clicks = await link_clicks(ctx.tx, loaded, ctx.lang) if loaded else None
     if clicks is None:
         lines.append(ctx.t("stats.no_clicks"))
     else:

@@ -70,11 +70,16 @@ def where(clip: Clip, archive_dir: Path | None = None) -> str:
     return str(path)
 
 
-def render_card(clip: Clip, lang: str, archive_dir: Path | None = None) -> OutgoingMessage:
+def render_card(
+    clip: Clip, lang: str, archive_dir: Path | None = None, link: str | None = None
+) -> OutgoingMessage:
+    """The finished clip; with `link` (the web server's address of the file) the card
+    says where to watch or download it, for platforms that take no upload and files
+    too big for the ones that do."""
     title = clip.title or clip.url
     lines = spans(
         lang,
-        "clip.card",
+        "clip.card_link" if link else "clip.card",
         id=clip.short_id,
         title=title[:200],
         source=(clip.webpage_url or clip.url)[:300],
@@ -83,6 +88,7 @@ def render_card(clip: Clip, lang: str, archive_dir: Path | None = None) -> Outgo
         size=format_size(clip.size),
         sha=(clip.sha256 or "")[:SHA_PREFIX],
         where=where(clip, archive_dir),
+        link=link or "",
         requester=clip.requester_name,
     )
     return OutgoingMessage(lines)

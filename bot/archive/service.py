@@ -66,11 +66,15 @@ class ArchiveService:
         on_archived: Callable[[Tx, Clip], Awaitable[object]] | None = None,
         admins: tuple[str, ...] = (),
         redact: Callable[[str], str] = redact_patterns,
+        file_link: Callable[[Tx, Clip], Awaitable[str | None]] | None = None,
     ) -> None:
         self._db = db
         self._redact = redact
         """Masks secrets in a worker's error text before it is stored or logged: a site's
         error can quote a URL with a password or a token in it."""
+        self._file_link = file_link
+        """The web address of an archived clip's file (minted in the recording transaction),
+        shown on its card; None without a web server."""
         self._settings = settings
         self._default_lang = default_lang
         self._admins = admins
@@ -312,8 +316,13 @@ class ArchiveService:
                 await quota.tell_admins_full(
                     tx, final, full, self._quota, self._admins, self._default_lang
                 )
+            link = (
+                await self._file_link(tx, final)
+                if done is not None and self._file_link is not None
+                else None
+            )
             message = (
-                render_card(final, lang, self._settings.dir)
+                render_card(final, lang, self._settings.dir, link)
                 if done is not None
                 else render_failure(final, lang)
             )
@@ -338,7 +347,7 @@ class ArchiveService:
                     lang=lang,
                 )
             if done is not None and final.alert_id is not None:
-                await self._share_with_alert(tx, final)
+                await self._share_with_alert(tx, final, link)
             if done is not None and self._on_archived is not None:
                 await self._on_archived(tx, final)
         self._on_enqueue()
@@ -348,7 +357,7 @@ class ArchiveService:
         if refused_file is not None:
             await asyncio.to_thread(storage.remove_files, [refused_file])
 
-    async def _share_with_alert(self, tx: Tx, clip: Clip) -> None:
+    async def _share_with_alert(self, tx: Tx, clip: Clip, link: str | None) -> None:
         """The card also goes where the alert was raised and to the rooms that got it, each
         in its language; never to its private copies (a national alert has 150,000 of them:
         the rooms are where people work on it, and a subscriber asks `clips` for more)."""
@@ -366,7 +375,7 @@ class ArchiveService:
             lang = pick_lang(row_lang, self._default_lang)
             await tx.outbox.enqueue(
                 target,
-                render_card(clip, lang, self._settings.dir),
+                render_card(clip, lang, self._settings.dir, link),
                 Priority.ALERT,
                 subject=f"clip:{clip.id}",
                 lang=lang,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from bot.delivery.worker import MAX_RATE_LIMITED, STOP_GRACE_SECONDS, PlatformWorker
 from bot.redaction import redact as redact_patterns
 from bot.store.database import Database
+from bot.store.delivery_minutes import minute_of
 from bot.transports.base import Transport
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,9 @@ class DeliveryEngine:
         and end at once when the engine stops (the next run goes on)."""
         total = 0
         before = self._clock() - self._keep_seconds
+        async with self._db.transaction() as tx:
+            # The per-minute counts follow the rows they count (a day at least, for the plot).
+            await tx.delivery_minutes.purge(minute_of(min(before, self._clock() - 86_400)))
         while not self._stopping.is_set():
             async with self._db.transaction() as tx:
                 deleted = await tx.outbox.purge(before, PURGE_BATCH)

@@ -24,6 +24,7 @@ import heapq
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,7 +35,8 @@ from bot.delivery.sending import PartDelivery
 from bot.domain.messages import OutgoingMessage, TargetKind
 from bot.redaction import redact as redact_patterns
 from bot.store.database import Database
-from bot.store.outbox import Failed, OutboxRow, Outcome, Sent
+from bot.store.delivery_minutes import minute_of
+from bot.store.outbox import Failed, OutboxRow, Outcome, Retry, Sent
 from bot.transports.base import MultiTargetSender, Transport
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,8 @@ class WorkerStats:
     in_flight: int = 0
     gone: int = 0
     rate_limited: int = 0
+    pauses: int = 0
+    """Pauses of the whole platform asked by a rate-limit answer."""
 
 
 class PlatformWorker:
@@ -110,7 +114,7 @@ class PlatformWorker:
         self._senders: list[asyncio.Task[None]] = []
         self._in_progress = 0
         self._solo: set[int] = set()
-        self._recorder = OutcomeRecorder(db, self.owner, self.wake)
+        self._recorder = OutcomeRecorder(db, self.owner, self.wake, self.platform, clock)
         self._wake = asyncio.Event()
         self._claim_signal = asyncio.Event()
         self._claim_wanted = True
@@ -119,6 +123,9 @@ class PlatformWorker:
         self._grace = STOP_GRACE_SECONDS
         self._last_renewal = time.monotonic()
         self.stats = WorkerStats()
+        self.failing_since: float | None = None
+        """When sends started failing for a transient reason (timeouts, 5xx, a lost link),
+        with no success since; None while they go through. `/healthz` reads it."""
 
     # --- control ---------------------------------------------------------------------
 
@@ -508,6 +515,15 @@ class PlatformWorker:
     def _conclude(self, outcomes: list[Outcome]) -> None:
         if outcomes:
             self._recorder.add(outcomes)
+            for outcome in outcomes:
+                if isinstance(outcome, Sent):
+                    self.failing_since = None
+                elif (
+                    isinstance(outcome, Retry)
+                    and not outcome.rate_limited
+                    and self.failing_since is None
+                ):
+                    self.failing_since = self._clock()
 
     def _forget(self, rows: list[OutboxRow]) -> None:
         for row in rows:
@@ -538,6 +554,10 @@ class PlatformWorker:
     async def _persist_pause(self, until: float) -> None:
         async with self._db.transaction() as tx:
             await tx.outbox.set_paused(self.platform, until)
+            await tx.delivery_minutes.add(
+                self.platform, minute_of(self._clock()), Counter(paused=1)
+            )
+        self.stats.pauses += 1
 
     @property
     def looks_idle(self) -> bool:
@@ -561,6 +581,11 @@ class PlatformWorker:
     @property
     def failed(self) -> int:
         return self._recorder.failed
+
+    @property
+    def outcomes(self) -> Counter[str]:
+        """Outcomes recorded since start, by kind: /metrics reads them."""
+        return self._recorder.outcomes
 
     @property
     def paused_for(self) -> float:

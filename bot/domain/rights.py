@@ -198,3 +198,8 @@ def invite_allowance(grants: Iterable[Grant], cap: int, in_use: int) -> int | No
 def may_read_audit(grants: Iterable[Grant], aliases: TagAliases) -> bool:
     """The audit log covers the whole network: network admins only."""
     return has_role(grants, Role.ADMIN, None, aliases)
+
+
+def link_allowance_applies(grants: Iterable[Grant]) -> bool:
+    """`short`: members make a limited number of links an hour; coordinators are not counted."""
+    return not has_role_somewhere(grants, Role.COORDINATOR)

@@ -174,7 +174,8 @@ FR: dict[str, str] = {
     "stats.pushes": "Publications : {n} ({ids}), {runs} envoi(s)",
     "stats.rooms": "Salons et canaux : {sent} copies remises, {failed} en échec",
     "stats.kits": "Kits de partage : {kits} envoyés, {shared} partages faits",
-    "stats.no_clicks": "Clics : pas encore comptés (liens courts non branchés).",
+    "stats.no_clicks": "Clics : pas comptés (pas de lien court : serveur web éteint, ou "
+    "contenu sans lien).",
     "stats.clicks": "Clics : {clicks}",
 }
 
@@ -345,6 +346,7 @@ EN: dict[str, str] = {
     "stats.pushes": "Pushes: {n} ({ids}), {runs} run(s)",
     "stats.rooms": "Rooms and channels: {sent} copies delivered, {failed} failed",
     "stats.kits": "Share kits: {kits} sent, {shared} shares done",
-    "stats.no_clicks": "Clicks: not counted yet (short links not connected).",
+    "stats.no_clicks": "Clicks: not counted (no short link: the web server is off, or the "
+    "content has no link).",
     "stats.clicks": "Clicks: {clicks}",
 }

@@ -122,9 +122,8 @@ async def fire(tx: Tx, setup: PushSetup, push: Push, run: PushRun, now: float) -
         await ask(tx, setup, push, run, "push.held_unapproved", now)
         return
     clip = await usable_clip(tx, content)
-    link = await push_link_for(tx, push, content)
-    await _to_rooms(tx, setup, push, run, content, clip, link)
-    await _to_accounts(tx, setup, push, run, content, clip, link, now)
+    await _to_rooms(tx, setup, push, run, content, clip, now)
+    await _to_accounts(tx, setup, push, run, content, clip, now)
     sent = 0
     for member in await kits.recipients(tx, push, content):
         sent += await kits.send_kit(tx, setup, push, run, content, member, clip, now)
@@ -162,7 +161,7 @@ async def _to_rooms(
     run: PushRun,
     content: Content,
     clip: Clip | None,
-    link: str | None,
+    now: float,
 ) -> None:
     aliases = await tx.tags.aliases()
     targets = push.targets
@@ -182,7 +181,13 @@ async def _to_rooms(
             chosen.setdefault(channel, None)
     video_rows: list[tuple[Target, OutgoingMessage, str | None]] = []
     rows: list[tuple[Target, OutgoingMessage, str | None]] = []
+    links: dict[str, str | None] = {}
     for target, room_lang in chosen.items():
+        if target.platform not in links:
+            links[target.platform] = await push_link_for(
+                tx, setup, push, content, target.platform, now
+            )
+        link = links[target.platform]
         lang = pick_lang(room_lang, lang_default)
         limits = setup.limits.get(target.platform)
         is_channel = target in setup.channels()
@@ -207,13 +212,13 @@ async def _to_accounts(
     run: PushRun,
     content: Content,
     clip: Clip | None,
-    link: str | None,
     now: float,
 ) -> None:
     limits = await length_limits(tx, setup)
     videos = await video_limits(tx, setup)
     lang = pick_lang(push.lang, setup.default_lang)
     for network in social_networks(push.targets):
+        link = await push_link_for(tx, setup, push, content, network.value, now)
         body = content.text_for(network, link)
         if network not in setup.accounts:
             reason = text(lang, "push.reason.not_configured")

@@ -95,7 +95,7 @@ async def send_kit(
     if member.id in await tx.pushes.kits_for_run(run.id):
         return False
     lang = pick_lang(member.lang, setup.default_lang)
-    link = await share_link_for(tx, push, content, member)
+    link = await share_link_for(tx, setup, push, content, member, now)
     limits = await length_limits(tx, setup)
     texts: list[tuple[str, str]] = []
     for network in SOCIAL_NETWORKS:

@@ -107,6 +107,18 @@ class TaskRepository:
             row = await cur.fetchone()
         return None if row is None else _task(row)
 
+    async def many(self, task_ids: Iterable[int]) -> list[Task]:
+        """These tasks, in the order of the ids given (unknown ids left out)."""
+        wanted = list(task_ids)
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        async with self._conn.execute(
+            f"SELECT * FROM tasks WHERE id IN ({marks})", wanted
+        ) as cur:
+            found = {row["id"]: _task(row) for row in await cur.fetchall()}
+        return [found[i] for i in wanted if i in found]
+
     async def for_alert(self, alert_id: int) -> list[Task]:
         async with self._conn.execute(
             "SELECT * FROM tasks WHERE alert_id = ? ORDER BY id", (alert_id,)

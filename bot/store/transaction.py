@@ -9,11 +9,15 @@ import aiosqlite
 
 from bot.store.alerts import AlertRepository
 from bot.store.audit import AuditRepository
+from bot.store.clip_files import ClipFileRepository
 from bot.store.clips import ClipRepository
 from bot.store.content import ContentRepository
+from bot.store.dashboard import DashboardQueries, FirstsFeed
+from bot.store.delivery_minutes import DeliveryMinuteRepository
 from bot.store.fanout import FanoutRepository
 from bot.store.instance import RunningInstanceRepository
 from bot.store.invitations import InvitationRepository
+from bot.store.links import LinkRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.pushes import PushRepository
@@ -23,6 +27,7 @@ from bot.store.scope_roles import ScopeRoleRepository
 from bot.store.tags import TagRepository
 from bot.store.tasks import TaskRepository
 from bot.store.timers import TimerRepository
+from bot.store.web_sessions import WebSessionRepository
 
 
 class Tx:
@@ -41,6 +46,12 @@ class Tx:
         self.timers = TimerRepository(conn)
         self.running = RunningInstanceRepository(conn)
         self.invitations = InvitationRepository(conn)
+        self.links = LinkRepository(conn)
+        self.clip_files = ClipFileRepository(conn)
+        self.web_sessions = WebSessionRepository(conn)
+        self.delivery_minutes = DeliveryMinuteRepository(conn)
+        self.dashboard = DashboardQueries(conn)
+        self.firsts = FirstsFeed(conn)
         self.content = ContentRepository(conn)
         self.pushes = PushRepository(conn)
         self.received = ReceivedRepository(conn)

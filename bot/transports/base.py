@@ -152,3 +152,13 @@ class MultiTargetSender(Protocol):
     async def send_many(
         self, targets: Sequence[Target], message: OutgoingMessage
     ) -> list[SentRef]: ...
+
+
+@runtime_checkable
+class ReportsLink(Protocol):
+    """A transport that knows whether its connection to the platform is up right now
+    (IRC registration, Discord's gateway); `/healthz` reads it. Others are judged by
+    their deliveries alone."""
+
+    @property
+    def link_up(self) -> bool: ...

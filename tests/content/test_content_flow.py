@@ -251,7 +251,7 @@ async def test_share_kits_go_privately_with_each_variant_a_task_and_stats_count_
     assert "Publications : 1 (P1), 1 envoi(s)" in stats
     assert "Salons et canaux : 1 copies remises, 0 en échec" in stats
     assert "Kits de partage : 3 envoyés, 1 partages faits" in stats
-    assert "Clics : pas encore comptés" in stats
+    assert "Clics : pas comptés (pas de lien court" in stats
 
 
 async def test_bad_input_gets_one_line_and_schedules_nothing(net: PushNet) -> None:

@@ -132,6 +132,10 @@ class _Client(discord.Client):
     async def on_connect(self) -> None:
         self.transport.connected.set()
 
+    async def on_disconnect(self) -> None:
+        # discord.py reconnects by itself; until then the gateway is down.
+        self.transport.connected.clear()
+
     async def on_resumed(self) -> None:
         log.info("discord gateway resumed")
 
@@ -189,6 +193,11 @@ class DiscordTransport:
         self.connected = asyncio.Event()
         self._gateway_failure: str | None = None
         self.max_upload_bytes = settings.max_upload_mb * 1024 * 1024
+
+    @property
+    def link_up(self) -> bool:
+        """Connected to the gateway now."""
+        return self.connected.is_set()
 
     @property
     def bot_username(self) -> str | None:

@@ -116,6 +116,11 @@ class IrcTransport:
     def bot_username(self) -> str | None:
         return self.connection.nick
 
+    @property
+    def link_up(self) -> bool:
+        """Registered with the server now (false while reconnecting)."""
+        return self.connection.ready.is_set()
+
     async def start(self, inbox: Inbox) -> None:
         """Start connecting in the background: an IRC outage must not stop the bot starting."""
         self._inbox = inbox
