@@ -20,6 +20,7 @@ BENCHMARKS = (
     "bench.timers",
     "bench.task_claim",
     "bench.trust",
+    "bench.identity",
     "bench.web_redirects",
     "bench.web_pages",
 )

@@ -31,9 +31,11 @@ from bot.archive.service import ArchiveService
 from bot.commands import CommandDispatcher, Registry
 from bot.config import NETWORK_PLATFORMS, Settings
 from bot.delivery import DeliveryEngine
+from bot.digests import DigestSetup, DigestTimers
 from bot.domain import roles_for_scope
 from bot.domain.clips import Clip
 from bot.domain.web_urls import clip_url
+from bot.privacy import Retention
 from bot.pushes import PushService, PushSetup
 from bot.redaction import Redactor
 from bot.scheduler import TimerService
@@ -211,8 +213,10 @@ class App:
             timers = TimerService(db, on_commit=after_timer)
             TaskTimers(tasks).register(timers)
             pushes.register(timers)
+            DigestTimers(DigestSetup.of(settings, limits)).register(timers)
             self.timers = timers
             await pushes.recover()
+            retention = Retention(db, settings.privacy)
 
             async def on_archived(tx: Tx, clip: Clip) -> None:
                 await clip_archived(tx, tasks, clip.id, clip.requested_by, time.time())
@@ -252,6 +256,7 @@ class App:
                 delivery = group.create_task(engine.run(), name="delivery")
                 archiving = group.create_task(archive.run(), name="archive")
                 timing = group.create_task(timers.run(), name="timers")
+                retaining = group.create_task(retention.run(), name="retention")
                 posting = group.create_task(pushes.run(), name="pushes")
                 heartbeat = group.create_task(self._heartbeat(db), name="heartbeat")
                 try:
@@ -271,9 +276,11 @@ class App:
                     log.info("stopping")
                     gc.unfreeze()
                     heartbeat.cancel()
+                    retention.stop()
                     timers.stop()
                     with contextlib.suppress(asyncio.CancelledError):
                         await timing
+                    await self._bounded(_finish(retaining), "retention stop")
                     pushes.stop()
                     # The web server stops beside the work: it writes its last counts and
                     # lets requests in progress end within its own short bound.
@@ -392,6 +399,17 @@ class App:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             async with db.transaction() as tx:
                 await tx.running.beat(self.owner)
+
+
+async def _finish(task: asyncio.Task[None]) -> None:
+    """Wait for a task that was told to stop; cancel it if the bound runs out."""
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    finally:
+        if not task.done():
+            task.cancel()
 
 
 def _hard_exit() -> None:

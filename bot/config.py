@@ -98,6 +98,20 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    keep_audit_days: float = 365.0
+    """Audit log rows older than this are deleted (0: keep all)."""
+    keep_alerts_days: float = 365.0
+    """Alerts older than this are deleted with their acks, tasks and task history (0: keep all)."""
+    keep_delivery_days: float | None = None
+    """The same as `[delivery] keep_days` (which it sets when given)."""
+    export_dir: Path = Path("exports")
+    """Where `export` writes the files it sends (deleted after a day)."""
+    exports_per_hour: int = 3
+    """Exports one member may ask for in an hour."""
+
+
+@dataclass(frozen=True, slots=True)
 class MembersSettings:
     open_join: bool = False
     """True: `join` admits anyone at once (no vetting)."""
@@ -303,6 +317,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     members: MembersSettings = field(default_factory=MembersSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     escalation: Escalation = field(default_factory=Escalation)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
@@ -760,6 +775,13 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
     if settings.delivery.keep_days < 0:
         loader.fail("delivery.keep_days", "expected a number >= 0")
+    privacy = settings.privacy
+    for key in ("keep_audit_days", "keep_alerts_days", "keep_delivery_days"):
+        value = getattr(privacy, key)
+        if value is not None and value < 0:
+            loader.fail(f"privacy.{key}", "expected a number >= 0 (0: keep all)")
+    if privacy.exports_per_hour < 1:
+        loader.fail("privacy.exports_per_hour", "expected an integer >= 1")
     if settings.delivery.max_rate_limited < 1:
         loader.fail("delivery.max_rate_limited", "expected an integer >= 1")
     _check_trust(loader, settings)
@@ -774,6 +796,28 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
     enabled = [name for name in PLATFORMS if getattr(getattr(settings, name), "enabled", False)]
     if not enabled:
         loader.fail("console.enabled", "no transport is enabled; enable at least one")
+
+
+def _delivery_retention(loader: _Loader, data: dict[str, Any], settings: Settings) -> Settings:
+    """`[privacy] keep_delivery_days` and `[delivery] keep_days` are one setting: either
+    sets it; both, with different values, is a mistake to fix."""
+    privacy, delivery = settings.privacy, settings.delivery
+    if privacy.keep_delivery_days is None:
+        return dataclasses.replace(
+            settings,
+            privacy=dataclasses.replace(privacy, keep_delivery_days=delivery.keep_days),
+        )
+    table = data.get("delivery")
+    if isinstance(table, dict) and "keep_days" in table and (
+        table["keep_days"] != privacy.keep_delivery_days
+    ):
+        loader.fail(
+            "privacy.keep_delivery_days",
+            "is the same setting as delivery.keep_days: give one of them (or the same value)",
+        )
+    return dataclasses.replace(
+        settings, delivery=dataclasses.replace(delivery, keep_days=privacy.keep_delivery_days)
+    )
 
 
 def _data_path(data: dict[str, Any], section: str, key: str, value: Path, base: Path) -> Path:
@@ -810,11 +854,14 @@ def parse_settings(
     base = Path(data_dir).resolve() if data_dir else source.resolve().parent
     database = _data_path(data, "storage", "database", settings.storage.database, base)
     archive = _data_path(data, "archive", "dir", settings.archive.dir, base)
+    exports = _data_path(data, "privacy", "export_dir", settings.privacy.export_dir, base)
     settings = dataclasses.replace(
         settings,
         storage=dataclasses.replace(settings.storage, database=database),
         archive=dataclasses.replace(settings.archive, dir=archive),
+        privacy=dataclasses.replace(settings.privacy, export_dir=exports),
     )
+    settings = _delivery_retention(loader, data, settings)
     _check_semantics(loader, settings)
     if loader.problems:
         raise ConfigError(source, loader.problems)

@@ -8,9 +8,8 @@ member's hourly allowance is counted.
 
 from __future__ import annotations
 
-import time
-
 from bot.commands import Context, Id, Rest, Router, UserError
+from bot.digests import DigestSetup, plan_releases, quiet_now
 from bot.domain import (
     NATIONAL,
     Alert,
@@ -28,7 +27,7 @@ from bot.domain import (
     plan_fanout,
 )
 from bot.domain.alert_limits import canonical_url, duplicate_covers, next_alert_at
-from bot.domain.alerts import AlertDraft, alert_subject
+from bot.domain.alerts import AlertDraft, alert_subject, split_urgent
 from bot.domain.durations import format_elapsed, format_local_time
 from bot.domain.rights import (
     alert_limit_applies,
@@ -39,6 +38,7 @@ from bot.domain.rights import (
 from bot.domain.timeline import AlertClock, ArchivedClip, Entry, Milestone, alert_clock
 from bot.i18n import LANGS, count, pick_lang, spans
 from bot.store import Priority
+from bot.store.fanout import Holding
 from bot.tasks import TaskSetup, alert_cancelled, cancellation, cards, changes
 
 router = Router("alerts")
@@ -66,28 +66,36 @@ async def _load(ctx: Context, alert_id: int) -> Alert:
         "Lancer une alerte aux salons et aux abonnés",
         "Raise an alert to rooms and subscribers",
     ),
-    usage=("alert <texte> [url] [#tags]", "alert <text> [url] [#tags]"),
+    usage=("alert [!urgent] <texte> [url] [#tags]", "alert [!urgent] <text> [url] [#tags]"),
     details=(
         "Avec des #tags, l'alerte va aux salons et abonnés qui partagent un de ces tags. Sans "
         "#tag, elle reste dans le périmètre du salon où vous l'écrivez ; tout le réseau "
         "(sans tag ou #national) est réservé aux coordinateurs du réseau. Le même lien déjà "
-        "signalé renvoie à la première alerte, et le nombre d'alertes par heure est limité.",
+        "signalé renvoie à la première alerte, et le nombre d'alertes par heure est limité. "
+        "alert !urgent … (coordinateurs du périmètre) passe les heures calmes et les résumés.",
         "With #tags the alert goes to rooms and subscribers sharing one of them. Without a "
         "#tag it stays in the scope of the room you type it in; the whole network (no tag, or "
         "#national) is for the network's coordinators. A link already alerted points to the "
-        "first alert, and alerts per hour are limited.",
+        "first alert, and alerts per hour are limited. alert !urgent … (coordinators of the "
+        "scope) goes through quiet hours and digests.",
     ),
 )
 async def alert(ctx: Context, text: str) -> None:
     settings = ctx.settings.alerts
+    urgent, text = split_urgent(text)
     try:
         draft = parse_alert_text(text, settings.max_length)
     except AlertTextError as error:
         raise UserError(error.key, **error.params) from None
     draft = await _settle_scope(ctx, draft)
+    if urgent and not ctx.has_role(Role.COORDINATOR, draft.scope):
+        await ctx.refuse(
+            "alert", "alert.urgent_refused", detail=" ".join(draft.scope) or "network-wide",
+            role=ctx.t("role.coordinator"),
+        )
     url_key = canonical_url(draft.url) if draft.url else None
     if url_key is not None and settings.duplicate_window > 0:
-        since = time.time() - settings.duplicate_window
+        since = ctx.clock() - settings.duplicate_window
         for earlier in await ctx.tx.alerts.open_with_url(url_key, since):
             if duplicate_covers(earlier.scope, draft.scope, ctx.aliases):
                 await ctx.reply(
@@ -108,6 +116,8 @@ async def alert(ctx: Context, text: str) -> None:
         origin_label=ctx.room_label if not ctx.message.is_private else ctx.t("alert.private"),
         origin_private=ctx.message.is_private,
         url_key=url_key,
+        urgent=urgent,
+        now=ctx.clock(),
     )
     plan = plan_fanout(
         draft.scope, await ctx.tx.rooms.all(), (), ctx.aliases, ctx.origin, ctx.member.id
@@ -126,6 +136,14 @@ async def alert(ctx: Context, text: str) -> None:
         for r in plan.rooms
     ]
     await ctx.tx.outbox.enqueue_many(rows, Priority.ALERT, subject=subject)
+    digests = DigestSetup.of(ctx.settings, ctx.platforms)
+    holding = Holding(
+        alert_id=created.id,
+        now=now,
+        network_tz=zone,
+        quiet_active=await quiet_now(ctx.tx, digests, now) if not urgent else (),
+        urgent=urgent,
+    )
     members = await ctx.tx.fanout.enqueue_for_subscribers(
         scope=ctx.aliases.canonical_set(draft.scope),
         network_wide=is_network_wide(draft.scope, ctx.aliases),
@@ -136,7 +154,9 @@ async def alert(ctx: Context, text: str) -> None:
         no_dm_platforms=ctx.no_dm_platforms,
         priority=Priority.ALERT,
         subject=subject,
+        holding=holding,
     )
+    await plan_releases(ctx.tx, members.held_windows, now)
     # Subscribers of platforms without DMs (Discord) are reached by the role their scope
     # mentions in those rooms: counted when one of the rooms there gets the alert.
     in_rooms = await ctx.tx.fanout.count_notified_in_rooms(
@@ -145,14 +165,19 @@ async def alert(ctx: Context, text: str) -> None:
         national=ctx.aliases.canonical(NATIONAL),
         author_member_id=ctx.member.id,
         platforms={r.target.platform for r in plan.rooms} & ctx.no_dm_platforms,
+        no_dm_platforms=ctx.no_dm_platforms,
     )
     receipt = spans(
         ctx.lang,
         "alert.sent",
         id=created.short_id,
         rooms=count(ctx.lang, "count.rooms", len(plan.rooms)),
-        members=count(ctx.lang, "count.members", members.queued + in_rooms),
+        members=count(ctx.lang, "count.members", members.queued + in_rooms + members.held),
     )
+    if members.held:
+        receipt += (Span(" "), *spans(ctx.lang, "alert.held", n=members.held))
+    if urgent:
+        receipt += (Span(" "), *spans(ctx.lang, "alert.urgent_sent"))
     if tasks:
         names = ", ".join(cards.title(task, ctx.lang) for task in tasks)
         receipt += (Span(" "), *spans(ctx.lang, "task.auto_created", tasks=names))
@@ -188,7 +213,7 @@ async def _settle_scope(ctx: Context, draft: AlertDraft) -> AlertDraft:
 
 
 async def _check_allowance(ctx: Context, per_hour: int) -> None:
-    now = time.time()
+    now = ctx.clock()
     recent = await ctx.tx.alerts.raised_since(ctx.member.id, now - 3600)
     allowed_at = next_alert_at(recent, per_hour, now)
     if allowed_at is None:
@@ -215,7 +240,9 @@ async def ack(ctx: Context, alert: int) -> None:
     found = await _load(ctx, alert)
     if found.status is not AlertStatus.OPEN:
         raise UserError("alert.is_cancelled", id=found.short_id)
-    if not await ctx.tx.alerts.ack(found.id, ctx.member.id, ctx.member.display_name):
+    if not await ctx.tx.alerts.ack(
+        found.id, ctx.member.id, ctx.member.display_name, ctx.clock()
+    ):
         await ctx.reply("ack.already", id=found.short_id)
         return
     kind = TargetKind.USER if found.origin_private else TargetKind.ROOM
@@ -246,7 +273,7 @@ async def ack(ctx: Context, alert: int) -> None:
 )
 async def alerts(ctx: Context, alert: int | None) -> None:
     if alert is not None:
-        await _show_clock(ctx, await _load(ctx, alert))
+        await show_clock(ctx, await _load(ctx, alert))
         return
     recent = await ctx.tx.alerts.recent(RECENT_LIMIT)
     if not recent:
@@ -292,7 +319,7 @@ async def cancel(ctx: Context, alert: int) -> None:
                          id=found.short_id)
     if found.status is AlertStatus.CANCELLED:
         raise UserError("alert.is_cancelled", id=found.short_id)
-    await ctx.tx.alerts.cancel(found.id, ctx.member.id)
+    await ctx.tx.alerts.cancel(found.id, ctx.member.id, ctx.clock())
     if found.author_member_id != ctx.member.id:
         await ctx.audit("cancel", "done", found.short_id)
     cancelled = await _load(ctx, alert)
@@ -306,7 +333,7 @@ async def cancel(ctx: Context, alert: int) -> None:
     await ctx.reply(key, id=found.short_id, copies=copies)
 
 
-async def _show_clock(ctx: Context, alert: Alert) -> None:
+async def show_clock(ctx: Context, alert: Alert) -> None:
     """The rapid-response clock: each step with its time and its delay from the alert."""
     tasks = await ctx.tx.tasks.for_alert(alert.id)
     events = await ctx.tx.tasks.events_for_alert(alert.id)

@@ -11,9 +11,13 @@ import time
 
 from bot.commands import Choice, Context, Handle, Router, Tags, UserError, Word
 from bot.domain import NATIONAL, Member, Role
+from bot.domain.quiet import format_clock
 from bot.domain.rights import invite_allowance, may_grant_role, may_manage_room
 from bot.domain.roles import ROLE_NAMES
+from bot.i18n import count
 from handlers import admission, pushes
+from handlers import identity as identity_commands
+from handlers import privacy as privacy_commands
 
 router = Router("members")
 
@@ -65,7 +69,13 @@ async def start(ctx: Context, payload: str | None) -> None:
         await ctx.reply("start.group", prefix=ctx.limits.command_prefix)
         return
     await ctx.tx.members.set_dm_reachable(ctx.message.platform, ctx.message.user_id, True)
-    if payload is not None and payload.casefold() != "join":
+    if payload is not None and payload.casefold() in ("linkme", "export"):
+        # The link `linkme` or `export` gave in a group: the chat is open, carry on here.
+        if payload.casefold() == "linkme":
+            await identity_commands.linkme(ctx, None, None)
+        else:
+            await privacy_commands.export(ctx, None)
+    elif payload is not None and payload.casefold() != "join":
         await admission.redeem(ctx, payload)
     elif payload is not None and not ctx.member.joined:
         await admission.join(ctx)
@@ -110,11 +120,29 @@ async def me(ctx: Context) -> None:
             )
             + marker
         )
+    lines += await _notification_lines(ctx, member)
     lines += await _standing_lines(ctx, member)
     link = ctx.dm_link("join")
     if link is not None and not admission.dm_ok(ctx):
         lines.append(ctx.t("member.dm_link", link=link))
     await ctx.reply_text("\n".join(lines))
+
+
+async def _notification_lines(ctx: Context, member: Member) -> list[str]:
+    """Where private alerts go, quiet hours, digest, and what waits for the digest."""
+    if not member.joined:
+        return []
+    prefs = member.prefs
+    zone = prefs.zone(ctx.network.timezone)
+    lines = [ctx.t("me.notify", where=identity_commands.notify_text(ctx, member))]
+    if prefs.quiet is not None:
+        lines.append(ctx.t("me.quiet", window=prefs.quiet.label, zone=zone))
+    if prefs.digest_at is not None:
+        lines.append(ctx.t("me.digest", at=format_clock(prefs.digest_at), zone=zone))
+    held = await ctx.tx.digests.held_count(member.id)
+    if held:
+        lines.append(ctx.t("me.held", alerts=count(ctx.lang, "count.alerts", held)))
+    return lines
 
 
 async def _standing_lines(ctx: Context, member: Member) -> list[str]:

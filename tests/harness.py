@@ -18,6 +18,7 @@ from typing import Any
 from bot.commands import CommandDispatcher, Registry, Router
 from bot.config import MembersSettings, NetworkSettings, Settings
 from bot.delivery import DeliveryEngine
+from bot.digests import DigestSetup, DigestTimers
 from bot.pushes import PushService, PushSetup
 from bot.scheduler import TimerService
 from bot.store import Database
@@ -96,6 +97,7 @@ async def running_bot(
 
         timers = TimerService(db, clock=clock or time.time, on_commit=after_timer)
         TaskTimers(TaskSetup(settings, limits)).register(timers)
+        DigestTimers(DigestSetup.of(settings, limits)).register(timers)
         pushes.register(timers)
 
         def on_commit() -> None:

@@ -175,6 +175,8 @@ class CommandDispatcher:
             clock=self._clock,
         )
         await self._check_and_call(ctx, spec, raw)
+        # A command may have changed who this is (linking folds one member into another).
+        unit.member_id = ctx.member.id
         await self._write_audit(tx, message, unit)
 
     async def _check_and_call(self, ctx: Context, spec: CommandSpec, raw: str) -> None:
@@ -239,6 +241,7 @@ class CommandDispatcher:
                 command=entry.command,
                 outcome=entry.outcome,
                 detail=entry.detail,
+                at=self._clock(),
             )
         unit.written = True
 

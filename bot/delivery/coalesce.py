@@ -16,8 +16,12 @@ SEPARATOR = Span("\n\n")
 MAX_BUTTONS = 8
 
 
+def _has_file(message: OutgoingMessage) -> bool:
+    return message.video is not None or message.document is not None
+
+
 def can_join(first: OutgoingMessage, second: OutgoingMessage) -> bool:
-    return first.is_error == second.is_error and first.video is None and second.video is None
+    return first.is_error == second.is_error and not _has_file(first) and not _has_file(second)
 
 
 def text_length(message: OutgoingMessage) -> int:
@@ -44,7 +48,7 @@ def merge(
     length = measure(parts[0])
     separator = measure(OutgoingMessage((SEPARATOR,)))
     used = 1
-    for part in parts[1:] if parts[0].video is None else ():
+    for part in parts[1:] if not _has_file(parts[0]) else ():
         if max_parts is not None and used >= max_parts:
             break
         extra = separator + measure(part)
@@ -58,7 +62,7 @@ def merge(
         length += extra
         used += 1
     if used == 1:
-        return parts[0], 1
+        return parts[0], 1  # alone, it keeps what a merge cannot carry (a file, mentions)
     taken = parts[:used]
     tags = tuple(dict.fromkeys(tag for part in taken for tag in part.mention_tags))
     merged = OutgoingMessage(

@@ -82,6 +82,9 @@ class PartDelivery:
             if message.video is not None and not self._transport.limits.can_upload:
                 skipped = "this platform takes no uploads"
                 return Step([Failed(r.id, skipped, "skipped") for r in rows])
+            if message.document is not None and not self._transport.limits.can_send_files:
+                skipped = "this platform takes no files"
+                return Step([Failed(r.id, skipped, "skipped") for r in rows])
             return await self._send(rows, message)
         except RateLimited as error:
             return Step([self._rate_limited(r, error) for r in rows], rate_limit=error)

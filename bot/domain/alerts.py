@@ -42,6 +42,8 @@ class Alert:
     status: AlertStatus = AlertStatus.OPEN
     cancelled_at: datetime | None = None
     acks: tuple[AlertAck, ...] = field(default=())
+    urgent: bool = False
+    """Raised `!urgent` by a coordinator: it goes through quiet hours and digests."""
 
     @property
     def short_id(self) -> str:
@@ -69,6 +71,17 @@ class AlertTextError(ValueError):
         super().__init__(key)
         self.key = key
         self.params = params
+
+
+URGENT_WORDS = frozenset({"!urgent", "!urgente", "!urgence"})
+
+
+def split_urgent(raw: str) -> tuple[bool, str]:
+    """`!urgent Le député…`: (True, `Le député…`); anything else is returned as is."""
+    head, _, rest = raw.strip().partition(" ")
+    if head.casefold() in URGENT_WORDS:
+        return True, rest.strip()
+    return False, raw
 
 
 def parse_alert_text(raw: str, max_length: int = MAX_ALERT_LENGTH) -> AlertDraft:

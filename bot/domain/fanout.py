@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bot.domain.members import Member
@@ -28,6 +28,9 @@ class FanoutPlan:
     unreachable_members: tuple[Member, ...] = field(default=())
     notified_in_rooms: tuple[Member, ...] = field(default=())
     """Subscribers on a platform without DMs for this (Discord): reached by a role mention."""
+    held: tuple[Member, ...] = field(default=())
+    """Subscribers in their quiet hours (or taking a daily digest): the alert waits for
+    their digest."""
 
     @property
     def recipients(self) -> tuple[Recipient, ...]:
@@ -42,6 +45,7 @@ def plan_fanout(
     origin: Target,
     author_member_id: int,
     no_dm_platforms: frozenset[str] = frozenset(),
+    holding: Callable[[Member], bool] = lambda member: False,
 ) -> FanoutPlan:
     """Rooms and members to deliver to, each once.
 
@@ -50,6 +54,11 @@ def plan_fanout(
     (bot kicked, DM never opened) are counted apart, not queued forever.
     Members whose home platform is in `no_dm_platforms` get no DM at all: that
     platform forbids unsolicited mass DMs, and its rooms notify them instead.
+
+    A member gets one copy, where `notify` says (the platform they joined on
+    first, unless they chose), or one per identity with `notify all`; never one
+    per linked identity otherwise. A member `holding` alerts (quiet hours, daily
+    digest) who could be reached gets nothing now: the alert waits for the digest.
     """
     scope = tuple(scope)
     room_recipients: list[Recipient] = []
@@ -67,27 +76,35 @@ def plan_fanout(
     member_recipients: list[Recipient] = []
     dead_members: list[Member] = []
     in_rooms: list[Member] = []
+    held: list[Member] = []
     for member in subscribers:
         if member.id == author_member_id or not member.joined:
             continue
         if not subscription_matches(scope, member.subscriptions, aliases):
             continue
-        identity = member.home_identity()
-        if identity is not None and identity.platform in no_dm_platforms:
-            in_rooms.append(member)
+        chosen = member.notify_identities()
+        direct = [i for i in chosen if i.platform not in no_dm_platforms]
+        reachable = [i for i in direct if i.dm_reachable and not i.unreachable_reason]
+        if not reachable:
+            if len(direct) < len(chosen):
+                in_rooms.append(member)
+            else:
+                dead_members.append(member)
             continue
-        if identity is None or not identity.dm_reachable or identity.unreachable_reason:
-            dead_members.append(member)
+        if holding(member):
+            held.append(member)
             continue
-        target = Target(identity.platform, TargetKind.USER, identity.user_id)
-        if target in seen:
-            continue
-        seen.add(target)
-        member_recipients.append(Recipient(target, member.lang, member=member))
+        for identity in reachable:
+            target = Target(identity.platform, TargetKind.USER, identity.user_id)
+            if target in seen:
+                continue
+            seen.add(target)
+            member_recipients.append(Recipient(target, member.lang, member=member))
     return FanoutPlan(
         tuple(room_recipients),
         tuple(member_recipients),
         tuple(dead_rooms),
         tuple(dead_members),
         tuple(in_rooms),
+        tuple(held),
     )

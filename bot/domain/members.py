@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.domain.ids import Kind, format_id
+from bot.domain.quiet import NOTIFY_ALL, NotifyPrefs
 from bot.domain.roles import Grant, Role, highest_role
 
 
@@ -55,6 +56,9 @@ class Member:
     scope: tuple[str, ...] = field(default=())
     """The scope they came in through (the room's tags, the invitation's tags); its
     coordinators may remove them. Empty: network-wide."""
+    prefs: NotifyPrefs = field(default_factory=NotifyPrefs)
+    """Where private notifications go, quiet hours, digest, time zone."""
+    joined_at: float | None = None
 
     def __post_init__(self) -> None:
         if self.joined and self.standing is not Standing.MEMBER:
@@ -76,12 +80,26 @@ class Member:
         return next((i for i in self.identities if i.platform == platform), None)
 
     def home_identity(self) -> Identity | None:
-        """Where their private notifications go: the platform they joined on."""
+        """Where one private message goes: the platform they chose with `notify`, else the
+        one they joined on first (with `notify all`, that first one too)."""
+        chosen = self.prefs.notify
+        if chosen is not None and chosen != NOTIFY_ALL:
+            found = self.identity_on(chosen)
+            if found is not None:
+                return found
         if self.home_platform is not None:
             found = self.identity_on(self.home_platform)
             if found is not None:
                 return found
         return self.identities[0] if self.identities else None
+
+    def notify_identities(self) -> tuple[Identity, ...]:
+        """Where alerts and digests go: every identity with `notify all`, else one, never
+        one per identity."""
+        if self.prefs.notify == NOTIFY_ALL:
+            return self.identities
+        home = self.home_identity()
+        return (home,) if home is not None else ()
 
 
 def effective_grants(

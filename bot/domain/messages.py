@@ -75,6 +75,9 @@ class OutgoingMessage:
     video: str | None = None
     """A video file (an archived clip) to upload, with the spans as its caption. Sent
     only where the platform can upload (`PlatformLimits.can_upload`), skipped elsewhere."""
+    document: str | None = None
+    """A file (a member's data export) sent as a document, with the spans as its caption.
+    Sent only where the platform takes files (`PlatformLimits.can_send_files`)."""
     sections: tuple[OutgoingMessage, ...] = field(default=())
     """When several queued messages were merged into this one: each of them, in order
     (the spans, buttons and mention tags above are their sum). A platform that shows
@@ -95,6 +98,7 @@ class OutgoingMessage:
             "is_error": self.is_error,
             "mention_tags": list(self.mention_tags),
             "video": self.video,
+            **({"document": self.document} if self.document else {}),
             **({"sections": [part.to_json() for part in self.sections]} if self.sections else {}),
         }
 
@@ -106,6 +110,7 @@ class OutgoingMessage:
             is_error=bool(data.get("is_error", False)),
             mention_tags=tuple(str(tag) for tag in data.get("mention_tags", ())),
             video=str(data["video"]) if data.get("video") else None,
+            document=str(data["document"]) if data.get("document") else None,
             sections=tuple(cls.from_json(part) for part in data.get("sections", ())),
         )
 

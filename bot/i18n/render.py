@@ -12,7 +12,7 @@ import string
 from collections.abc import Mapping
 
 from bot.domain.messages import Span, Style
-from bot.i18n import archive, cancellation, content, en, fr, tasks, trust, web
+from bot.i18n import archive, cancellation, content, en, fr, identity, stats, tasks, trust, web
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
@@ -23,6 +23,8 @@ _FAMILIES: tuple[tuple[Mapping[str, str], Mapping[str, str]], ...] = (
     (content.FR, content.EN),
     (tasks.FR, tasks.EN),
     (trust.FR, trust.EN),
+    (identity.FR, identity.EN),
+    (stats.FR, stats.EN),
     (web.FR, web.EN),
 )
 """(French, English) catalogues of command families kept apart from `fr.py` / `en.py`.

@@ -28,11 +28,13 @@ class AlertRepository:
         origin_label: str,
         origin_private: bool,
         url_key: str | None = None,
+        urgent: bool = False,
+        now: float | None = None,
     ) -> Alert:
         cur = await self._conn.execute(
             "INSERT INTO alerts (text, url, scope, author_member_id, author_name, origin_platform,"
-            " origin_chat_id, origin_private, origin_label, created_at, url_key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " origin_chat_id, origin_private, origin_label, created_at, url_key, urgent)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 draft.text,
                 draft.url,
@@ -43,8 +45,9 @@ class AlertRepository:
                 origin_chat_id,
                 int(origin_private),
                 origin_label,
-                time.time(),
+                time.time() if now is None else now,
                 url_key,
+                int(urgent),
             ),
         )
         alert = await self.get(int(cur.lastrowid or 0))
@@ -108,20 +111,23 @@ class AlertRepository:
             status=AlertStatus(row["status"]),
             cancelled_at=_dt(row["cancelled_at"]),
             acks=acks,
+            urgent=bool(row["urgent"]),
         )
 
-    async def ack(self, alert_id: int, member_id: int, member_name: str) -> bool:
+    async def ack(
+        self, alert_id: int, member_id: int, member_name: str, now: float | None = None
+    ) -> bool:
         """Record an ack; False when this member had already acked."""
         cur = await self._conn.execute(
             "INSERT OR IGNORE INTO alert_acks (alert_id, member_id, member_name, at)"
             " VALUES (?, ?, ?, ?)",
-            (alert_id, member_id, member_name, time.time()),
+            (alert_id, member_id, member_name, time.time() if now is None else now),
         )
         return cur.rowcount > 0
 
-    async def cancel(self, alert_id: int, member_id: int) -> None:
+    async def cancel(self, alert_id: int, member_id: int, now: float | None = None) -> None:
         await self._conn.execute(
             "UPDATE alerts SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?"
             " WHERE id = ?",
-            (time.time(), member_id, alert_id),
+            (time.time() if now is None else now, member_id, alert_id),
         )

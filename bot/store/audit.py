@@ -21,11 +21,21 @@ class AuditRepository:
         command: str,
         outcome: str,
         detail: str = "",
+        at: float | None = None,
     ) -> None:
         await self._conn.execute(
             "INSERT INTO audit_log (at, platform, user_id, member_id, chat_id, command, outcome,"
             " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), platform, user_id, member_id, chat_id, command, outcome, detail[:500]),
+            (
+                time.time() if at is None else at,
+                platform,
+                user_id,
+                member_id,
+                chat_id,
+                command,
+                outcome,
+                detail[:500],
+            ),
         )
 
     async def recent(

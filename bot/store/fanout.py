@@ -1,9 +1,15 @@
 """Alert fan-out to subscribers, done inside SQLite.
 
-The rule is `bot.domain.scopes.subscription_matches` (a test checks that both
-agree); it is repeated here in SQL because a national network has 150,000
-subscribers and loading them into Python to write them back as outbox rows
-took several seconds, while one INSERT … SELECT takes well under one.
+The rules are `bot.domain.fanout.plan_fanout` (who matches, which of a linked
+member's identities get a copy, who is holding alerts for a digest), repeated
+here in SQL because a national network has 150,000 subscribers and loading
+them into Python to write them back as outbox rows took several seconds,
+while one INSERT … SELECT takes well under one. Tests run both on random
+networks (`tests/test_fanout_agreement.py`, and with linked identities, quiet
+hours and digests `tests/identity/test_fanout_agreement_linked.py`).
+
+The fragments below (`CHOSEN_SQL`…) are shared with the release of digests
+(`bot/store/digests.py`), which must reach members exactly as alerts do.
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ from bot.store.outbox import OutboxRepository
 class SubscriberFanout:
     queued: int
     unreachable: int
+    held: int = 0
+    """Members in their quiet hours or on a daily digest: the alert waits for their digest."""
+    held_windows: tuple[tuple[str, int | None, int | None, int | None], ...] = ()
+    """(zone, quiet start, quiet end, digest minute) of the members held, distinct: each
+    needs a release timer."""
 
 
 _MATCHES = """
@@ -37,16 +48,55 @@ _MATCHES = """
     )
 """
 
-_REACHABLE = """
-    i.dm_reachable = 1 AND i.unreachable_reason IS NULL
-    AND i.platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))
-"""
+CHOSEN_SQL = "(m.notify = 'all' OR i.platform = COALESCE(m.notify, m.home_platform))"
+"""The identities a member's alerts go to: `bot.domain.members.Member.notify_identities`."""
+
+DIRECT_SQL = "i.platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))"
+
+REACHABLE_SQL = "i.dm_reachable = 1 AND i.unreachable_reason IS NULL"
+
+QUIET_NOW_SQL = (
+    "(COALESCE(m.tz, :network_tz) || '|' || m.quiet_start || '|' || m.quiet_end)"
+    " IN (SELECT value FROM json_each(:quiet_active))"
+)
+"""The member's quiet window is one of those active now (`bot.domain.quiet.quiet_key`)."""
+
+HOLDING_SQL = f"(m.digest_at IS NOT NULL OR (m.quiet_start IS NOT NULL AND {QUIET_NOW_SQL}))"
+
+CAN_RECEIVE_SQL = (
+    "EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id"
+    f" AND {CHOSEN_SQL} AND {DIRECT_SQL} AND {REACHABLE_SQL})"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What the fan-out needs to hold alerts for quiet members: computed by the caller
+    from `bot.domain.quiet` (which windows are active now) and the alert."""
+
+    alert_id: int
+    now: float
+    network_tz: str
+    quiet_active: tuple[str, ...] = ()
+    urgent: bool = False
+    keep: bool = True
+    """False: members holding are skipped, nothing kept for their digest (a reminder that
+    would be stale by morning)."""
 
 
 class FanoutRepository:
     def __init__(self, conn: aiosqlite.Connection, outbox: OutboxRepository) -> None:
         self._conn = conn
         self._outbox = outbox
+
+    async def quiet_windows(self, network_tz: str) -> list[tuple[str, int, int]]:
+        """The distinct (zone, start, end) quiet windows members use (a few, from an index)."""
+        async with self._conn.execute(
+            "SELECT DISTINCT COALESCE(tz, ?), quiet_start, quiet_end FROM members"
+            " WHERE quiet_start IS NOT NULL",
+            (network_tz,),
+        ) as cur:
+            return [(str(z), int(a), int(b)) for z, a, b in await cur.fetchall()]
 
     async def enqueue_for_subscribers(
         self,
@@ -60,12 +110,16 @@ class FanoutRepository:
         no_dm_platforms: Iterable[str],
         priority: int,
         subject: str,
+        holding: Holding | None = None,
     ) -> SubscriberFanout:
         """Queue one private message per matching, reachable subscriber, in their language.
 
         `scope` and `national` are canonical tags (aliases already resolved).
         Members at home on a platform in `no_dm_platforms` are reached another
-        way (Discord: a role mention) and are neither queued nor counted.
+        way (Discord: a role mention) and are neither queued nor counted. A
+        member gets one copy where `notify` says, or one per identity with
+        `notify all`. With `holding`, members in their quiet hours or on a daily
+        digest get a `held_alerts` row instead (urgent alerts are never held).
         """
         langs = sorted(messages)
         payload_case = " ".join(
@@ -73,6 +127,7 @@ class FanoutRepository:
         )
 
         lang_case = " ".join(f"WHEN '{lang}' THEN '{lang}'" for lang in langs if lang.isalpha())
+        hold = holding is not None and not holding.urgent
         params: dict[str, object] = {
             "author": author_member_id,
             "wide": int(network_wide),
@@ -83,34 +138,88 @@ class FanoutRepository:
             "priority": priority,
             "subject": subject,
             "now": time.time(),
+            "network_tz": holding.network_tz if holding else "",
+            "quiet_active": json.dumps(list(holding.quiet_active) if holding else []),
         }
         for lang in langs:
             params[f"payload_{lang}"] = await self._outbox.payload_id(messages[lang])
         lang_expr = f"(CASE m.lang {lang_case} ELSE :default END)"
+        not_holding = f" AND NOT {HOLDING_SQL}" if hold else ""
         cur = await self._conn.execute(
             "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
             " subject, not_before, created_at)"
             f" SELECT i.platform, 'user', i.user_id, (CASE {lang_expr} {payload_case} END),"
             f" {lang_expr}, :priority, :subject, :now, :now"
-            " FROM members m JOIN identities i"
-            "  ON i.member_id = m.id AND i.platform = m.home_platform"
-            f" WHERE {_MATCHES} AND {_REACHABLE}",
+            f" FROM members m JOIN identities i ON i.member_id = m.id AND {CHOSEN_SQL}"
+            f" WHERE {_MATCHES} AND {REACHABLE_SQL} AND {DIRECT_SQL}{not_holding}",
             params,
         )
         queued = cur.rowcount
-        # Few are unreachable: test that first, the subscription match only for them.
+        held = 0
+        windows: tuple[tuple[str, int | None, int | None, int | None], ...] = ()
+        if hold and holding is not None and holding.keep:
+            held, windows = await self._hold(holding, params)
+        unreachable = await self._count_unreachable(params)
+        return SubscriberFanout(
+            queued=queued, unreachable=unreachable, held=held, held_windows=windows
+        )
+
+    async def _hold(
+        self, holding: Holding, params: dict[str, object]
+    ) -> tuple[int, tuple[tuple[str, int | None, int | None, int | None], ...]]:
+        """`held_alerts` rows for the members holding now: those on a daily digest, then
+        those in their quiet hours (each statement walks its own partial index)."""
+        params = {**params, "alert": holding.alert_id, "held_at": holding.now}
+        insert = (
+            "INSERT OR IGNORE INTO held_alerts (member_id, alert_id, held_at)"
+            " SELECT m.id, :alert, :held_at FROM members m WHERE "
+        )
+        held = 0
+        cur = await self._conn.execute(
+            insert + f"m.digest_at IS NOT NULL AND {_MATCHES} AND {CAN_RECEIVE_SQL}", params
+        )
+        held += cur.rowcount
+        if holding.quiet_active:
+            cur = await self._conn.execute(
+                insert + f"m.quiet_start IS NOT NULL AND m.digest_at IS NULL AND {QUIET_NOW_SQL}"
+                f" AND {_MATCHES} AND {CAN_RECEIVE_SQL}",
+                params,
+            )
+            held += cur.rowcount
+        if not held:
+            return 0, ()
+        async with self._conn.execute(
+            "SELECT DISTINCT COALESCE(m.tz, :network_tz),"
+            " CASE WHEN m.digest_at IS NULL THEN m.quiet_start END,"
+            " CASE WHEN m.digest_at IS NULL THEN m.quiet_end END, m.digest_at"
+            " FROM held_alerts h JOIN members m ON m.id = h.member_id WHERE h.alert_id = :alert",
+            params,
+        ) as cur:
+            windows = tuple(
+                (str(zone), start, end, digest) for zone, start, end, digest in await cur.fetchall()
+            )
+        return held, windows
+
+    async def _count_unreachable(self, params: dict[str, object]) -> int:
+        """Matching members none of whose chosen identities can get the alert privately
+        nor is on a platform that notifies in rooms. Few are: the reachability is tested
+        first, the subscription match only for them."""
         async with self._conn.execute(
             "SELECT COUNT(*) FROM members m LEFT JOIN identities i"
             "  ON i.member_id = m.id AND i.platform = m.home_platform"
-            " WHERE m.joined = 1"
-            " AND m.home_platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))"
-            " AND (i.user_id IS NULL OR i.dm_reachable = 0 OR i.unreachable_reason IS NOT NULL)"
-            f" AND {_MATCHES}",
+            " WHERE m.joined = 1 AND ("
+            "  (m.notify IS NULL"
+            "   AND m.home_platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))"
+            "   AND (i.user_id IS NULL OR i.dm_reachable = 0 OR i.unreachable_reason IS NOT NULL))"
+            "  OR (m.notify IS NOT NULL AND NOT EXISTS (SELECT 1 FROM identities j"
+            "   WHERE j.member_id = m.id AND (m.notify = 'all' OR j.platform = m.notify)"
+            "   AND (j.platform IN (SELECT value FROM json_each(:no_dm_platforms))"
+            "    OR (j.dm_reachable = 1 AND j.unreachable_reason IS NULL))))"
+            f" ) AND {_MATCHES}",
             params,
         ) as count_cur:
             row = await count_cur.fetchone()
-        unreachable = int(row[0]) if row else 0
-        return SubscriberFanout(queued=queued, unreachable=unreachable)
+        return int(row[0]) if row else 0
 
     async def count_notified_in_rooms(
         self,
@@ -120,15 +229,21 @@ class FanoutRepository:
         national: str,
         author_member_id: int,
         platforms: Iterable[str],
+        no_dm_platforms: Iterable[str] = (),
     ) -> int:
-        """Matching subscribers at home on `platforms`, which notify them in rooms (Discord
-        roles) rather than privately: counted in the receipt when a room there gets the alert."""
+        """Matching subscribers reached on `platforms`, which notify them in rooms (Discord
+        roles) rather than privately: counted in the receipt when a room there gets the
+        alert. A member reached privately elsewhere (`notify all`) is not counted twice."""
         wanted = sorted(set(platforms))
         if not wanted:
             return 0
         async with self._conn.execute(
-            "SELECT COUNT(*) FROM members m"
-            " WHERE m.home_platform IN (SELECT value FROM json_each(:platforms))"
+            "SELECT COUNT(*) FROM members m WHERE ("
+            " (m.notify IS NULL AND m.home_platform IN (SELECT value FROM json_each(:platforms)))"
+            " OR (m.notify IS NOT NULL AND EXISTS (SELECT 1 FROM identities i"
+            f"  WHERE i.member_id = m.id AND {CHOSEN_SQL}"
+            "   AND i.platform IN (SELECT value FROM json_each(:platforms)))"
+            f"  AND NOT {CAN_RECEIVE_SQL}))"
             f" AND {_MATCHES}",
             {
                 "author": author_member_id,
@@ -136,6 +251,7 @@ class FanoutRepository:
                 "national": national,
                 "scope": json.dumps(sorted(set(scope))),
                 "platforms": json.dumps(wanted),
+                "no_dm_platforms": json.dumps(sorted(set(no_dm_platforms) | set(wanted))),
             },
         ) as cur:
             row = await cur.fetchone()

@@ -8,6 +8,7 @@ import aiosqlite
 
 from bot.domain.members import Identity, Member, Standing, effective_grants
 from bot.domain.membership import MAX_CASCADE_DEPTH, JoinRequest
+from bot.domain.quiet import NotifyPrefs, QuietWindow
 from bot.domain.roles import Grant, Role
 
 
@@ -411,4 +412,16 @@ class MemberRepository:
             standing=Standing(row["standing"]),
             sponsor_id=row["sponsor_id"],
             scope=tuple(json.loads(row["scope"] or "[]")),
+            prefs=_prefs(row),
+            joined_at=row["joined_at"],
         )
+
+
+def _prefs(row: aiosqlite.Row) -> NotifyPrefs:
+    start, end = row["quiet_start"], row["quiet_end"]
+    return NotifyPrefs(
+        notify=row["notify"],
+        tz=row["tz"],
+        quiet=QuietWindow(int(start), int(end)) if start is not None and end is not None else None,
+        digest_at=row["digest_at"],
+    )

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import aiosqlite
 
-from bot.domain.messages import OutgoingMessage, SentRef, Target, TargetKind
+from bot.domain.messages import OutgoingMessage, SentRef, Span, Target, TargetKind
 
 
 class Priority:
@@ -103,6 +103,10 @@ Outcome = Sent | Progress | Retry | Failed
 
 MAX_ERROR_LENGTH = 500
 
+EPHEMERAL_SUBJECT = "ephemeral"
+"""Rows deleted as soon as their outcome is known: the goodbye to someone just forgotten,
+whose address must not stay in the outbox."""
+
 
 @lru_cache(maxsize=1024)
 def _message(payload: str) -> OutgoingMessage:
@@ -183,6 +187,21 @@ def payload_text(message: OutgoingMessage) -> str:
     return json.dumps(message.to_json(), ensure_ascii=False, separators=(",", ":"))
 
 
+def span_text(span: Span) -> str:
+    """One span as it stands inside a stored payload (see `spans_payload_text`)."""
+    return json.dumps([span.text, span.style.value], ensure_ascii=False, separators=(",", ":"))
+
+
+def spans_payload_text(encoded_spans: Iterable[str]) -> str:
+    """`payload_text` of a message of spans only (no buttons, files or tags), from its spans
+    already encoded by `span_text`: thousands of digests share most of their spans, each
+    encoded once. A test pins it to `payload_text`."""
+    return (
+        '{"spans":[' + ",".join(encoded_spans) + '],"buttons":[],"is_error":false,'
+        '"mention_tags":[],"video":null}'
+    )
+
+
 async def store_payload(conn: aiosqlite.Connection, body: str) -> int:
     """One stored copy of a message (`payload_text`), for every row that delivers it."""
     cur = await conn.execute("INSERT INTO outbox_payloads (body) VALUES (?)", (body,))
@@ -202,6 +221,24 @@ class OutboxRepository:
         if found is None:
             found = self._stored[body] = await store_payload(self._conn, body)
         return found
+
+    async def payload_ids(self, bodies: Sequence[str]) -> list[int]:
+        """Store many payloads (`payload_text`) in one statement; their ids, in order.
+
+        Ids are given explicitly: inside the transaction nobody else writes, so the
+        next ones are ours, and a single executemany replaces one round trip each.
+        """
+        if not bodies:
+            return []
+        async with self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM outbox_payloads") as cur:
+            row = await cur.fetchone()
+        first = int(row[0] if row else 0) + 1
+        ids = list(range(first, first + len(bodies)))
+        await self._conn.executemany(
+            "INSERT INTO outbox_payloads (id, body) VALUES (?, ?)", zip(ids, bodies, strict=True)
+        )
+        self._stored.update(zip(bodies, ids, strict=True))
+        return ids
 
     async def _messages(self, payload_ids: Iterable[int]) -> dict[int, OutgoingMessage]:
         wanted = sorted(set(payload_ids))
@@ -508,6 +545,11 @@ class OutboxRepository:
                 "UPDATE outbox SET status = ?, lease_until = NULL, lease_owner = NULL,"
                 " last_error = ? WHERE id = ?" + mine,
                 [(o.status, o.error[:MAX_ERROR_LENGTH], o.row_id, *extra) for o in failed],
+            )
+        if sent or failed:
+            await self._conn.execute(
+                "DELETE FROM outbox WHERE subject = ? AND status IN ('sent', 'failed', 'skipped')",
+                (EPHEMERAL_SUBJECT,),
             )
 
     async def release(self, row_ids: Sequence[int], owner: str | None = None) -> None:

@@ -14,16 +14,20 @@ from bot.store.clips import ClipRepository
 from bot.store.content import ContentRepository
 from bot.store.dashboard import DashboardQueries, FirstsFeed
 from bot.store.delivery_minutes import DeliveryMinuteRepository
+from bot.store.digests import DigestRepository
 from bot.store.fanout import FanoutRepository
+from bot.store.identities import IdentityRepository
 from bot.store.instance import RunningInstanceRepository
 from bot.store.invitations import InvitationRepository
 from bot.store.links import LinkRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
+from bot.store.privacy import PrivacyRepository
 from bot.store.pushes import PushRepository
 from bot.store.received import ReceivedRepository
 from bot.store.rooms import RoomRepository
 from bot.store.scope_roles import ScopeRoleRepository
+from bot.store.stats import StatsRepository
 from bot.store.tags import TagRepository
 from bot.store.tasks import TaskRepository
 from bot.store.timers import TimerRepository
@@ -46,6 +50,10 @@ class Tx:
         self.timers = TimerRepository(conn)
         self.running = RunningInstanceRepository(conn)
         self.invitations = InvitationRepository(conn)
+        self.identities = IdentityRepository(conn)
+        self.digests = DigestRepository(conn, self.outbox)
+        self.privacy = PrivacyRepository(conn)
+        self.stats = StatsRepository(conn)
         self.links = LinkRepository(conn)
         self.clip_files = ClipFileRepository(conn)
         self.web_sessions = WebSessionRepository(conn)

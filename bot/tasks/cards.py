@@ -110,6 +110,8 @@ def render_alert(
     """
     tags = "".join(f" #{tag}" for tag in alert.scope)
     key = "alert.relay" if alert.status is AlertStatus.OPEN else "alert.relay_cancelled"
+    if alert.urgent and alert.status is AlertStatus.OPEN:
+        key = "alert.relay_urgent"
     body = spans(
         lang,
         key,

@@ -14,6 +14,7 @@ from bot.domain.alerts import alert_subject
 from bot.domain.durations import format_elapsed, format_local_time
 from bot.domain.escalation import PlannedStep, StepAction, plan_steps
 from bot.domain.messages import OutgoingMessage, Target, TargetKind
+from bot.domain.quiet import active_quiet_keys
 from bot.domain.roles import Role
 from bot.domain.scopes import is_network_wide, scope_matches
 from bot.domain.tags import NATIONAL, TagAliases
@@ -21,6 +22,7 @@ from bot.domain.tasks import Task, TaskEventKind, TaskStatus, coordinators_for
 from bot.domain.timers import Firing
 from bot.i18n import LANGS, pick_lang, spans
 from bot.scheduler import TimerService
+from bot.store.fanout import Holding
 from bot.store.outbox import Priority
 from bot.store.transaction import Tx
 from bot.tasks import cancellation, cards, changes, deadlines
@@ -168,6 +170,7 @@ class TaskTimers:
                     reached += 1
             return reached
         build = self._reminder(task, together, "task.dm_subscribers", firing)
+        windows = await tx.fanout.quiet_windows(self._setup.timezone)
         fanout = await tx.fanout.enqueue_for_subscribers(
             scope=aliases.canonical_set(task.scope),
             network_wide=is_network_wide(task.scope, aliases),
@@ -178,6 +181,14 @@ class TaskTimers:
             no_dm_platforms=self._setup.no_dm_platforms,
             priority=Priority.TASK,
             subject=task.subject,
+            # Quiet hours stay quiet: a call for help would be stale in the morning digest.
+            holding=Holding(
+                alert_id=task.alert_id or 0,
+                now=firing.now,
+                network_tz=self._setup.timezone,
+                quiet_active=tuple(active_quiet_keys(windows, firing.now)),
+                keep=False,
+            ),
         )
         return fanout.queued
 

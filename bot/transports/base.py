@@ -26,6 +26,9 @@ class PlatformLimits:
     can_edit: bool = True
     has_buttons: bool = False
     can_upload: bool = False
+    can_send_files: bool = False
+    """Documents (a data export) can be sent to a user: a Telegram document, a Discord
+    attachment, a path on the console. IRC cannot carry files."""
     dm_without_prompt: bool = False
     """True when the bot may write first to a user who never opened a private chat with it."""
     command_prefix: str = "/"

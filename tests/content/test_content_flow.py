@@ -268,7 +268,7 @@ async def test_bad_input_gets_one_line_and_schedules_nothing(net: PushNet) -> No
         "/push C1 now to channel": "Aucun canal n'est configuré",
         "/push C1 demain": "Je ne comprends pas « demain »",
         "/push C1 in 2h to": "Vers où ?",
-        "/stats A1": "stats C4 ou stats P3",
+        "/stats T5": "stats compte les alertes (A17), les contenus (C4)",
         "/edit C1 x: " + "é" * 300: "Variante X trop longue : 324 pour 280",
     }
     for command, expected in cases.items():

@@ -292,3 +292,19 @@ async def test_a_clip_is_uploaded_as_an_attachment_with_its_caption(
     big.write_bytes(b"\x00" * (adapter.MAX_UPLOAD_BYTES + 1))
     with pytest.raises(Undeliverable):
         await started.transport.send(room(), OutgoingMessage(caption, video=str(big)))
+
+
+async def test_a_data_export_goes_to_the_member_privately_as_an_attachment(
+    started: Running, fake_discord: FakeDiscord, tmp_path: pytest.TempPathFactory
+) -> None:
+    from pathlib import Path
+
+    export = Path(str(tmp_path)) / "riposte-export-M7-20250101-000000-abc123.json"
+    export.write_text('{"member": {"id": "M7"}}\n', encoding="utf-8")
+    message = OutgoingMessage((Span("Vos données (M7)."),), document=str(export))
+    await started.transport.send(Target("discord", TargetKind.USER, "300000000000000007"), message)
+    [dm_channel] = fake_discord.dm_channels.values()
+    [sent] = fake_discord.sent_to(dm_channel)
+    assert sent.files == [export.name]
+    assert fake_discord.upload_bytes == export.stat().st_size
+    assert "Vos données (M7)." in sent.content

@@ -4,7 +4,7 @@ It speaks enough of the Bot API (https://core.telegram.org/bots/api) for the
 real `Application` to start, poll, send, edit and upload: `getMe`,
 `deleteWebhook`, `setWebhook`, `getUpdates` (long polling with offset),
 `sendMessage`, `editMessageText`, `answerCallbackQuery`, `setMyCommands`,
-`sendVideo` (multipart), `getChat`, `sendChatAction`.
+`sendVideo` and `sendDocument` (multipart), `getChat`, `sendChatAction`.
 
 What makes it useful in tests and benchmarks:
 
@@ -83,6 +83,7 @@ __all__ = [
 ]
 
 DEFAULT_TOKEN = "123456:TEST-token-for-the-fake-api"
+_KEPT_BYTES = 1 << 20
 # Parameters PTB sends as raw strings; every other form value is JSON-encoded.
 _RAW_STRING_PARAMS = frozenset(
     {
@@ -162,6 +163,8 @@ class FakeTelegramAPI:
         self.sent_count = 0
         self.upload_bytes = 0
         """Bytes of uploaded files received, all uploads together."""
+        self.documents: dict[tuple[int, int], tuple[str, bytes]] = {}
+        """Documents sent (`sendDocument`): (chat, message id) -> (file name, its first MiB)."""
         self.first_sent_at: float | None = None
         self.last_sent_at: float | None = None
         """Monotonic times of the first and last message accepted (for rate measurements)."""
@@ -182,6 +185,7 @@ class FakeTelegramAPI:
         self._stopping = False
         self._runner: web.AppRunner | None = None
         self._clock = time.monotonic
+        self._file_parts: dict[str, tuple[str, bytes]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -434,11 +438,18 @@ class FakeTelegramAPI:
                     continue  # a nested multipart: PTB never sends one
                 name = part.name or ""
                 if part.filename:
-                    # Drained in chunks, as a real server would: never whole in memory.
+                    # Drained in chunks, as a real server would: never whole in memory
+                    # (the first MiB is kept, for tests that read a document back).
+                    kept = bytearray()
+                    limit = _KEPT_BYTES if name == "document" else 0
                     while chunk := await part.read_chunk(1 << 16):
                         self.upload_bytes += len(chunk)
+                        if len(kept) < limit:
+                            kept += chunk[: limit - len(kept)]
                     files.append(name)
                     params[name] = f"<file {part.filename}>"
+                    if limit:
+                        self._file_parts[params[name]] = (part.filename, bytes(kept))
                 else:
                     params[name] = (await part.read()).decode("utf-8")
         else:
@@ -686,7 +697,8 @@ class FakeTelegramAPI:
             result["reply_markup"] = sent.reply_markup
         return result
 
-    async def _m_sendvideo(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _record_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A message with a file and its caption (sendVideo, sendDocument)."""
         chat_id = self._target_chat(params)
         caption, entities = self._visible(params, "caption")
         self._check_rate(chat_id)
@@ -695,12 +707,27 @@ class FakeTelegramAPI:
         )
         result.pop("text", None)
         result["caption"] = caption
+        return result
+
+    async def _m_sendvideo(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = self._record_upload(params)
         result["video"] = {
             "file_id": f"video-{result['message_id']}",
             "file_unique_id": f"u-video-{result['message_id']}",
             "width": 640,
             "height": 360,
             "duration": 1,
+        }
+        return result
+
+    async def _m_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = self._record_upload(params)
+        name, content = self._file_parts.pop(str(params.get("document")), ("document", b""))
+        self.documents[(int(result["chat"]["id"]), result["message_id"])] = (name, content)
+        result["document"] = {
+            "file_id": f"doc-{result['message_id']}",
+            "file_unique_id": f"u-doc-{result['message_id']}",
+            "file_name": name,
         }
         return result
 

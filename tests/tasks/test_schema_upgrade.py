@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bot.domain import OutgoingMessage, Target, TargetKind
-from bot.domain.alerts import AlertDraft, alert_subject
+from bot.domain.alerts import alert_subject
 from bot.domain.tasks import TaskKind
 from bot.store import Database, Priority, known_migrations
 
@@ -40,20 +40,32 @@ async def test_a_database_from_before_tasks_upgrades_and_its_alerts_get_tasks(
     path = tmp_path / "riposte.db"
     create_schema_8(path)
     room = Target("console", TargetKind.ROOM, "#lyon")
+    # A member and an alert of the old network, written as that build wrote them (the
+    # repositories of this build read columns later migrations add).
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        now = time.time()
+        conn.execute(
+            "INSERT INTO members (id, display_name, joined, standing, home_platform, created_at)"
+            " VALUES (1, 'bob', 1, 'member', 'console', ?)",
+            (now,),
+        )
+        conn.execute(
+            "INSERT INTO identities (platform, user_id, member_id, display_name)"
+            " VALUES ('console', 'bob', 1, 'bob')"
+        )
+        conn.execute(
+            "INSERT INTO alerts (id, text, scope, author_member_id, author_name,"
+            " origin_platform, origin_chat_id, origin_label, created_at)"
+            " VALUES (1, 'Le député X ment', '[\"dept:069\"]', 1, 'bob', 'console', '#lyon',"
+            " '#lyon', ?)",
+            (now,),
+        )
+    finally:
+        conn.close()
+    subject = alert_subject(1)
     async with Database.open(path) as db:
-        async with db.transaction() as tx:  # a member and an alert of the old network
-            bob = await tx.members.resolve("console", "bob", "bob", None)
-            await tx.members.join(bob.id, "console")
-            alert = await tx.alerts.create(
-                AlertDraft("Le député X ment", None, ("dept:069",)),
-                author_member_id=bob.id,
-                author_name="bob",
-                origin_platform="console",
-                origin_chat_id="#lyon",
-                origin_label="#lyon",
-                origin_private=False,
-            )
-            subject = alert_subject(alert.id)
+        async with db.transaction() as tx:
             await tx.outbox.enqueue(
                 room, OutgoingMessage.plain("alerte"), Priority.ALERT, subject=subject
             )
@@ -62,6 +74,9 @@ async def test_a_database_from_before_tasks_upgrades_and_its_alerts_get_tasks(
             m.version for m in known_migrations() if m.version > BEFORE_TASKS
         ]
         async with db.transaction() as tx:
+            bob = await tx.members.get(1)
+            alert = await tx.alerts.get(1)
+            assert bob is not None and alert is not None
             task = await tx.tasks.create(
                 kind=TaskKind.CLIP,
                 text="",

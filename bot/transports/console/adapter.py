@@ -27,6 +27,7 @@ CONSOLE_LIMITS = PlatformLimits(
     can_edit=True,
     has_buttons=True,
     can_upload=False,
+    can_send_files=True,
     dm_without_prompt=True,
     command_prefix="/",
     max_in_flight=1,

@@ -16,6 +16,9 @@ def render_text(message: OutgoingMessage) -> str:
     body = message.text
     if message.buttons:
         body += " " + " ".join(f"[{b.label}: {b.command}]" for b in message.buttons)
+    if message.document is not None:
+        # A terminal cannot receive a file: say where it is, on a line of its own.
+        body += f"\n[file: {message.document}]"
     return body
 
 

@@ -70,6 +70,7 @@ DISCORD_LIMITS = PlatformLimits(
     can_edit=True,
     has_buttons=True,
     can_upload=True,
+    can_send_files=True,
     dm_without_prompt=True,
     command_prefix="/",
     notify_by_dm=False,
@@ -407,12 +408,13 @@ class DiscordTransport:
         roles: tuple[str, ...],
         mentions: discord.AllowedMentions,
     ) -> SentRef:
-        """A clip as an attachment, its caption as the message text, streamed from disk.
+        """A clip (or a data export) as an attachment, its caption as the message text,
+        streamed from disk.
 
         discord.py hands the open file to aiohttp, which reads it in 64 KiB chunks
         as it sends: memory does not grow with the file or with uploads in flight.
         """
-        path = Path(message.video or "")
+        path = Path(message.video or message.document or "")
         try:
             size = (await asyncio.to_thread(path.stat)).st_size
         except OSError as error:
@@ -453,7 +455,7 @@ class DiscordTransport:
             channel = client.get_partial_messageable(channel_id)
             mentions = allowed_mentions(roles)
             nothing = SentPart(SentRef(PLATFORM, str(channel_id), ()), 1)
-            if message.video is not None:
+            if message.video is not None or message.document is not None:
                 if index:
                     return nothing
                 return SentPart(await self._upload(channel, message, roles, mentions), 1)

@@ -66,6 +66,7 @@ def telegram_limits(settings: TelegramSettings) -> PlatformLimits:
         can_edit=True,
         has_buttons=True,
         can_upload=True,
+        can_send_files=True,
         dm_without_prompt=False,
         command_prefix="/",
         dm_link_template=DEEP_LINK,
@@ -288,6 +289,8 @@ class TelegramTransport:
     async def send(self, target: Target, message: OutgoingMessage) -> SentRef:
         if message.video is not None:
             return await self.send_video(target, Path(message.video), message)
+        if message.document is not None:
+            return await self.send_document(target, Path(message.document), message)
         first = await self.send_part(target, message, 0)
         ref = first.ref
         for index in range(1, first.parts):
@@ -301,6 +304,11 @@ class TelegramTransport:
             if index:
                 return SentPart(SentRef(PLATFORM, target.address, ()), 1)
             return SentPart(await self.send_video(target, Path(message.video), message), 1)
+        if message.document is not None:
+            if index:
+                return SentPart(SentRef(PLATFORM, target.address, ()), 1)
+            document = Path(message.document)
+            return SentPart(await self.send_document(target, document, message), 1)
         chunks = render_chunks(message.spans) or ["…"]
         if index >= len(chunks):
             return SentPart(SentRef(PLATFORM, target.address, ()), len(chunks))
@@ -334,13 +342,23 @@ class TelegramTransport:
         return str(sent.message_id)
 
     async def send_video(self, target: Target, path: Path, caption: OutgoingMessage) -> SentRef:
-        """Upload a clip with its caption (cut to Telegram's 1,024 units), streamed from disk.
+        """Upload a clip with its caption (cut to Telegram's 1,024 units), streamed from disk."""
+        return await self._upload(target, path, caption, video=True)
 
-        The open file goes to the HTTP client as is (`read_file_handle=False`), which
-        sends it in small chunks: memory does not grow with the file's size or with
-        the number of uploads in flight (a local Bot API server takes 2 GB files).
-        A file over `max_upload_bytes` (or gone) is refused with Undeliverable: it is
-        no fault of the chat and retrying cannot help.
+    async def send_document(
+        self, target: Target, path: Path, caption: OutgoingMessage
+    ) -> SentRef:
+        """A file (a data export) as a document, with its caption, streamed from disk."""
+        return await self._upload(target, path, caption, video=False)
+
+    async def _upload(
+        self, target: Target, path: Path, caption: OutgoingMessage, *, video: bool
+    ) -> SentRef:
+        """sendVideo or sendDocument. The open file goes to the HTTP client as is
+        (`read_file_handle=False`), which sends it in small chunks: memory does not grow
+        with the file's size or with the number of uploads in flight (a local Bot API
+        server takes 2 GB files). A file over `max_upload_bytes` (or gone) is refused
+        with Undeliverable: it is no fault of the chat and retrying cannot help.
         """
         try:
             size = (await asyncio.to_thread(path.stat)).st_size
@@ -354,17 +372,22 @@ class TelegramTransport:
             handle = await asyncio.to_thread(path.open, "rb")
         except OSError as error:
             raise Undeliverable(f"{path.name}: {error.strerror or error}") from None
+        common: dict[str, Any] = {
+            "chat_id": chat_id,
+            "caption": text[0] if text else None,
+            "parse_mode": ParseMode.HTML,
+            "message_thread_id": topic,
+            "reply_markup": keyboard(caption.buttons),
+            "write_timeout": max(MIN_UPLOAD_SECONDS, size / MIN_UPLOAD_RATE),
+        }
+        upload = InputFile(handle, filename=path.name, read_file_handle=False)
         try:
-            sent: Message = await self._bot().send_video(
-                chat_id=chat_id,
-                video=InputFile(handle, filename=path.name, read_file_handle=False),
-                caption=text[0] if text else None,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=topic,
-                supports_streaming=True,
-                reply_markup=keyboard(caption.buttons),
-                write_timeout=max(MIN_UPLOAD_SECONDS, size / MIN_UPLOAD_RATE),
-            )
+            if video:
+                sent: Message = await self._bot().send_video(
+                    video=upload, supports_streaming=True, **common
+                )
+            else:
+                sent = await self._bot().send_document(document=upload, **common)
         except TelegramError as error:
             raise map_error(error) from None
         finally:
