@@ -23,6 +23,8 @@ BENCHMARKS = (
     "bench.identity",
     "bench.web_redirects",
     "bench.web_pages",
+    "bench.shared_store",
+    "bench.store_layers",
 )
 
 

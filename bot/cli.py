@@ -1,4 +1,4 @@
-"""`riposte run | check-config | migrate | status | backup | health`.
+"""`riposte run | worker | check-config | migrate | status | backup | health | copy-db`.
 
 Settings are loaded once here and passed down; nothing reads config at import.
 Exit codes: 0 fine; 1 `health` found the bot not running or stuck; 2 bad
@@ -14,18 +14,24 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import socket
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot import __version__
-from bot.config import ConfigError, Settings, StorageSettings, load_settings
+from bot.cluster import ALL_ROLES, RoleError, parse_roles
+from bot.config import POSTGRES_SCHEMES, ConfigError, Settings, load_settings
 from bot.domain.archive_space import archive_usage, describe_usage, quota_bytes
 from bot.log_config import configure_logging
 from bot.redaction import Redactor
 from bot.store import Database
-from bot.store.database import DatabaseMissing, SchemaRefused
+from bot.store.database import DatabaseMissing, SchemaRefused, describe
 from bot.store.instance import AlreadyRunning, InstanceLock, is_locked
+from bot.store.postgres import DatabaseUnavailable
+from bot.store.processes import STALE_SECONDS
 
 DEFAULT_CONFIG = "config.toml"
 EXIT_UNHEALTHY = 1
@@ -47,7 +53,23 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--database", help="override [storage] database")
 
-    with_config(sub.add_parser("run", help="start the bot"))
+    run = sub.add_parser("run", help="start the bot")
+    run.add_argument(
+        "--only",
+        help="PostgreSQL: only these roles, e.g. transports,commands "
+        f"(known: {', '.join(sorted(ALL_ROLES))})",
+    )
+    with_config(run)
+    worker = sub.add_parser("worker", help="PostgreSQL: a delivery or archive worker")
+    worker.add_argument("role", choices=("delivery", "archive"))
+    with_config(worker)
+    with_config(sub.add_parser("web", help="PostgreSQL: a web server process ([web] section)"))
+    copy = sub.add_parser(
+        "copy-db", help="copy every row of a store into a new one (SQLite file or postgresql://)"
+    )
+    copy.add_argument("source")
+    copy.add_argument("target")
+    with_config(copy)
     check = sub.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("file", nargs="?", help="the file (default: --config)")
     with_config(check)
@@ -60,27 +82,67 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _target(value: str) -> Path | str:
+    """A store given on the command line: a PostgreSQL URL as is, a path made absolute."""
+    return value if value.startswith(POSTGRES_SCHEMES) else Path(value).resolve()
+
+
 def _load(args: argparse.Namespace, path: str | None = None) -> Settings:
     settings = load_settings(path or args.config)
     if getattr(args, "database", None):
-        settings = dataclasses.replace(
-            settings, storage=StorageSettings(Path(args.database).resolve())
-        )
+        storage = dataclasses.replace(settings.storage, database=_target(args.database))
+        settings = dataclasses.replace(settings, storage=storage)
     return settings
+
+
+@asynccontextmanager
+async def _open(settings: Settings, *, readonly: bool = False) -> AsyncIterator[Database]:
+    storage = settings.storage
+    async with Database.open(
+        storage.database,
+        readonly=readonly,
+        password=storage.password_value,
+        application="riposte cli",
+    ) as db:
+        yield db
 
 
 async def _migrate(settings: Settings) -> None:
     # Never under a running bot: its code expects the schema it started with.
-    lock = InstanceLock(settings.storage.database)
-    lock.acquire()
-    try:
-        async with Database.open(settings.storage.database) as db:
+    storage = settings.storage
+    if storage.url is not None:
+        async with _open(settings) as db:
+            others = []
+            if PROCESSES_MIGRATION in await db.applied_versions():
+                async with db.reading() as tx:
+                    others = [p for p in await tx.processes.all() if _alive(p.heartbeat_at)]
+            if others:
+                raise AlreadyRunning(
+                    f"{describe(storage.url)}: {len(others)} riposte process(es) still work on "
+                    f"this database ({', '.join(f'pid {p.pid} on {p.host}' for p in others)}); "
+                    "stop them first"
+                )
             applied = await db.migrate()
             version = await db.schema_version()
-    finally:
-        lock.release()
+    else:
+        lock = InstanceLock(storage.path)
+        lock.acquire()
+        try:
+            async with _open(settings) as db:
+                applied = await db.migrate()
+                version = await db.schema_version()
+        finally:
+            lock.release()
     names = ", ".join(m.filename for m in applied) or "nothing to apply"
-    print(f"{settings.storage.database}: schema version {version} ({names})")
+    print(f"{describe(storage.database)}: schema version {version} ({names})")
+
+
+PROCESSES_MIGRATION = 13
+"""The migration that made the `processes` table (older stores have none to look at)."""
+
+
+def _alive(heartbeat_at: float) -> bool:
+    return time.time() - heartbeat_at < STALE_SECONDS
 
 
 def _ago(moment: float, now: float) -> str:
@@ -90,9 +152,10 @@ def _ago(moment: float, now: float) -> str:
 
 async def _status(settings: Settings) -> None:
     redact = Redactor(settings.secrets())
-    async with Database.open(settings.storage.database, readonly=True) as db:
+    async with _open(settings, readonly=True) as db:
         await db.check_current()
         async with db.reading() as tx:
+            processes = await tx.processes.all()
             instance = await tx.running.current()
             counts = await tx.outbox.counts(time.time())
             failures = await tx.outbox.failures(10)
@@ -100,7 +163,14 @@ async def _status(settings: Settings) -> None:
             files = await tx.clips.archived_files()
             clip_counts = await tx.clips.status_counts()
     now = time.time()
-    running = is_locked(settings.storage.database)
+    storage = settings.storage
+    if storage.url is not None:
+        alive = [p for p in processes if _alive(p.heartbeat_at)]
+        running = any(p.state == "active" and {"transports", "commands"} <= set(p.roles)
+                      for p in alive)  # fmt: skip
+    else:
+        alive = []
+        running = is_locked(storage.path)
     if instance is None:
         print("bot: never started on this database")
     elif running:
@@ -149,21 +219,58 @@ async def _status(settings: Settings) -> None:
         expired=clip_counts.get("expired", 0),
     )
     print(describe_usage(usage, settings.archive.dir))
+    if storage.url is not None:
+        print(f"processes ({len(alive)} alive):")
+        for p in processes:
+            state = p.state if _alive(p.heartbeat_at) else "gone"
+            print(
+                f"  {p.id} {','.join(p.roles):<28} {state:<8} pid {p.pid} on {p.host},"
+                f" since {_ago(p.started_at, now)}, heartbeat {now - p.heartbeat_at:.0f}s ago"
+            )
 
 
 async def _backup(settings: Settings, destination: str) -> None:
-    async with Database.open(settings.storage.database, readonly=True) as db:
+    async with _open(settings, readonly=True) as db:
         await db.backup(Path(destination))
-    print(f"backed up {settings.storage.database} to {destination}")
+    print(f"backed up {describe(settings.storage.database)} to {destination}")
+
+
+async def _copy(settings: Settings, source: str, target: str) -> None:
+    from bot.store.copy import copy_database
+
+    password = settings.storage.password_value
+    async with (
+        Database.open(_target(source), password=password, application="riposte copy-db") as src,
+        Database.open(_target(target), password=password, application="riposte copy-db") as dst,
+    ):
+        copied = await copy_database(src, dst)
+    total = sum(c.target for c in copied)
+    for c in copied:
+        print(f"{c.table:<20} {c.source:>10} -> {c.target:>10}")
+    print(f"copied {total} rows from {describe(source)} to {describe(target)}; counts match")
 
 
 async def _health(settings: Settings) -> int:
-    """For HEALTHCHECK and monitoring: the process holds the lock and its loop writes."""
-    database = settings.storage.database
+    """For HEALTHCHECK and monitoring: the process holds the lock and its loop writes.
+
+    PostgreSQL: the processes of this host (a container: this container's) have a fresh
+    heartbeat, standbys included."""
+    storage = settings.storage
+    if storage.url is not None:
+        host = socket.gethostname()
+        async with _open(settings, readonly=True) as db, db.reading() as tx:
+            here = [p for p in await tx.processes.all() if p.host == host]
+        fresh = [p for p in here if time.time() - p.heartbeat_at <= HEALTHY_HEARTBEAT_SECONDS]
+        if not fresh:
+            print(f"unhealthy: no riposte process with a fresh heartbeat on {host}")
+            return EXIT_UNHEALTHY
+        print("healthy: " + ", ".join(f"pid {p.pid} ({p.state})" for p in fresh))
+        return 0
+    database = storage.path
     if not is_locked(database):
         print(f"unhealthy: no riposte is running on {database}")
         return EXIT_UNHEALTHY
-    async with Database.open(database, readonly=True) as db, db.reading() as tx:
+    async with _open(settings, readonly=True) as db, db.reading() as tx:
         instance = await tx.running.current()
     age = time.time() - instance.heartbeat_at if instance is not None else None
     if age is None or age > HEALTHY_HEARTBEAT_SECONDS:
@@ -171,6 +278,23 @@ async def _health(settings: Settings) -> int:
         return EXIT_UNHEALTHY
     print(f"healthy: pid {instance.pid if instance else '?'}, heartbeat {age:.0f}s ago")
     return 0
+
+
+def _roles(args: argparse.Namespace, settings: Settings) -> frozenset[str]:
+    if args.command == "worker":
+        roles = frozenset({args.role})
+    elif args.command == "web":
+        roles = frozenset({"web"})
+    elif args.only:
+        roles = parse_roles(args.only)
+    else:
+        return ALL_ROLES
+    if settings.storage.url is None and roles != ALL_ROLES:
+        raise RoleError(
+            "one process does everything on SQLite; splitting roles needs a PostgreSQL store "
+            '([storage] database = "postgresql://…")'
+        )
+    return roles
 
 
 def _describe_ffmpeg(settings: Settings) -> str:
@@ -209,11 +333,14 @@ def _main(args: argparse.Namespace) -> int:
         return 2
     configure_logging(settings.logging.level, settings.secrets())
     try:
-        if args.command == "run":
+        if args.command in ("run", "worker", "web"):
+            roles = _roles(args, settings)
             from bot.app import run_app
 
-            return asyncio.run(run_app(settings))
-        if args.command == "migrate":
+            return asyncio.run(run_app(settings, roles))
+        if args.command == "copy-db":
+            asyncio.run(_copy(settings, args.source, args.target))
+        elif args.command == "migrate":
             asyncio.run(_migrate(settings))
         elif args.command == "status":
             asyncio.run(_status(settings))
@@ -221,9 +348,15 @@ def _main(args: argparse.Namespace) -> int:
             asyncio.run(_backup(settings, args.destination))
         elif args.command == "health":
             return asyncio.run(_health(settings))
-    except (SchemaRefused, DatabaseMissing) as error:
-        print(f"{settings.storage.database}: {error}", file=sys.stderr)
+    except RoleError as error:
+        print(f"riposte {args.command}: {error}", file=sys.stderr)
         return EXIT_REFUSED
+    except (SchemaRefused, DatabaseMissing) as error:
+        print(f"{describe(settings.storage.database)}: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except DatabaseUnavailable as error:
+        print(f"cannot use the database: {error}", file=sys.stderr)
+        return EXIT_UNHEALTHY
     except AlreadyRunning as error:
         print(str(error), file=sys.stderr)
         return EXIT_REFUSED

@@ -50,9 +50,33 @@ class NetworkSettings:
     admins: tuple[str, ...] = ()
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
-    database: Path = Path("riposte.db")
+    database: Path | str = Path("riposte.db")
+    """A SQLite file (a path), or a PostgreSQL database (a `postgresql://` URL)."""
+    password: Secret | None = None
+    """PostgreSQL's password, `env:NAME` (never in the URL)."""
+    pool_size: int = 10
+    """PostgreSQL connections each process may open (besides its listener)."""
+
+    @property
+    def url(self) -> str | None:
+        """The PostgreSQL URL, or None for SQLite."""
+        return self.database if isinstance(self.database, str) else None
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (PostgreSQL has none)."""
+        if isinstance(self.database, str):
+            raise ValueError("the store is a PostgreSQL database, not a file")
+        return self.database
+
+    @property
+    def password_value(self) -> str | None:
+        return self.password.value if self.password is not None and self.password.value else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +119,9 @@ class DeliverySettings:
     """Delivered, failed and skipped outbox rows older than this are deleted (0: keep all)."""
     max_rate_limited: int = 20
     """Rate-limit answers one delivery may get before it fails (visibly, in `status`)."""
+    lease: float = 30.0
+    """Seconds a claimed delivery (or clip) stays with the process that claimed it without
+    a renewal; after that, another process takes it back (a crashed worker's rows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +363,8 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every secret value in force, for the log redaction filter."""
         found: list[str] = []
+        if self.storage.password_value:
+            found.append(self.storage.password_value)
         sections = (
             self.telegram, self.discord, self.irc, self.mastodon, self.bluesky, self.x, self.web
         )
@@ -798,6 +827,45 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
         loader.fail("console.enabled", "no transport is enabled; enable at least one")
 
 
+def _storage_url(loader: _Loader, table: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """`database` given as a PostgreSQL URL: checked here, kept apart from path handling."""
+    raw = table.get("database")
+    if not isinstance(raw, str) or not raw.startswith(POSTGRES_SCHEMES):
+        if table.get("password") is not None:
+            loader.fail("storage.password", "only for a PostgreSQL database (a postgresql:// URL)")
+        return None, table
+    rest = raw.split("://", 1)[1]
+    place, _, _query = rest.partition("?")
+    credentials, at, host_and_db = place.rpartition("@")
+    host, _, name = host_and_db.partition("/")
+    if at and ":" in credentials:
+        loader.fail(
+            "storage.database",
+            'the URL holds a password: put it in storage.password = "env:NAME" instead',
+        )
+    elif not host or not name:
+        loader.fail(
+            "storage.database",
+            'expected "postgresql://user@host[:port]/database", got '
+            f"{_describe_value(raw.split('@')[-1])}",
+        )
+    return raw, {k: v for k, v in table.items() if k != "database"}
+
+
+def _resolve_storage(loader: _Loader, storage: StorageSettings) -> StorageSettings:
+    """Read the PostgreSQL password from the environment (`env:NAME`)."""
+    secret = storage.password
+    if secret is None or secret.env is None:
+        return storage
+    found = loader.environ.get(secret.env)
+    if not found:
+        loader.fail(
+            "storage.password", f"environment variable {secret.env} is not set (or is empty)"
+        )
+        return storage
+    return dataclasses.replace(storage, password=Secret(found, env=secret.env))
+
+
 def _delivery_retention(loader: _Loader, data: dict[str, Any], settings: Settings) -> Settings:
     """`[privacy] keep_delivery_days` and `[delivery] keep_days` are one setting: either
     sets it; both, with different values, is a mistake to fix."""
@@ -844,15 +912,22 @@ def parse_settings(
         if name == "push" and isinstance(value, dict) and isinstance(value.get("grace"), str):
             grace = _duration(loader, "push.grace", value["grace"])
             value = {**value, "grace": grace if grace is not None else 0.0}
+        url = None
+        if name == "storage" and isinstance(value, dict):
+            url, value = _storage_url(loader, value)
         section = loader.section(name, _SECTIONS[name], value)
         sections[name] = loader.resolve_secrets(name, section)
+        if url is not None:
+            sections[name] = _resolve_storage(loader, dataclasses.replace(section, database=url))
     settings = Settings(source=source.resolve(), **sections)
     # Data paths written relative (and the defaults) are relative to the config file,
     # not the cwd; or to $RIPOSTE_DATA_DIR where a deployment keeps its state (the
     # Docker image: /data) apart from a read-only configuration.
     data_dir = (os.environ if environ is None else environ).get(DATA_DIR_ENV)
     base = Path(data_dir).resolve() if data_dir else source.resolve().parent
-    database = _data_path(data, "storage", "database", settings.storage.database, base)
+    database: Path | str = settings.storage.database
+    if not isinstance(database, str):
+        database = _data_path(data, "storage", "database", database, base)
     archive = _data_path(data, "archive", "dir", settings.archive.dir, base)
     exports = _data_path(data, "privacy", "export_dir", settings.privacy.export_dir, base)
     settings = dataclasses.replace(

@@ -24,6 +24,7 @@ from bot.scheduler import TimerService
 from bot.store import Database
 from bot.tasks import TaskSetup, TaskTimers
 from handlers import ROUTERS
+from tests.fakes.engines import target_for
 from tests.fakes.recording_transport import RecordingTransport
 
 
@@ -79,7 +80,7 @@ async def running_bot(
         network=NetworkSettings(lang="fr", admins=tuple(admins)),
         **sections,
     )
-    async with Database.open(tmp_path / "bot.db", admins) as db:
+    async with Database.open(target_for(tmp_path), admins) as db:
         await db.migrate()
         engine = DeliveryEngine(db, transports)
         limits = {name: t.limits for name, t in transports.items()}

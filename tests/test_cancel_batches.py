@@ -4,7 +4,6 @@ editing anything twice."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,35 +11,32 @@ import pytest
 from bot.tasks import cancellation
 from bot.transports.base import RateLimited
 from tests.fakes.clock import FakeClock
+from tests.fakes.engines import rows
 from tests.fakes.recording_transport import RecordingTransport
 from tests.harness import OPEN_JOIN, running_bot
 
 SUBSCRIBERS = ("carol", "dave", "erin", "fanny", "gus")
 
 
+pytestmark = pytest.mark.both_engines
+
+
 def pending_corrections(tmp_path: Path) -> list[str]:
-    conn = sqlite3.connect(tmp_path / "bot.db")
-    try:
-        rows = conn.execute(
-            "SELECT payload FROM timers WHERE kind = 'alert.cancel' AND state = 'pending'"
-        )
-        return [payload for (payload,) in rows]
-    finally:
-        conn.close()
+    found = rows(
+        tmp_path, "SELECT payload FROM timers WHERE kind = 'alert.cancel' AND state = 'pending'"
+    )
+    return [payload for (payload,) in found]
 
 
 def queued_for(tmp_path: Path, address: str) -> list[tuple[str, int | None, bool]]:
     """(status, edit_of, cancelled text) of the alert's rows to `address`."""
-    conn = sqlite3.connect(tmp_path / "bot.db")
-    try:
-        rows = conn.execute(
-            "SELECT o.status, o.edit_of, p.body FROM outbox o JOIN outbox_payloads p"
-            " ON p.id = o.payload_id WHERE o.address = ? AND o.subject = 'alert:1'",
-            (address,),
-        )
-        return [(status, edit_of, "[annulée]" in body) for status, edit_of, body in rows]
-    finally:
-        conn.close()
+    found = rows(
+        tmp_path,
+        "SELECT o.status, o.edit_of, p.body FROM outbox o JOIN outbox_payloads p"
+        " ON p.id = o.payload_id WHERE o.address = ? AND o.subject = 'alert:1' ORDER BY o.id",
+        (address,),
+    )
+    return [(status, edit_of, "[annulée]" in body) for status, edit_of, body in found]
 
 
 async def test_a_big_cancel_answers_at_once_and_finishes_after_a_restart_editing_once(

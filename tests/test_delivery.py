@@ -3,10 +3,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from bot.domain import OutgoingMessage, Target, TargetKind
 from bot.store import Priority
 from bot.transports.base import PermanentError, RateLimited, TransientError
 from tests.harness import running_bot
+
+pytestmark = pytest.mark.both_engines
 
 
 async def _setup_alert(bot) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,16 @@ from bot.delivery import DeliveryEngine, SlidingWindow, merge
 from bot.domain import Button, OutgoingMessage, SentRef, Target, TargetKind
 from bot.store import Database, Priority
 from bot.transports.base import PlatformLimits, RateLimited, TransientError
+from tests.fakes.engines import target_for
 from tests.fakes.recording_transport import RecordingTransport
+
+pytestmark = pytest.mark.both_engines
+
+
+@pytest.fixture
+async def db(store: Database) -> Database:
+    """The store on the engine of the run (both engines)."""
+    return store
 
 
 class SlowTransport(RecordingTransport):
@@ -32,7 +41,7 @@ class SlowTransport(RecordingTransport):
 async def engine_for(
     tmp_path: Path, *transports: RecordingTransport
 ) -> AsyncIterator[tuple[Database, DeliveryEngine]]:
-    async with Database.open(tmp_path / "engine.db") as db:
+    async with Database.open(target_for(tmp_path, "engine.db")) as db:
         await db.migrate()
         engine = DeliveryEngine(db, {t.platform: t for t in transports})
         task = asyncio.create_task(engine.run())
@@ -43,8 +52,14 @@ async def engine_for(
             await asyncio.wait_for(task, 15)
 
 
-async def enqueue(db: Database, platform: str, chats: list[str], text: str, priority: int,
-                  kind: TargetKind = TargetKind.USER) -> None:
+async def enqueue(
+    db: Database,
+    platform: str,
+    chats: list[str],
+    text: str,
+    priority: int,
+    kind: TargetKind = TargetKind.USER,
+) -> None:
     async with db.transaction() as tx:
         await tx.outbox.enqueue_many(
             [(Target(platform, kind, chat), OutgoingMessage.plain(text), None) for chat in chats],
@@ -107,8 +122,7 @@ async def test_a_chat_over_its_rate_gets_merged_messages_and_loses_none(tmp_path
     transport = RecordingTransport(platform="tg", limits=limits)
     async with engine_for(tmp_path, transport) as (db, engine):
         for i in range(30):
-            await enqueue(db, "tg", ["-100group"], f"Alerte A{i}", Priority.ALERT,
-                          TargetKind.ROOM)
+            await enqueue(db, "tg", ["-100group"], f"Alerte A{i}", Priority.ALERT, TargetKind.ROOM)
             engine.wake()
             await asyncio.sleep(0.05)
         assert await engine.wait_idle(30)
@@ -152,7 +166,7 @@ async def test_a_429_pauses_then_everything_arrives(tmp_path: Path) -> None:
 async def test_a_clean_stop_is_quick_and_the_rest_is_sent_after_restart(tmp_path: Path) -> None:
     transport = SlowTransport(platform="tg", limits=PlatformLimits(4000, max_in_flight=2))
     transport.delay = 0.2
-    async with Database.open(tmp_path / "engine.db") as db:
+    async with Database.open(target_for(tmp_path, "engine.db")) as db:
         await db.migrate()
         engine = DeliveryEngine(db, {"tg": transport})
         await enqueue(db, "tg", [f"u{i}" for i in range(200)], "alerte", Priority.ALERT)
@@ -187,8 +201,9 @@ async def test_editing_a_merged_message_sends_the_change_instead(tmp_path: Path)
         engine.wake()
         assert await engine.wait_idle(10)
         async with db.transaction() as tx:
-            await tx.outbox.enqueue(room, OutgoingMessage.plain("[annulée] A1"), Priority.ALERT,
-                                    edit_of=first)
+            await tx.outbox.enqueue(
+                room, OutgoingMessage.plain("[annulée] A1"), Priority.ALERT, edit_of=first
+            )
         engine.wake()
         assert await engine.wait_idle(10)
     assert transport.texts_to("-1") == ["A1\n\nA2", "[annulée] A1"]
@@ -228,7 +243,7 @@ async def test_a_video_is_skipped_where_the_platform_takes_no_uploads(tmp_path: 
 
 
 async def test_old_delivered_rows_are_purged_but_pending_work_is_kept(tmp_path: Path) -> None:
-    async with Database.open(tmp_path / "purge.db") as db:
+    async with Database.open(target_for(tmp_path, "purge.db")) as db:
         await db.migrate()
         room = Target("tg", TargetKind.ROOM, "-1")
         async with db.transaction() as tx:
@@ -239,8 +254,9 @@ async def test_old_delivered_rows_are_purged_but_pending_work_is_kept(tmp_path: 
             from bot.store.outbox import Sent
 
             await tx.outbox.record([Sent(old, None, 1.0), Sent(edited, None, 1.0)])
-            await tx.outbox.enqueue(room, OutgoingMessage.plain("[annulée] A1"), Priority.ALERT,
-                                    edit_of=edited)
+            await tx.outbox.enqueue(
+                room, OutgoingMessage.plain("[annulée] A1"), Priority.ALERT, edit_of=edited
+            )
         later = time.time() + 40 * 86_400
         engine = DeliveryEngine(db, {}, clock=lambda: later, keep_days=30)
         assert await engine.purge() == 1

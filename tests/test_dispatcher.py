@@ -8,6 +8,8 @@ import pytest
 from bot.commands import Context, Router, Tags
 from tests.harness import OPEN_JOIN, running_bot
 
+pytestmark = pytest.mark.both_engines
+
 
 async def test_a_refused_command_is_answered_and_audited(tmp_path: Path) -> None:
     async with running_bot(tmp_path, members=OPEN_JOIN) as bot:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
+
 from bot.domain import (
     NATIONAL,
     OutgoingMessage,
@@ -16,13 +18,17 @@ from bot.domain import (
     plan_fanout,
 )
 from bot.store import Database, Priority
+from tests.fakes.engines import target_for
+
+pytestmark = pytest.mark.both_engines
+
 
 TAGS = ["dept:075", "dept:069", "retraites", "insoumise", "insoumis", NATIONAL, "theme:x"]
 
 
 async def test_sql_fanout_agrees_with_the_domain_rule(tmp_path: Path) -> None:
     rng = random.Random(20261122)
-    async with Database.open(tmp_path / "f.db") as db:
+    async with Database.open(target_for(tmp_path, "f.db")) as db:
         await db.migrate()
         async with db.transaction() as tx:
             await tx.tags.upsert(plan_alias(TagAliases(), "insoumise", "insoumis"))
@@ -45,8 +51,12 @@ async def test_sql_fanout_agrees_with_the_domain_rule(tmp_path: Path) -> None:
                 aliases = await tx.tags.aliases()
                 subscribers = await tx.members.subscribers()
                 expected = plan_fanout(
-                    scope, (), subscribers, aliases,
-                    Target("console", TargetKind.ROOM, "#origin"), author,
+                    scope,
+                    (),
+                    subscribers,
+                    aliases,
+                    Target("console", TargetKind.ROOM, "#origin"),
+                    author,
                 )
                 wanted = {
                     (r.target.platform, r.target.address, r.lang or "fr")

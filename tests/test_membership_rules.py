@@ -21,10 +21,23 @@ from bot.domain.membership import (
 )
 from bot.store import Database
 
+pytestmark = pytest.mark.both_engines
+
+
+@pytest.fixture
+async def db(store: Database) -> Database:
+    """The store on the engine of the run (both engines)."""
+    return store
+
 
 def _decide(standing: Standing, **kw: bool) -> JoinOutcome:
-    values = {"identified": True, "open_join": False, "trust_linked_rooms": False,
-              "in_linked_room": False, **kw}
+    values = {
+        "identified": True,
+        "open_join": False,
+        "trust_linked_rooms": False,
+        "in_linked_room": False,
+        **kw,
+    }
     return decide_join(standing, **values)
 
 
@@ -32,8 +45,9 @@ def test_join_waits_for_vetting_unless_the_network_says_otherwise() -> None:
     assert _decide(Standing.UNKNOWN) is JoinOutcome.REQUEST
     assert _decide(Standing.UNKNOWN, open_join=True) is JoinOutcome.ADMIT
     assert _decide(Standing.UNKNOWN, trust_linked_rooms=True) is JoinOutcome.REQUEST
-    assert _decide(Standing.UNKNOWN, trust_linked_rooms=True,
-                   in_linked_room=True) is JoinOutcome.ADMIT
+    assert (
+        _decide(Standing.UNKNOWN, trust_linked_rooms=True, in_linked_room=True) is JoinOutcome.ADMIT
+    )
     assert _decide(Standing.UNKNOWN, open_join=True, identified=False) is JoinOutcome.REQUEST
     assert _decide(Standing.PENDING, open_join=True) is JoinOutcome.WAITING
     assert _decide(Standing.REFUSED, open_join=True) is JoinOutcome.CLOSED

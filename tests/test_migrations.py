@@ -143,10 +143,9 @@ async def test_a_migration_leaving_broken_references_is_rolled_back(
         with pytest.raises(SchemaRefused, match="foreign key"):
             await db.migrate()
         assert await db.schema_version() == known_migrations()[-1].version
-        async with db.transaction() as tx, tx._conn.execute(
-            "SELECT name FROM sqlite_master WHERE name = 'child'"
-        ) as cur:
-            assert await cur.fetchone() is None
+        async with db.transaction() as tx:
+            found = await tx._conn.fetchone("SELECT name FROM sqlite_master WHERE name = 'child'")
+            assert found is None
 
 
 async def test_telegram_update_marks_move_to_their_own_table(
@@ -168,5 +167,5 @@ async def test_telegram_update_marks_move_to_their_own_table(
         async with db.transaction() as tx:
             assert await tx.received.handled("telegram", 4242)
             assert not await tx.received.handled("telegram", 4243)
-            async with tx._conn.execute("SELECT platform FROM delivery_state") as cur:
-                assert [row[0] for row in await cur.fetchall()] == []
+            rows = await tx._conn.fetchall("SELECT platform FROM delivery_state")
+            assert [row[0] for row in rows] == []

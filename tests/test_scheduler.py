@@ -11,6 +11,15 @@ import pytest
 from bot.scheduler import Firing, TimerService, cancel, schedule
 from bot.store import Database, Tx
 from tests.fakes.clock import FakeClock
+from tests.fakes.engines import target_for
+
+pytestmark = pytest.mark.both_engines
+
+
+@pytest.fixture
+async def db(store: Database) -> Database:
+    """The store on the engine of the run (both engines)."""
+    return store
 
 
 class Recorder:
@@ -113,14 +122,14 @@ async def test_rows_are_rearmed_at_start_late_ones_fire_at_once_and_only_once(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "timers.db"
-    async with Database.open(path) as db:
+    async with Database.open(target_for(tmp_path, path.name)) as db:
         await db.migrate()
         async with db.transaction() as tx:
             late = await schedule(tx, "test.ping", "late", time.time() - 120)
             soon = await schedule(tx, "test.ping", "soon", time.time() + 0.4)
             await schedule(tx, "test.ping", "tomorrow", time.time() + 86_400)
     for _ in range(2):  # a first run, then a restart: nothing fires twice
-        async with Database.open(path) as db:
+        async with Database.open(target_for(tmp_path, path.name)) as db:
             service = TimerService(db)
             recorder = Recorder()
             service.register("test.ping", recorder)
@@ -136,7 +145,7 @@ async def test_rows_are_rearmed_at_start_late_ones_fire_at_once_and_only_once(
             assert set(fired) == {late, soon}
             assert fired[late].late_by >= 120
             assert fired[soon].late_by < 0.5  # APScheduler fired it on time
-    async with Database.open(path) as db:
+    async with Database.open(target_for(tmp_path, path.name)) as db:
         assert await _effects(db) == ["soon", "late"]  # newest first
 
 

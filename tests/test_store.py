@@ -49,25 +49,25 @@ def test_riposte_refuses_a_newer_database_with_exit_code_2(tmp_path: Path) -> No
 
 
 async def test_wal_and_foreign_keys_are_on(db: Database) -> None:
-    conn = db._conn
+    conn = db._conn  # type: ignore[attr-defined]
     async with conn.execute("PRAGMA journal_mode") as cur:
         assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
     async with conn.execute("PRAGMA foreign_keys") as cur:
         assert (await cur.fetchone())[0] == 1  # type: ignore[index]
 
 
-async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
+async def test_a_failed_transaction_leaves_nothing(store: Database) -> None:
     target = Target("console", TargetKind.ROOM, "#x")
     with pytest.raises(RuntimeError):
-        async with db.transaction() as tx:
+        async with store.transaction() as tx:
             await tx.outbox.enqueue(target, OutgoingMessage.plain("hi"), Priority.ALERT)
             raise RuntimeError("boom")
-    async with db.transaction() as tx:
+    async with store.transaction() as tx:
         assert await tx.outbox.busy_count(["console"], 1e12) == 0
 
 
-async def test_config_admins_are_admins_and_grants_are_scoped(db: Database) -> None:
-    async with db.transaction() as tx:
+async def test_config_admins_are_admins_and_grants_are_scoped(store: Database) -> None:
+    async with store.transaction() as tx:
         alice = await tx.members.resolve("console", "alice", "alice", "alice")
         bob = await tx.members.resolve("console", "bob", "Bob", "bob")
         await tx.members.grant(bob.id, Role.COORDINATOR, "dept:069")
@@ -77,8 +77,8 @@ async def test_config_admins_are_admins_and_grants_are_scoped(db: Database) -> N
     assert bob_again is not None and bob_again.role is Role.COORDINATOR
 
 
-async def test_display_name_changes_are_followed(db: Database) -> None:
-    async with db.transaction() as tx:
+async def test_display_name_changes_are_followed(store: Database) -> None:
+    async with store.transaction() as tx:
         first = await tx.members.resolve("telegram", "42", "Léa", "lea")
         second = await tx.members.resolve("telegram", "42", "Léa M.", "lea")
         found = await tx.members.find("telegram", "@LEA")
@@ -87,7 +87,7 @@ async def test_display_name_changes_are_followed(db: Database) -> None:
 
 
 async def test_a_transaction_cancelled_at_any_point_leaves_the_connection_usable(
-    db: Database,
+    store: Database,
 ) -> None:
     import asyncio
     import contextlib
@@ -95,7 +95,7 @@ async def test_a_transaction_cancelled_at_any_point_leaves_the_connection_usable
     target = Target("console", TargetKind.ROOM, "#x")
 
     async def write() -> None:
-        async with db.transaction() as tx:
+        async with store.transaction() as tx:
             await tx.outbox.enqueue(target, OutgoingMessage.plain("hi"), Priority.ALERT)
 
     for steps in range(12):  # a stop may cut a transaction at BEGIN, mid-way or at COMMIT
@@ -106,24 +106,22 @@ async def test_a_transaction_cancelled_at_any_point_leaves_the_connection_usable
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await write()
-    async with db.transaction() as tx:
+    async with store.transaction() as tx:
         assert await tx.outbox.busy_count(["console"], 1e12) >= 1
 
 
 async def test_an_update_is_handled_once_unless_the_platform_numbers_again(
-    tmp_path: Path,
+    store: Database,
 ) -> None:
-    async with Database.open(tmp_path / "bot.db") as db:
-        await db.migrate()
-        async with db.transaction() as tx:
-            assert not await tx.received.handled("telegram", 100, now=1000.0)
-            assert await tx.received.handled("telegram", 100, now=1001.0)
-            assert await tx.received.handled("telegram", 99, now=1001.0)
-            assert not await tx.received.handled("irc", 5, now=1001.0)  # per platform
-            assert not await tx.received.handled("telegram", 101, now=1002.0)
-            # A day later Telegram holds no update from before: a lower number is new
-            # (it renumbers after a week without updates).
-            assert not await tx.received.handled("telegram", 7, now=1002.0 + 86_400)
-            assert await tx.received.handled("telegram", 7, now=1003.0 + 86_400)
-            counts = await tx.outbox.counts(1003.0 + 86_400)
+    async with store.transaction() as tx:
+        assert not await tx.received.handled("telegram", 100, now=1000.0)
+        assert await tx.received.handled("telegram", 100, now=1001.0)
+        assert await tx.received.handled("telegram", 99, now=1001.0)
+        assert not await tx.received.handled("irc", 5, now=1001.0)  # per platform
+        assert not await tx.received.handled("telegram", 101, now=1002.0)
+        # A day later Telegram holds no update from before: a lower number is new
+        # (it renumbers after a week without updates).
+        assert not await tx.received.handled("telegram", 7, now=1002.0 + 86_400)
+        assert await tx.received.handled("telegram", 7, now=1003.0 + 86_400)
+        counts = await tx.outbox.counts(1003.0 + 86_400)
     assert counts == []  # the marks are not delivery queues: `status` never shows them

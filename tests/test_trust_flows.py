@@ -6,9 +6,13 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.config import AlertsSettings, MembersSettings
 from bot.domain.membership import code_digest
 from tests.harness import Bot, running_bot
+
+pytestmark = pytest.mark.both_engines
 
 CODE = re.compile(r"join ([2-9A-Z]{10})")
 

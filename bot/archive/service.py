@@ -10,6 +10,12 @@ after each commit.
 The disk quota (`quota.py`) is applied twice: before a job starts (a full
 archive with nothing to free refuses at once, without downloading) and when
 it finishes (its real size may push the oldest unreferenced files out).
+
+Shared (several archive workers on one PostgreSQL store, sharing the archive
+folder): a running clip is leased to the worker running it, renewed while it
+runs; a worker that dies leaves clips whose lease runs out, and another
+takes them back and runs them from the start. Two workers never run the same
+clip (the claim locks the row and skips rows another worker is claiming).
 """
 
 from __future__ import annotations
@@ -66,9 +72,15 @@ class ArchiveService:
         on_archived: Callable[[Tx, Clip], Awaitable[object]] | None = None,
         admins: tuple[str, ...] = (),
         redact: Callable[[str], str] = redact_patterns,
+        owner: str = "",
+        lease_seconds: float = 30.0,
+        shared: bool = False,
         file_link: Callable[[Tx, Clip], Awaitable[str | None]] | None = None,
     ) -> None:
         self._db = db
+        self._owner = owner
+        self._lease = lease_seconds
+        self._shared = shared
         self._redact = redact
         """Masks secrets in a worker's error text before it is stored or logged: a site's
         error can quote a URL with a password or a token in it."""
@@ -108,7 +120,11 @@ class ArchiveService:
         against no quota and would fill the disk unseen.
         """
         async with self._db.transaction() as tx:
-            ids = await tx.clips.requeue_running()
+            # Alone on the store, the instance lock proves the previous process gone;
+            # shared, only clips whose lease ran out belong to nobody.
+            ids = await tx.clips.requeue_running(
+                expired_before=self._clock() if self._shared else None
+            )
             live = {f.sha256 for f in await tx.clips.archived_files()}
         if ids:
             log.warning("clips %s were interrupted: queued again", ids)
@@ -141,12 +157,18 @@ class ArchiveService:
             log.info("archive: ffmpeg %s", self._ffmpeg.describe())
         except Exception as error:
             log.error("archive: %s; clips needing ffmpeg will fail", error)
+        renewed = time.monotonic()
         try:
             while not self._stopping.is_set():
                 self._wake.clear()
+                if time.monotonic() - renewed >= self._lease / 3:
+                    renewed = time.monotonic()
+                    await self._renew()
                 await self._fill()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                    await asyncio.wait_for(
+                        self._wake.wait(), min(IDLE_POLL_SECONDS, self._lease / 3)
+                    )
         finally:
             for task in list(self._running.values()):
                 task.cancel()
@@ -154,10 +176,24 @@ class ArchiveService:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    async def _renew(self) -> None:
+        """Keep the leases of the clips running here; take back those of dead workers."""
+        now = self._clock()
+        async with self._db.transaction() as tx:
+            if self._running:
+                await tx.clips.renew_leases(self._owner, now + self._lease)
+            taken = await tx.clips.requeue_running(expired_before=now) if self._shared else []
+        if taken:
+            log.warning("clips %s: their worker stopped answering; queued again", taken)
+
     async def _fill(self) -> None:
         while len(self._running) < self._settings.concurrency and not self._stopping.is_set():
             async with self._db.transaction() as tx:
-                clip = await tx.clips.claim_next(set(self._running))
+                clip = await tx.clips.claim_next(
+                    set(self._running),
+                    owner=self._owner,
+                    lease_until=self._clock() + self._lease,
+                )
             if clip is None:
                 return
             task = asyncio.create_task(self._job(clip), name=f"clip-{clip.id}")

@@ -9,7 +9,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 
-from bot.delivery.worker import MAX_RATE_LIMITED, STOP_GRACE_SECONDS, PlatformWorker
+from bot.delivery.worker import (
+    LEASE_SECONDS,
+    MAX_RATE_LIMITED,
+    STOP_GRACE_SECONDS,
+    PlatformWorker,
+)
 from bot.redaction import redact as redact_patterns
 from bot.store.database import Database
 from bot.store.delivery_minutes import minute_of
@@ -34,7 +39,11 @@ class DeliveryEngine:
         owner: str | None = None,
         redact: Callable[[str], str] = redact_patterns,
         max_rate_limited: int = MAX_RATE_LIMITED,
+        lease_seconds: float = LEASE_SECONDS,
+        shared: bool = False,
     ) -> None:
+        """`shared`: other processes deliver from the same store (PostgreSQL): rates and
+        rooms are shared with them, expired leases are theirs to take back too."""
         self._db = db
         self._clock = clock
         self._keep_seconds = keep_days * 86_400
@@ -42,7 +51,14 @@ class DeliveryEngine:
         """Whose leases this engine's claims are (one id per running process)."""
         self.workers = {
             name: PlatformWorker(
-                db, t, clock, owner=self.owner, redact=redact, max_rate_limited=max_rate_limited
+                db,
+                t,
+                clock,
+                owner=self.owner,
+                redact=redact,
+                max_rate_limited=max_rate_limited,
+                lease_seconds=lease_seconds,
+                shared=shared,
             )
             for name, t in transports.items()
         }

@@ -48,6 +48,19 @@ class SlidingWindow:
             return math.inf  # wait for an answer
         return done[len(done) + self._in_flight - self.limit] + self.period
 
+    def holds_at_most(self, count: int, now: float) -> float:
+        """When this window will hold at most `count` sends (sends still in flight count
+        until a period after they are answered: not known yet, so a whole period)."""
+        done = self._done
+        while done and done[0] <= now - self.period:
+            done.popleft()
+        if self._in_flight > count:
+            return now + self.period
+        extra = len(done) + self._in_flight - count
+        if extra <= 0:
+            return now
+        return done[extra - 1] + self.period
+
     def acquire(self) -> None:
         self._in_flight += 1
 
@@ -71,6 +84,8 @@ class Pacer:
         self._paused_until = 0.0
         self._chat_paused: dict[str, float] = {}
         self._slow_until = 0.0
+        self._share: int | None = None
+        """Sends per window this process may make when several share the platform's rate."""
         self._recent_429: list[tuple[float, str]] = []
         # No limit at all (console, tests): skip the bookkeeping on the hot path.
         self.unlimited = not (
@@ -172,12 +187,44 @@ class Pacer:
     def _slow_down(self, now: float) -> None:
         rate = self._limits.global_rate
         if rate and rate >= 1 and self._global is not None:
-            self._global.limit = max(1, math.floor(rate * SLOWDOWN_FACTOR))
             self._slow_until = now + SLOWDOWN_SECONDS
+            self._apply_limit()
 
     def tick(self) -> None:
         """Restore the normal rate once the slowdown has lasted long enough."""
         rate = self._limits.global_rate
         if self._slow_until and self._clock() >= self._slow_until and self._global and rate:
-            self._global.limit = max(1, math.floor(rate))
             self._slow_until = 0.0
+            self._apply_limit()
+
+    @property
+    def shareable(self) -> bool:
+        """A rate of at least one send a second: its one-second window can be shared."""
+        rate = self._limits.global_rate
+        return bool(rate and rate >= 1 and self._global is not None)
+
+    @property
+    def full_rate(self) -> int:
+        rate = self._limits.global_rate
+        return math.floor(rate) if rate else 0
+
+    def global_holds_at_most(self, count: int) -> float:
+        """When (monotonic) this process's sends in the overall window fall to `count`."""
+        now = self._clock()
+        return now if self._global is None else self._global.holds_at_most(count, now)
+
+    def share(self, sends_per_window: int | None) -> None:
+        """Pace under this part of the platform's rate (other processes use the rest);
+        None: the whole rate. 0 stops sending until a share comes."""
+        self._share = sends_per_window
+        self._apply_limit()
+
+    def _apply_limit(self) -> None:
+        rate = self._limits.global_rate
+        if not rate or rate < 1 or self._global is None:
+            return
+        limit = math.floor(rate * SLOWDOWN_FACTOR) if self._slow_until else math.floor(rate)
+        if self._share is not None:
+            limit = min(limit, self._share)
+        # A zero limit is a closed window: next_free() answers "not before an answer".
+        self._global.limit = max(0, limit) if self._share is not None else max(1, limit)

@@ -9,6 +9,13 @@ a recorder (`recorder.py`); what one step sends is `sending.py`'s business.
 
 Claims are leases: rows are `sending` until `lease_until`, renewed while this
 worker holds them, given back at stop, and taken back by anyone once expired.
+A worker that could not renew its leases in time drops what it holds unsent
+rather than race the worker that takes them back.
+
+Shared (several processes deliver the same platform from one PostgreSQL
+store): the platform's overall rate is split through the store
+(`shares.py`), and each room is paced by one process at a time (the claim
+holds it), so the platform's limits hold for all processes together.
 
 Duplicate bound after `kill -9`: a message (or one part of it) is sent twice
 only if its send had started but its outcome was not yet committed: the
@@ -32,6 +39,7 @@ from bot.delivery.coalesce import merge
 from bot.delivery.limits import Pacer
 from bot.delivery.recorder import OutcomeRecorder
 from bot.delivery.sending import PartDelivery
+from bot.delivery.shares import SharedRate
 from bot.domain.messages import OutgoingMessage, TargetKind
 from bot.redaction import redact as redact_patterns
 from bot.store.database import Database
@@ -42,11 +50,21 @@ from bot.transports.base import MultiTargetSender, Transport
 log = logging.getLogger(__name__)
 
 BUFFER_SIZE = 5_000
+SHARED_BUFFER_SECONDS = 2.0
+"""Shared and paced: claim only what this worker's share sends in a couple of seconds, so
+that the work stays spread over the workers until the end (one must not sit on the last
+rows while the other has nothing left)."""
+SHARED_BUFFER_MIN = 20
 CLAIM_BATCH = 250
 """Rows per claim: a claim holds the writer lock, which commands wait for, a few ms."""
-LEASE_SECONDS = 300.0
-RENEW_SECONDS = LEASE_SECONDS / 3
+LEASE_SECONDS = 30.0
+"""`[delivery] lease`: a claim not renewed for this long is taken back by others."""
 POLL_SECONDS = 1.0
+SHARED_POLL_SECONDS = 10.0
+"""Shared: other processes' work arrives by NOTIFY; this is a backstop (and retries are
+looked up by their due time)."""
+ROOM_WINDOW_SECONDS = 60.0
+"""A room stays held this long after its last send (Telegram counts 20 a minute)."""
 MAX_GROUP = 20
 """Rooms one multi-target send may cover (IRC's TARGMAX lets one line reach several)."""
 STOP_GRACE_SECONDS = 4.0
@@ -88,8 +106,14 @@ class PlatformWorker:
         owner: str | None = None,
         redact: Callable[[str], str] = redact_patterns,
         max_rate_limited: int = MAX_RATE_LIMITED,
+        lease_seconds: float = LEASE_SECONDS,
+        shared: bool = False,
     ) -> None:
         self._db = db
+        self._lease = lease_seconds
+        self._renew_every = lease_seconds / 3
+        self._shared = shared
+        self._poll = SHARED_POLL_SECONDS if shared else POLL_SECONDS
         self._transport = transport
         self.platform = transport.platform
         self._clock = clock
@@ -122,6 +146,14 @@ class PlatformWorker:
         self._stopping = False
         self._grace = STOP_GRACE_SECONDS
         self._last_renewal = time.monotonic()
+        self._lease_valid_until = time.monotonic() + lease_seconds
+        self._room_sent: dict[str, float] = {}
+        """Shared: rooms this worker sent to lately (monotonic), held while their window runs."""
+        self._rate: SharedRate | None = None
+        if shared and self._pacer.shareable:
+            self._rate = SharedRate(db, self.platform, self.owner, self._pacer, self._busy, clock)
+        self._hold_rooms = shared and self._pacer.limits_chat()
+
         self.stats = WorkerStats()
         self.failing_since: float | None = None
         """When sends started failing for a transient reason (timeouts, 5xx, a lost link),
@@ -132,6 +164,18 @@ class PlatformWorker:
     def wake(self) -> None:
         self._claim_wanted = True
         self._claim_signal.set()
+        if self._rate is not None:
+            self._rate.poke()
+
+    @property
+    def _buffer_size(self) -> int:
+        if self._rate is None:
+            return BUFFER_SIZE
+        wanted = int(max(self._rate.share, 1) * SHARED_BUFFER_SECONDS)
+        return max(SHARED_BUFFER_MIN, min(BUFFER_SIZE, wanted))
+
+    def _busy(self) -> bool:
+        return bool(self._buffered) or self._in_progress > 0 or not self._drained
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """Stop claiming and sending; sends in flight get `grace` seconds to finish."""
@@ -139,6 +183,8 @@ class PlatformWorker:
             return
         self._stopping = True
         self._grace = grace
+        if self._rate is not None:
+            self._rate.stop()
         self._wake.set()
         self._claim_signal.set()
         # A loop waiting for a free send slot must see the stop now, not after a send.
@@ -150,6 +196,11 @@ class PlatformWorker:
             self._recorder.run(), name=f"outbox-recorder-{self.platform}"
         )
         claimer = asyncio.create_task(self._claimer(), name=f"outbox-claimer-{self.platform}")
+        sharing = (
+            asyncio.create_task(self._rate.run(), name=f"outbox-share-{self.platform}")
+            if self._rate is not None
+            else None
+        )
         self._senders = [
             asyncio.create_task(self._sender(), name=f"outbox-sender-{self.platform}-{i}")
             for i in range(self._max_in_flight)
@@ -166,6 +217,10 @@ class PlatformWorker:
             self._recorder.close()
             await recorder
             await self._release(unsent)
+            if sharing is not None:
+                assert self._rate is not None
+                self._rate.stop()
+                await sharing
 
     async def _stop_senders(self) -> list[int]:
         """Let sends in flight finish (bounded); what they and the queues still hold."""
@@ -211,17 +266,24 @@ class PlatformWorker:
             await self._slots.acquire()
             if self.stopping:  # woken by stop(), not by a free slot
                 break
+            if time.monotonic() > self._lease_valid_until:
+                self._slots.release()
+                self._drop_unleased()
+                continue
             self._start_send(chat_key)
 
     async def _claimer(self) -> None:
         """Keeps the buffer fed from the database, so sending never waits on a query."""
         while not self._stopping:
-            if time.monotonic() - self._last_renewal >= RENEW_SECONDS:
+            if time.monotonic() - self._last_renewal >= self._renew_every:
                 await self._renew()
             if not self._claim_wanted:
                 self._claim_signal.clear()
+                # Leases are renewed from this loop: never sleep past a renewal.
+                renew_in = self._renew_every - (time.monotonic() - self._last_renewal)
+                timeout = min(await self._idle_wait(), max(0.05, renew_in))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._claim_signal.wait(), POLL_SECONDS)
+                    await asyncio.wait_for(self._claim_signal.wait(), timeout)
                 self._claim_wanted = True  # woken, or time to poll for due retries
                 continue
             before = len(self._buffered)
@@ -229,13 +291,60 @@ class PlatformWorker:
             if len(self._buffered) != before:
                 self._wake.set()
 
+    async def _idle_wait(self) -> float:
+        """Until the next poll: a second alone; shared, until the next retry is due (new
+        rows wake the worker by NOTIFY), at most `SHARED_POLL_SECONDS`. Busy (rows in
+        memory), the worker wakes the claimer itself when it wants more."""
+        if not self._shared or self._buffered or not self._drained:
+            return self._poll
+        async with self._db.reading() as tx:
+            due = await tx.outbox.next_due(self.platform)
+        if due is None:
+            return self._poll
+        return min(self._poll, max(0.05, due - self._clock()))
+
+    def _held_rooms(self) -> list[str]:
+        """Rooms this worker has rows for, or sent to within a room's window."""
+        horizon = time.monotonic() - ROOM_WINDOW_SECONDS
+        self._room_sent = {k: at for k, at in self._room_sent.items() if at > horizon}
+        held = set(self._room_sent)
+        for key, chat in self._chats.items():
+            if any(row.target.kind is TargetKind.ROOM for row in chat.rows):
+                held.add(key)
+        return sorted(held)
+
+    def _drop_unleased(self) -> None:
+        """Our leases may have run out (renewals failed): another process may hold these
+        rows now. Sending them could send them twice; drop them from memory instead."""
+        dropped = len(self._buffered)
+        for chat in self._chats.values():
+            chat.rows.clear()
+        self._buffered.clear()
+        self._ready.clear()
+        self._waiting.clear()
+        self.stats.buffered = 0
+        self._drained = False
+        self._claim_wanted = True
+        self._claim_signal.set()
+        if dropped:
+            log.warning(
+                "%s: leases not renewed in time; %d claimed deliveries left to others",
+                self.platform,
+                dropped,
+            )
+
     async def _renew(self) -> None:
         """Extend the leases this worker holds; take back claims whose lease ran out."""
         self._last_renewal = time.monotonic()
         now = self._clock()
         async with self._db.transaction() as tx:
-            await tx.outbox.renew_leases(self.platform, self.owner, now + LEASE_SECONDS)
+            await tx.outbox.renew_leases(self.platform, self.owner, now + self._lease)
+            if self._hold_rooms:
+                await tx.outbox.hold_rooms(
+                    self.platform, self._held_rooms(), self.owner, now + self._lease
+                )
             taken = await tx.outbox.take_back_expired(self.platform, now)
+        self._lease_valid_until = self._last_renewal + self._lease * 2 / 3
         if taken:
             log.warning("%s: took back %d deliveries whose lease ran out", self.platform, taken)
             self.wake()
@@ -243,23 +352,28 @@ class PlatformWorker:
     async def _claim(self) -> None:
         """Top the buffer up when it runs low; when it is not low, take only more urgent rows."""
         self._claim_wanted = False
-        room = BUFFER_SIZE - len(self._buffered)
+        room = self._buffer_size - len(self._buffered)
         below: int | None = None
-        if room < BUFFER_SIZE // 2:
+        if room < self._buffer_size // 2:
             # Busy with lower-priority work: still let more urgent rows in at once.
             worst = max((c.rows[-1].priority for c in self._chats.values() if c.rows), default=0)
             if worst == 0:
                 return
             below, room = worst, CLAIM_BATCH
+        started = time.monotonic()
         async with self._db.transaction() as tx:
             rows = await tx.outbox.claim_due(
                 self.platform,
                 self._clock(),
                 min(room, CLAIM_BATCH),
-                LEASE_SECONDS,
+                self._lease,
                 below_priority=below,
                 owner=self.owner,
+                hold_rooms=self._hold_rooms,
             )
+        if rows and not self._buffered:
+            # Everything held was claimed just now: the lease counts from this claim.
+            self._lease_valid_until = started + self._lease * 2 / 3
         if self.stopping:
             # Claimed while a stop began: give them back at once.
             async with self._db.transaction() as tx:
@@ -430,6 +544,8 @@ class PlatformWorker:
     ) -> None:
         head = rows[0]
         is_group = head.target.kind is TargetKind.ROOM
+        if is_group and self._hold_rooms:
+            self._room_sent[key] = time.monotonic()
         self.stats.in_flight += 1
         try:
             step = await self._delivery.step(rows, message)
@@ -479,6 +595,9 @@ class PlatformWorker:
         members = [(key, chat, head), *group]
         for member_key, _, _ in group:
             self._pacer.acquire(member_key, True)  # the head's slot was taken at pick time
+        if self._hold_rooms:
+            for member_key, _, _ in members:
+                self._room_sent[member_key] = time.monotonic()
         self.stats.in_flight += 1
         try:
             refs = await transport.send_many([row.target for _, _, row in members], head.message)
@@ -530,7 +649,7 @@ class PlatformWorker:
             self._buffered.discard(row.id)
             self._solo.discard(row.id)
         self.stats.buffered = len(self._buffered)
-        if len(self._buffered) < BUFFER_SIZE // 2 and not self._claim_wanted:
+        if len(self._buffered) < self._buffer_size // 2 and not self._claim_wanted:
             self._claim_wanted = True
             self._claim_signal.set()
 

@@ -4,9 +4,8 @@ import json
 import time
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.domain.alerts import Alert, AlertAck, AlertDraft, AlertStatus
+from bot.store.connection import Connection, Row
 
 
 def _dt(value: float | None) -> datetime | None:
@@ -14,7 +13,7 @@ def _dt(value: float | None) -> datetime | None:
 
 
 class AlertRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def create(
@@ -31,10 +30,10 @@ class AlertRepository:
         urgent: bool = False,
         now: float | None = None,
     ) -> Alert:
-        cur = await self._conn.execute(
+        alert_id = await self._conn.fetchval(
             "INSERT INTO alerts (text, url, scope, author_member_id, author_name, origin_platform,"
             " origin_chat_id, origin_private, origin_label, created_at, url_key, urgent)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 draft.text,
                 draft.url,
@@ -50,32 +49,30 @@ class AlertRepository:
                 int(urgent),
             ),
         )
-        alert = await self.get(int(cur.lastrowid or 0))
+        alert = await self.get(int(alert_id))
         assert alert is not None
         return alert
 
     async def get(self, alert_id: int) -> Alert | None:
-        async with self._conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone("SELECT * FROM alerts WHERE id = ?", (alert_id,))
         return None if row is None else await self._load(row)
 
     async def raised_since(self, author_member_id: int, since: float) -> list[float]:
         """When this member raised alerts since `since` (cancelled ones count: a limit that
         a cancel resets is no limit)."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT created_at FROM alerts WHERE author_member_id = ? AND created_at > ?",
             (author_member_id, since),
-        ) as cur:
-            return [float(row[0]) for row in await cur.fetchall()]
+        )
+        return [float(row[0]) for row in rows]
 
     async def open_with_url(self, url_key: str, since: float) -> list[Alert]:
         """Open alerts of this link raised since `since`, the oldest first."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT * FROM alerts WHERE url_key = ? AND created_at > ? AND status = 'open'"
             " ORDER BY id LIMIT 20",
             (url_key, since),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [await self._load(row) for row in rows]
 
     async def recent(self, limit: int, include_cancelled: bool = False) -> list[Alert]:
@@ -83,19 +80,18 @@ class AlertRepository:
         if not include_cancelled:
             query += " WHERE status = 'open'"
         query += " ORDER BY id DESC LIMIT ?"
-        async with self._conn.execute(query, (limit,)) as cur:
-            rows = await cur.fetchall()
+        rows = await self._conn.fetchall(query, (limit,))
         return [await self._load(row) for row in rows]
 
-    async def _load(self, row: aiosqlite.Row) -> Alert:
-        async with self._conn.execute(
+    async def _load(self, row: Row) -> Alert:
+        rows = await self._conn.fetchall(
             "SELECT member_id, member_name, at FROM alert_acks WHERE alert_id = ? ORDER BY at",
             (row["id"],),
-        ) as cur:
-            acks = tuple(
-                AlertAck(r["member_id"], r["member_name"], datetime.fromtimestamp(r["at"], UTC))
-                for r in await cur.fetchall()
-            )
+        )
+        acks = tuple(
+            AlertAck(r["member_id"], r["member_name"], datetime.fromtimestamp(r["at"], UTC))
+            for r in rows
+        )
         return Alert(
             id=row["id"],
             text=row["text"],
@@ -118,12 +114,12 @@ class AlertRepository:
         self, alert_id: int, member_id: int, member_name: str, now: float | None = None
     ) -> bool:
         """Record an ack; False when this member had already acked."""
-        cur = await self._conn.execute(
-            "INSERT OR IGNORE INTO alert_acks (alert_id, member_id, member_name, at)"
-            " VALUES (?, ?, ?, ?)",
+        added = await self._conn.execute(
+            "INSERT INTO alert_acks (alert_id, member_id, member_name, at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (alert_id, member_id, member_name, time.time() if now is None else now),
         )
-        return cur.rowcount > 0
+        return added > 0
 
     async def cancel(self, alert_id: int, member_id: int, now: float | None = None) -> None:
         await self._conn.execute(

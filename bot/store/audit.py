@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import time
 
-import aiosqlite
+from bot.store.connection import Connection
 
 
 class AuditRepository:
     """Refused commands and privileged changes: who, where, what, when."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def record(
@@ -48,17 +48,16 @@ class AuditRepository:
         else:
             query = "SELECT * FROM audit_log WHERE member_id = ? ORDER BY id DESC LIMIT ?"
             params = (member_id, limit)
-        async with self._conn.execute(query, params) as cur:
-            return [dict(row) for row in await cur.fetchall()]
+        rows = await self._conn.fetchall(query, params)
+        return [dict(row) for row in rows]
 
     async def count_since(
         self, platform: str, user_id: str, command: str, outcome: str, since: float
     ) -> int:
         """How often this identity got this outcome lately (wrong invitation codes tried)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM audit_log WHERE platform = ? AND user_id = ? AND command = ?"
             " AND at > ? AND outcome = ?",
             (platform, user_id, command, since, outcome),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0

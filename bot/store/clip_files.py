@@ -5,21 +5,20 @@ from __future__ import annotations
 import secrets
 import time
 
-import aiosqlite
+from bot.store.connection import Connection
 
 TOKEN_BYTES = 24
 
 
 class ClipFileRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def token_for(self, clip_id: int) -> str:
         """The clip's token, made the first time it is asked for."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT token FROM clip_files WHERE clip_id = ?", (clip_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is not None:
             return str(row[0])
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -31,8 +30,7 @@ class ClipFileRepository:
 
     async def clip_id(self, token: str) -> int | None:
         """The clip behind a token, if any."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT clip_id FROM clip_files WHERE token = ?", (token,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else int(row[0])

@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.domain.archive_space import DiskFile
 from bot.domain.clips import Clip, ClipStatus
 from bot.domain.ranges import ClipRange
+from bot.store.connection import Connection, Row
 
 CLIP_REFERENCES: tuple[str, ...] = (
     # `clip A17 URL`: the clip was asked for an alert and went to its rooms.
@@ -42,7 +41,7 @@ def _dt(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
-def _row(row: aiosqlite.Row) -> Clip:
+def _row(row: Row) -> Clip:
     return Clip(
         id=row["id"],
         url=row["url"],
@@ -90,7 +89,7 @@ class ArchivedFile:
 
 
 class ClipRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def create(
@@ -106,10 +105,11 @@ class ClipRepository:
         lang: str | None,
         alert_id: int | None = None,
     ) -> Clip:
-        cur = await self._conn.execute(
+        clip_id = await self._conn.fetchval(
             "INSERT INTO clips (url, range_start, range_end, range_key, requested_by,"
             " queued_by, requester_name, requested_at, origin_platform, origin_chat_id,"
-            " origin_private, lang, alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " origin_private, lang, alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             (
                 url,
                 clip_range.start,
@@ -126,13 +126,13 @@ class ClipRepository:
                 alert_id,
             ),
         )
-        clip = await self.get(int(cur.lastrowid or 0))
+        self._conn.notify("clips")
+        clip = await self.get(int(clip_id))
         assert clip is not None
         return clip
 
     async def get(self, clip_id: int) -> Clip | None:
-        async with self._conn.execute("SELECT * FROM clips WHERE id = ?", (clip_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone("SELECT * FROM clips WHERE id = ?", (clip_id,))
         return None if row is None else _row(row)
 
     async def find_same(self, url: str, clip_range: ClipRange) -> Clip | None:
@@ -141,22 +141,20 @@ class ClipRepository:
         A `done` answer names a file the caller should still check on disk
         (`storage.is_intact`): someone may have deleted it by hand.
         """
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT * FROM clips WHERE url = ? AND range_key = ?"
             " AND status NOT IN ('failed', 'expired') ORDER BY id LIMIT 1",
             (url, clip_range.key()),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _row(row)
 
     async def first_archived_for_alert(self, alert_id: int) -> Clip | None:
         """The alert's first clip to be archived (the rapid-response clock's "clip")."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT * FROM clips WHERE alert_id = ? AND status = 'done'"
             " ORDER BY finished_at LIMIT 1",
             (alert_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _row(row)
 
     async def set_progress_message(self, clip_id: int, outbox_id: int) -> None:
@@ -166,51 +164,74 @@ class ClipRepository:
 
     async def pending_for_member(self, member_id: int) -> int:
         """Clips waiting or downloading in this member's queue (asked or retried by them)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM clips WHERE queued_by = ? AND status IN ('queued', 'running')",
             (member_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     # --- used by the archive service ---------------------------------------------------
 
-    async def requeue_running(self) -> list[int]:
-        """At start: jobs a dead process was running go back to the queue."""
-        async with self._conn.execute("SELECT id FROM clips WHERE status = 'running'") as cur:
-            ids = [int(r[0]) for r in await cur.fetchall()]
-        await self._conn.execute("UPDATE clips SET status = 'queued' WHERE status = 'running'")
-        return ids
+    async def requeue_running(self, *, expired_before: float | None = None) -> list[int]:
+        """Jobs a dead process was running go back to the queue: all of them (at start,
+        when the instance lock proves the previous process gone), or those whose lease
+        ran out before `expired_before` (several archive workers share the queue)."""
+        where = "status = 'running'"
+        params: tuple[object, ...] = ()
+        if expired_before is not None:
+            where += " AND (lease_until IS NULL OR lease_until < ?)"
+            params = (expired_before,)
+        rows = await self._conn.fetchall(
+            f"UPDATE clips SET status = 'queued', lease_owner = NULL, lease_until = NULL"
+            f" WHERE {where} RETURNING id",
+            params,
+        )
+        if rows:
+            self._conn.notify("clips")
+        return sorted(int(r[0]) for r in rows)
 
-    async def claim_next(self, exclude: set[int]) -> Clip | None:
-        async with self._conn.execute(
-            "SELECT * FROM clips WHERE status = 'queued' ORDER BY id LIMIT ?",
-            (len(exclude) + 1,),
-        ) as cur:
-            rows = [_row(r) for r in await cur.fetchall()]
-        for clip in rows:
-            if clip.id in exclude:
-                continue
-            await self._conn.execute(
-                "UPDATE clips SET status = 'running', attempts = attempts + 1, started_at = ?"
-                " WHERE id = ?",
-                (time.time(), clip.id),
-            )
-            return await self.get(clip.id)
-        return None
+    async def claim_next(
+        self, exclude: set[int], *, owner: str = "", lease_until: float | None = None
+    ) -> Clip | None:
+        """The oldest queued clip, now `running` under this worker's lease. Two workers
+        never get the same one (PostgreSQL: the row is locked, the other skips it)."""
+        dialect = self._conn.dialect
+        row = await self._conn.fetchone(
+            "UPDATE clips SET status = 'running', attempts = attempts + 1, started_at = ?,"
+            " lease_owner = ?, lease_until = ? WHERE id = (SELECT id FROM clips"
+            f" WHERE status = 'queued' AND NOT {dialect.in_int_list('id')}"
+            f" ORDER BY id LIMIT 1{dialect.skip_locked}) AND status = 'queued' RETURNING *",
+            (time.time(), owner or None, lease_until, dialect.list_param(sorted(exclude))),
+        )
+        return None if row is None else _row(row)
+
+    async def renew_leases(self, owner: str, until: float) -> int:
+        return await self._conn.execute(
+            "UPDATE clips SET lease_until = ? WHERE status = 'running' AND lease_owner = ?",
+            (until, owner),
+        )
+
+    async def held_by(self, clip_id: int, owner: str) -> bool:
+        """Still running under this worker's lease (not taken back by another)."""
+        found = await self._conn.fetchval(
+            "SELECT 1 FROM clips WHERE id = ? AND status = 'running'"
+            " AND lease_owner IS NOT DISTINCT FROM ?",
+            (clip_id, owner or None),
+        )
+        return found is not None
 
     async def active_count(self) -> int:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM clips WHERE status IN ('queued', 'running')"
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def finish(self, clip_id: int, archived: ArchivedFile) -> None:
         await self._conn.execute(
             "UPDATE clips SET status = 'done', title = ?, webpage_url = ?, extractor = ?,"
             " uploader = ?, duration = ?, size = ?, sha256 = ?, path = ?, fail_reason = NULL,"
-            " fail_detail = NULL, finished_at = ? WHERE id = ?",
+            " fail_detail = NULL, finished_at = ?, lease_owner = NULL, lease_until = NULL"
+            " WHERE id = ?",
             (
                 archived.title,
                 archived.webpage_url,
@@ -228,12 +249,13 @@ class ClipRepository:
     async def fail(self, clip_id: int, reason: str, detail: str | None) -> None:
         await self._conn.execute(
             "UPDATE clips SET status = 'failed', fail_reason = ?, fail_detail = ?,"
-            " finished_at = ? WHERE id = ?",
+            " finished_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
             (reason, (detail or "")[:500] or None, time.time(), clip_id),
         )
 
     async def retry(self, clip_id: int, member_id: int) -> None:
         """Back in the queue, in the queue of whoever retried it."""
+        self._conn.notify("clips")
         await self._conn.execute(
             "UPDATE clips SET status = 'queued', queued_by = ?, fail_reason = NULL,"
             " fail_detail = NULL, finished_at = NULL WHERE id = ? AND status = 'failed'",
@@ -244,14 +266,13 @@ class ClipRepository:
 
     async def archived_files(self) -> list[DiskFile]:
         """Every file on disk (one per sha256), with whether a clip of it is referenced."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT c.sha256 AS sha256, MAX(c.size) AS size,"
             " MAX(COALESCE(c.finished_at, c.requested_at)) AS last_used,"
             f" MAX(CASE WHEN {_referenced()} THEN 1 ELSE 0 END) AS referenced"
             " FROM clips c WHERE c.status = 'done' AND c.sha256 IS NOT NULL"
             " GROUP BY c.sha256"
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             DiskFile(r["sha256"], int(r["size"] or 0), float(r["last_used"]), bool(r["referenced"]))
             for r in rows
@@ -263,12 +284,12 @@ class ClipRepository:
         if not wanted:
             return []
         marks = ", ".join("?" * len(wanted))
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"SELECT DISTINCT path FROM clips WHERE status = 'done' AND sha256 IN ({marks})"
             " AND path IS NOT NULL",
             wanted,
-        ) as cur:
-            paths = [str(r[0]) for r in await cur.fetchall()]
+        )
+        paths = [str(r[0]) for r in rows]
         await self._conn.execute(
             "UPDATE clips SET status = 'expired', expired_at = ?, path = NULL"
             f" WHERE status = 'done' AND sha256 IN ({marks})",
@@ -277,35 +298,36 @@ class ClipRepository:
         return paths
 
     async def status_counts(self) -> dict[str, int]:
-        async with self._conn.execute("SELECT status, COUNT(*) FROM clips GROUP BY status") as cur:
-            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+        rows = await self._conn.fetchall("SELECT status, COUNT(*) FROM clips GROUP BY status")
+        return {str(r[0]): int(r[1]) for r in rows}
 
     async def notice_sent_since(self, subject: str, since: float) -> bool:
         """Whether a message with this outbox subject was queued after `since`.
 
         Keeps the archive's notices to the admins to one per period, across restarts.
         """
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT 1 FROM outbox WHERE subject = ? AND created_at >= ? LIMIT 1",
             (subject, since),
-        ) as cur:
-            return await cur.fetchone() is not None
+        )
+        return row is not None
 
     async def search(self, words: list[str], limit: int) -> list[Clip]:
         """Clips whose title, source or note hold every word; no words: the latest."""
         query = "SELECT * FROM clips"
+        like = self._conn.dialect.like
         params: list[object] = []
         if words:
             clauses = []
             for word in words:
                 clauses.append(
-                    "(title LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\'"
-                    " OR webpage_url LIKE ? ESCAPE '\\' OR note LIKE ? ESCAPE '\\')"
+                    f"(title {like} ? ESCAPE '\\' OR url {like} ? ESCAPE '\\'"
+                    f" OR webpage_url {like} ? ESCAPE '\\' OR note {like} ? ESCAPE '\\')"
                 )
                 escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 params += [f"%{escaped}%"] * 4
             query += " WHERE " + " AND ".join(clauses)
         query += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
-        async with self._conn.execute(query, params) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+        rows = await self._conn.fetchall(query, params)
+        return [_row(r) for r in rows]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-import aiosqlite
-
 from bot.domain.content import Content, ContentDraft, ContentStatus, Network
 from bot.domain.messages import Target, TargetKind
+from bot.store.connection import Connection, Row
 
 _COLUMNS = (
     "id, text, url, clip_id, scope, author_member_id, author_name, status, origin_platform,"
@@ -17,7 +16,7 @@ _COLUMNS = (
 )
 
 
-def _row(row: aiosqlite.Row, variants: dict[Network, str]) -> Content:
+def _row(row: Row, variants: dict[Network, str]) -> Content:
     return Content(
         id=row[0],
         text=row[1],
@@ -42,7 +41,7 @@ def _row(row: aiosqlite.Row, variants: dict[Network, str]) -> Content:
 
 
 class ContentRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def create(
@@ -56,10 +55,11 @@ class ContentRepository:
         status: ContentStatus,
         now: float,
     ) -> Content:
-        cur = await self._conn.execute(
+        content_id = await self._conn.fetchval(
             "INSERT INTO content (text, url, clip_id, scope, author_member_id, author_name,"
             " status, origin_platform, origin_chat_id, origin_private, created_at, decided_by,"
-            " decided_name, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " decided_name, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             (
                 draft.text,
                 draft.url,
@@ -77,32 +77,30 @@ class ContentRepository:
                 now if status is ContentStatus.APPROVED else None,
             ),
         )
-        created = await self.get(int(cur.lastrowid or 0))
+        created = await self.get(int(content_id))
         assert created is not None
         return created
 
     async def get(self, content_id: int) -> Content | None:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             f"SELECT {_COLUMNS} FROM content WHERE id = ?", (content_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return None
         return _row(row, await self._variants(content_id))
 
     async def _variants(self, content_id: int) -> dict[Network, str]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT network, text FROM content_variants WHERE content_id = ? ORDER BY network",
             (content_id,),
-        ) as cur:
-            return {Network(r[0]): r[1] for r in await cur.fetchall()}
+        )
+        return {Network(r[0]): r[1] for r in rows}
 
     async def with_status(self, status: ContentStatus, limit: int = 200) -> list[Content]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"SELECT {_COLUMNS} FROM content WHERE status = ? ORDER BY id LIMIT ?",
             (status.value, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [_row(r, await self._variants(r[0])) for r in rows]
 
     async def decide(
@@ -119,12 +117,12 @@ class ContentRepository:
         """Approve or reject, only from an expected status (two coordinators at once: one wins)."""
         wanted = [s.value for s in expect]
         marks = ",".join("?" * len(wanted))
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE content SET status = ?, decided_by = ?, decided_name = ?, decided_at = ?,"
             f" reason = ? WHERE id = ? AND status IN ({marks})",
             (status.value, by, name, now, reason, content_id, *wanted),
         )
-        return cur.rowcount > 0
+        return changed > 0
 
     async def reopen(self, content_id: int, now: float, by: int | None = None) -> None:
         """Back to the queue (an approved text edited under four eyes, by `by`)."""
@@ -158,9 +156,8 @@ class ContentRepository:
         )
 
     async def pending_by(self, member_id: int) -> int:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM content WHERE author_member_id = ? AND status = 'pending'",
             (member_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0

@@ -13,11 +13,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import aiosqlite
-
 from bot.domain.barometer import AlertTimes
+from bot.store.connection import Connection, Row
 
 OPEN_TASKS = "('open', 'claimed', 'expired')"
+
+
+_SHARES = "SUM(CASE WHEN kind = 'share' THEN 1 ELSE 0 END)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +31,7 @@ class ScopeFilter:
     def sql(self, column: str) -> tuple[str, list[object]]:
         """A condition on a JSON scope column, and its parameters."""
         if self.tags is None:
-            return "1", []
+            return "1 = 1", []
         if not self.tags:
             return f"{column} = '[]'", []
         marks = ",".join("?" * len(self.tags))
@@ -103,12 +105,12 @@ class MemberName:
 
 
 class DashboardQueries:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def _all(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, list(params)) as cur:
-            return list(await cur.fetchall())
+    async def _all(self, sql: str, params: Iterable[object] = ()) -> list[Row]:
+        rows = await self._conn.fetchall(sql, list(params))
+        return list(rows)
 
     # --- now -----------------------------------------------------------------------------
 
@@ -187,12 +189,12 @@ class DashboardQueries:
             activity.add_scope(scope, "acks", n)
         done = "FROM tasks WHERE status = 'done' AND finished_at >= ? AND finished_at < ?"
         for member_id, shares, n in await self._all(
-            f"SELECT done_by, SUM(kind = 'share'), COUNT(*) {done} GROUP BY done_by", (start, end)
+            f"SELECT done_by, {_SHARES}, COUNT(*) {done} GROUP BY done_by", (start, end)
         ):
             activity.add_member(member_id, "done", n)
             activity.add_member(member_id, "shares", shares)
         for scope, shares, n in await self._all(
-            f"SELECT scope, SUM(kind = 'share'), COUNT(*) {done} GROUP BY scope", (start, end)
+            f"SELECT scope, {_SHARES}, COUNT(*) {done} GROUP BY scope", (start, end)
         ):
             activity.add_scope(scope, "done", n)
             activity.add_scope(scope, "shares", shares)
@@ -269,52 +271,49 @@ class FirstsFeed:
     """Alerts' first acks and first clips that happened after a watermark, once each:
     `/metrics` observes them into its histograms as they come."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def ack_mark(self) -> int:
-        async with self._conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM alert_acks") as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone("SELECT COALESCE(MAX(rowid), 0) FROM alert_acks")
         return int(row[0]) if row else 0
 
     async def first_acks(self, after_rowid: int) -> tuple[list[float], int]:
         """Seconds from alert to first ack, for first acks past the mark; the new mark."""
-        async with self._conn.execute(
+        found = await self._conn.fetchall(
             "SELECT k.rowid, k.at - a.created_at FROM alert_acks k JOIN alerts a"
             " ON a.id = k.alert_id WHERE k.rowid > ? AND NOT EXISTS (SELECT 1 FROM"
             " alert_acks b WHERE b.alert_id = k.alert_id AND b.rowid < k.rowid)"
             " ORDER BY k.rowid",
             (after_rowid,),
-        ) as cur:
-            rows = list(await cur.fetchall())
+        )
+        rows = list(found)
         mark = max([after_rowid, *(int(r[0]) for r in rows)])
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COALESCE(MAX(rowid), ?) FROM alert_acks", (mark,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return [max(0.0, float(r[1])) for r in rows], int(row[0]) if row else mark
 
     async def first_clips(self, after: float, until: float) -> list[float]:
         """Seconds from alert to its first clip (archived for it, or a clip task done),
         for first clips that came in (after, until]."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT alert_id, finished_at FROM clips WHERE alert_id IS NOT NULL"
             " AND status IN ('done', 'expired') AND finished_at > ? AND finished_at <= ?"
             " UNION ALL SELECT alert_id, finished_at FROM tasks WHERE alert_id IS NOT NULL"
             " AND kind = 'clip' AND status = 'done' AND finished_at > ? AND finished_at <= ?",
             (after, until, after, until),
-        ) as cur:
-            candidates = list(await cur.fetchall())
+        )
+        candidates = list(rows)
         found: list[float] = []
         for alert_id in sorted({int(r[0]) for r in candidates}):
-            async with self._conn.execute(
+            row = await self._conn.fetchone(
                 "SELECT a.created_at, MIN(x.t) FROM alerts a, (SELECT finished_at AS t"
                 " FROM clips WHERE alert_id = ? AND status IN ('done', 'expired')"
                 " UNION ALL SELECT finished_at FROM tasks WHERE alert_id = ? AND kind = 'clip'"
                 " AND status = 'done') x WHERE a.id = ?",
                 (alert_id, alert_id, alert_id),
-            ) as cur:
-                row = await cur.fetchone()
+            )
             if row is None or row[0] is None or row[1] is None:
                 continue
             if after < row[1] <= until:

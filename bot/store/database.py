@@ -1,8 +1,12 @@
-"""The SQLite connection, its transactions and its migrations.
+"""The store's two engines, SQLite's transactions, and the migrations of both.
 
-One connection, one writer: every unit of work runs under one asyncio lock
-inside `BEGIN IMMEDIATE ... COMMIT`, so a command either happens entirely or
-not at all, and the outbox rows it promises are committed with it.
+`Database.open(target)` opens SQLite for a path and PostgreSQL for a
+`postgresql://` URL (`bot/store/postgres.py`); everything above the store sees
+one `Database` and one `Tx` either way.
+
+SQLite: one connection, one writer: every unit of work runs under one asyncio
+lock inside `BEGIN IMMEDIATE ... COMMIT`, so a command either happens entirely
+or not at all, and the outbox rows it promises are committed with it.
 
 Migrations are history. Each applied file's sha256 is recorded with it, and a
 database is refused (never touched) when a file changed after it ran there, or
@@ -31,6 +35,7 @@ from urllib.parse import quote
 
 import aiosqlite
 
+from bot.store.connection import SqliteConnection
 from bot.store.transaction import Tx
 
 log = logging.getLogger(__name__)
@@ -86,9 +91,17 @@ class Migration:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def known_migrations() -> list[Migration]:
+ENGINES = ("sqlite", "postgresql")
+
+
+def known_migrations(engine: str = "sqlite") -> list[Migration]:
+    """This build's migrations for one engine. PostgreSQL's are a parallel set
+    (`migrations/postgresql/`), numbered like SQLite's, each the same change."""
+    folder = resources.files("bot.store").joinpath("migrations")
+    if engine == "postgresql":
+        folder = folder.joinpath("postgresql")
     found: list[Migration] = []
-    for entry in resources.files("bot.store").joinpath("migrations").iterdir():
+    for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
@@ -161,8 +174,7 @@ def refusal(state: SchemaState) -> SchemaRefused | None:
         )
     if state.changed:
         names = ", ".join(
-            f"{m.filename} (applied as sha256 {recorded[:12]}…, the file is now "
-            f"{m.checksum[:12]}…)"
+            f"{m.filename} (applied as sha256 {recorded[:12]}…, the file is now {m.checksum[:12]}…)"
             for m, recorded in state.changed
         )
         return MigrationChanged(
@@ -193,6 +205,21 @@ def _expected_schema(migrations: list[Migration]) -> dict[str, str]:
         conn.close()
 
 
+def is_postgres_url(target: Path | str) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def describe(target: Path | str) -> str:
+    """A database for messages: the path, or the URL without any password."""
+    if not is_postgres_url(target):
+        return str(target)
+    scheme, _, rest = str(target).partition("://")
+    credentials, at, place = rest.rpartition("@")
+    if at and ":" in credentials:
+        credentials = credentials.split(":", 1)[0] + ":***"
+    return f"{scheme}://{credentials}{at}{place}"
+
+
 def schema_differences(actual: dict[str, str], expected: dict[str, str]) -> list[str]:
     found = [f"{name} is missing" for name in sorted(expected.keys() - actual.keys())]
     found += [f"{name} is not expected" for name in sorted(actual.keys() - expected.keys())]
@@ -204,21 +231,101 @@ def schema_differences(actual: dict[str, str], expected: dict[str, str]) -> list
 
 
 class Database:
-    def __init__(self, conn: aiosqlite.Connection, config_admins: frozenset[str]) -> None:
+    """What the rest of the bot uses, on either engine."""
+
+    engine: str
+    target: Path | str
+
+    @staticmethod
+    @asynccontextmanager
+    async def open(
+        target: Path | str,
+        config_admins: frozenset[str] = frozenset(),
+        *,
+        readonly: bool = False,
+        password: str | None = None,
+        pool_size: int = 10,
+        application: str = "riposte",
+    ) -> AsyncIterator[Database]:
+        """SQLite for a path, PostgreSQL for a `postgresql://` URL; `readonly` (status,
+        backup, health) never creates nor changes anything."""
+        if is_postgres_url(target):
+            from bot.store.postgres import PostgresDatabase
+
+            async with PostgresDatabase.open_url(
+                str(target),
+                config_admins,
+                readonly=readonly,
+                password=password,
+                pool_size=pool_size,
+                application=application,
+            ) as pg:
+                yield pg
+        else:
+            async with SqliteDatabase.open_file(target, config_admins, readonly=readonly) as lite:
+                yield lite
+
+    @property
+    def postgres(self) -> bool:
+        return self.engine == "postgresql"
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Tx]:
+        raise NotImplementedError
+
+    def reading(self) -> contextlib.AbstractAsyncContextManager[Tx]:
+        raise NotImplementedError
+
+    async def inspect(self) -> SchemaState:
+        raise NotImplementedError
+
+    async def migrate(self) -> list[Migration]:
+        raise NotImplementedError
+
+    async def applied_versions(self) -> set[int]:
+        return set((await self.inspect()).applied)
+
+    async def schema_version(self) -> int:
+        return (await self.inspect()).version
+
+    async def check_current(self) -> SchemaState:
+        """Refuse, without writing, a database this build may not use or has not migrated."""
+        state = await self.inspect()
+        problem = refusal(state)
+        if problem is not None:
+            raise problem
+        if state.pending:
+            names = ", ".join(m.filename for m in state.pending)
+            raise SchemaNotCurrent(
+                f"the database is at schema version {state.version} and migrations are "
+                f"pending ({names}); run `riposte migrate` (or start the bot) first"
+            )
+        return state
+
+    async def backup(self, destination: Path) -> None:
+        raise NotImplementedError
+
+
+class SqliteDatabase(Database):
+    engine = "sqlite"
+
+    def __init__(
+        self, conn: aiosqlite.Connection, config_admins: frozenset[str], target: Path | str
+    ) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._config_admins = config_admins
+        self._tx_conn = SqliteConnection(conn)
+        self.target = target
 
     @classmethod
     @asynccontextmanager
-    async def open(
+    async def open_file(
         cls,
         path: Path | str,
         config_admins: frozenset[str] = frozenset(),
         *,
         readonly: bool = False,
-    ) -> AsyncIterator[Database]:
-        """The database; `readonly` (status, backup, health) never creates nor changes it."""
+    ) -> AsyncIterator[SqliteDatabase]:
         if readonly:
             where = await asyncio.to_thread(os.path.abspath, path)
             if str(path) == ":memory:" or not await asyncio.to_thread(os.path.isfile, where):
@@ -241,7 +348,7 @@ class Database:
             if not readonly and str(path) != ":memory:":
                 await conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_BACKSTOP_PAGES}")
                 checkpoints = asyncio.create_task(_checkpoints(str(path)), name="checkpoints")
-            yield cls(conn, config_admins)
+            yield cls(conn, config_admins, path)
         finally:
             if checkpoints is not None:
                 checkpoints.cancel()
@@ -261,34 +368,12 @@ class Database:
         async with self._conn.execute("PRAGMA table_info(schema_migrations)") as cur:
             columns = {row[1] for row in await cur.fetchall()}
         checksum = "checksum" if "checksum" in columns else "NULL"
-        async with self._conn.execute(
-            f"SELECT version, {checksum} FROM schema_migrations"
-        ) as cur:
+        async with self._conn.execute(f"SELECT version, {checksum} FROM schema_migrations") as cur:
             return {int(row[0]): row[1] for row in await cur.fetchall()}
 
     async def inspect(self) -> SchemaState:
         """Compare without writing anything (`riposte status` and `backup` use this)."""
         return _compare(known_migrations(), await self._applied())
-
-    async def applied_versions(self) -> set[int]:
-        return set(await self._applied())
-
-    async def schema_version(self) -> int:
-        return max(await self._applied(), default=0)
-
-    async def check_current(self) -> SchemaState:
-        """Refuse, without writing, a database this build may not use or has not migrated."""
-        state = await self.inspect()
-        problem = refusal(state)
-        if problem is not None:
-            raise problem
-        if state.pending:
-            names = ", ".join(m.filename for m in state.pending)
-            raise SchemaNotCurrent(
-                f"the database is at schema version {state.version} and migrations are "
-                f"pending ({names}); run `riposte migrate` (or start the bot) first"
-            )
-        return state
 
     async def migrate(self) -> list[Migration]:
         """Apply pending migrations, after checking that the applied ones are the same files."""
@@ -388,7 +473,7 @@ class Database:
         async with self._lock:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
-                yield Tx(self._conn, self._config_admins)
+                yield Tx(self._tx_conn, self._config_admins)
                 await self._conn.execute("COMMIT")
             except BaseException:
                 await self._abandon()
@@ -399,9 +484,31 @@ class Database:
         """Queries only, outside the writer lock (a read-only connection has no writes)."""
         try:
             await self._conn.execute("BEGIN")
-            yield Tx(self._conn, self._config_admins)
+            yield Tx(self._tx_conn, self._config_admins)
         finally:
             await self._abandon()
+
+    @property
+    def raw_connection(self) -> aiosqlite.Connection:
+        """The aiosqlite connection itself (copy-db reads through it)."""
+        return self._conn
+
+    @asynccontextmanager
+    async def bulk_load(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One transaction for a whole copy, references checked at its end (a table may
+        point at rows of a table copied later, or at itself)."""
+        async with self._lock:
+            await self._conn.execute("PRAGMA foreign_keys=OFF")
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._abandon()
+                    raise
+                await self._conn.execute("COMMIT")
+            finally:
+                await self._conn.execute("PRAGMA foreign_keys=ON")
 
     async def _abandon(self) -> None:
         """Roll back whatever is open, however the transaction was interrupted.
@@ -422,4 +529,3 @@ class Database:
                 await self._conn.backup(dest)
             finally:
                 await dest.close()
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-import aiosqlite
+from bot.store.connection import Connection
 
 SECONDS_PER_MINUTE = 60
 KINDS = ("sent", "failed", "retried", "rate_limited", "paused")
@@ -33,7 +33,7 @@ class MinuteCounts:
 
 
 class DeliveryMinuteRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(self, platform: str, minute: int, counts: Counter[str]) -> None:
@@ -43,23 +43,25 @@ class DeliveryMinuteRepository:
         await self._conn.execute(
             "INSERT INTO delivery_minutes (platform, minute, sent, failed, retried,"
             " rate_limited, paused) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(platform, minute) DO UPDATE SET sent = sent + excluded.sent,"
-            " failed = failed + excluded.failed, retried = retried + excluded.retried,"
-            " rate_limited = rate_limited + excluded.rate_limited,"
-            " paused = paused + excluded.paused",
+            " ON CONFLICT(platform, minute) DO UPDATE"
+            " SET sent = delivery_minutes.sent + excluded.sent,"
+            " failed = delivery_minutes.failed + excluded.failed,"
+            " retried = delivery_minutes.retried + excluded.retried,"
+            " rate_limited = delivery_minutes.rate_limited + excluded.rate_limited,"
+            " paused = delivery_minutes.paused + excluded.paused",
             (platform, minute, *values),
         )
 
     async def since(self, minute: int) -> list[MinuteCounts]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT platform, minute, sent, failed, retried, rate_limited, paused"
             " FROM delivery_minutes WHERE minute >= ? ORDER BY platform, minute",
             (minute,),
-        ) as cur:
-            return [MinuteCounts(*row) for row in await cur.fetchall()]
+        )
+        return [MinuteCounts(*row) for row in rows]
 
     async def purge(self, before_minute: int) -> int:
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "DELETE FROM delivery_minutes WHERE minute < ?", (before_minute,)
         )
-        return cur.rowcount
+        return changed

@@ -13,9 +13,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain.messages import Span
+from bot.store.connection import Connection
 from bot.store.fanout import CHOSEN_SQL, DIRECT_SQL, HOLDING_SQL, REACHABLE_SQL
 from bot.store.outbox import OutboxRepository, span_text, spans_payload_text
 
@@ -62,30 +61,29 @@ class Released:
 
 
 class DigestRepository:
-    def __init__(self, conn: aiosqlite.Connection, outbox: OutboxRepository) -> None:
+    def __init__(self, conn: Connection, outbox: OutboxRepository) -> None:
         self._conn = conn
         self._outbox = outbox
 
     async def held_count(self, member_id: int) -> int:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM held_alerts WHERE member_id = ?", (member_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def held_members(self, alert_id: int) -> set[int]:
         """Members for whom this alert waits in a digest."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT member_id FROM held_alerts WHERE alert_id = ?", (alert_id,)
-        ) as cur:
-            return {int(r[0]) for r in await cur.fetchall()}
+        )
+        return {int(r[0]) for r in rows}
 
     async def held_for(self, member_id: int) -> list[tuple[int, float]]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT alert_id, held_at FROM held_alerts WHERE member_id = ? ORDER BY alert_id",
             (member_id,),
-        ) as cur:
-            return [(int(a), float(t)) for a, t in await cur.fetchall()]
+        )
+        return [(int(a), float(t)) for a, t in rows]
 
     async def release(
         self,
@@ -137,20 +135,19 @@ class DigestRepository:
         await conn.execute(
             "INSERT INTO temp.digest_batch (member_id, alerts, held, lang, daily, zone)"
             " SELECT h.member_id, group_concat(h.alert_id), COUNT(*), COALESCE(m.lang, :default),"
-            " m.digest_at IS NOT NULL, COALESCE(m.tz, :network_tz)"
+            " CASE WHEN m.digest_at IS NOT NULL THEN 1 ELSE 0 END, COALESCE(m.tz, :network_tz)"
             " FROM held_alerts h JOIN members m ON m.id = h.member_id"
-            f" WHERE m.joined = 1{only} AND (:force OR NOT {HOLDING_SQL}"
+            f" WHERE m.joined = 1{only} AND (:force = 1 OR NOT {HOLDING_SQL}"
             "  OR (m.digest_at = :daily_minute AND COALESCE(m.tz, :network_tz) = :daily_zone))"
-            " GROUP BY h.member_id",
+            " GROUP BY h.member_id, m.id",
             params,
         )
-        async with conn.execute(
-            "SELECT DISTINCT alerts, lang, daily, zone FROM temp.digest_batch"
-        ) as cur:
-            groups = [
-                (str(alerts), str(lang), int(daily), str(zone))
-                for alerts, lang, daily, zone in await cur.fetchall()
-            ]
+        groups = [
+            (str(alerts), str(lang), int(daily), str(zone))
+            for alerts, lang, daily, zone in await conn.fetchall(
+                "SELECT DISTINCT alerts, lang, daily, zone FROM temp.digest_batch"
+            )
+        ]
         released = queued = 0
         if groups:
             states = await self._states(
@@ -186,11 +183,13 @@ class DigestRepository:
                 [(*group, pid) for group, pid in zip(groups, payload_ids, strict=True)],
             )
             now = time.time()
-            cur = await conn.execute(
+            conn.notify("outbox")
+            queued = await conn.execute(
                 "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
                 " subject, not_before, created_at)"
-                " SELECT i.platform, 'user', i.user_id, p.payload_id, b.lang, :priority,"
-                " :subject, :now, :now"
+                " SELECT i.platform, 'user', i.user_id, p.payload_id, b.lang,"
+                " CAST(:priority AS INTEGER), CAST(:subject AS TEXT),"
+                " CAST(:now AS DOUBLE PRECISION), CAST(:now AS DOUBLE PRECISION)"
                 " FROM temp.digest_batch b JOIN members m ON m.id = b.member_id"
                 f" JOIN identities i ON i.member_id = m.id AND {CHOSEN_SQL}"
                 " JOIN temp.digest_payloads p ON p.alerts = b.alerts AND p.lang = b.lang"
@@ -198,11 +197,8 @@ class DigestRepository:
                 f" WHERE {REACHABLE_SQL} AND {DIRECT_SQL}",
                 {**params, "priority": priority, "subject": DIGEST_SUBJECT, "now": now},
             )
-            queued = cur.rowcount
             await self._forget_released()
-            async with conn.execute("SELECT COUNT(*) FROM temp.digest_batch") as count:
-                row = await count.fetchone()
-            released = int(row[0]) if row else 0
+            released = int(await conn.fetchval("SELECT COUNT(*) FROM temp.digest_batch") or 0)
             await conn.execute("DELETE FROM temp.digest_batch")
             await conn.execute("DELETE FROM temp.digest_payloads")
         # Whoever left the network keeps nothing waiting.
@@ -215,10 +211,9 @@ class DigestRepository:
     async def _forget_released(self) -> None:
         """Delete the held rows just released. At 07:00 that is usually all of them: then
         the whole table goes at once (SQLite empties it without visiting each row)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT (SELECT SUM(held) FROM temp.digest_batch), (SELECT COUNT(*) FROM held_alerts)"
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is not None and row[0] == row[1]:
             await self._conn.execute("DELETE FROM held_alerts")
         else:
@@ -230,17 +225,16 @@ class DigestRepository:
     async def _states(self, alert_ids: set[int]) -> dict[int, HeldAlertState]:
         """Each alert as it is now: cancelled or not, acks, how far its tasks went."""
         wanted = json.dumps(sorted(alert_ids))
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT a.id, a.text, a.author_name, a.origin_label, a.created_at, a.status,"
             " a.urgent,"
             " (SELECT COUNT(*) FROM alert_acks k WHERE k.alert_id = a.id),"
             " (SELECT COUNT(*) FROM tasks t WHERE t.alert_id = a.id),"
             " (SELECT COUNT(*) FROM tasks t WHERE t.alert_id = a.id AND t.status = 'done'),"
             " (SELECT COUNT(*) FROM tasks t WHERE t.alert_id = a.id AND t.status = 'dropped')"
-            " FROM alerts a WHERE a.id IN (SELECT value FROM json_each(?))",
+            " FROM alerts a WHERE a.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))",
             (wanted,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return {
             int(r[0]): HeldAlertState(
                 id=int(r[0]),
@@ -263,18 +257,17 @@ class DigestRepository:
     ) -> list[tuple[str, int | None, int | None, int | None]]:
         """(zone, quiet start, quiet end, digest minute) of the members something is held
         for: each needs a pending release."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT DISTINCT COALESCE(m.tz, ?),"
             " CASE WHEN m.digest_at IS NULL THEN m.quiet_start END,"
             " CASE WHEN m.digest_at IS NULL THEN m.quiet_end END, m.digest_at"
             " FROM members m WHERE m.id IN (SELECT DISTINCT member_id FROM held_alerts)",
             (network_tz,),
-        ) as cur:
-            return [(str(z), a, b, d) for z, a, b, d in await cur.fetchall()]
+        )
+        return [(str(z), a, b, d) for z, a, b, d in rows]
 
     async def members_holding(self) -> int:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(DISTINCT member_id) FROM held_alerts"
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0

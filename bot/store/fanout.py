@@ -1,4 +1,4 @@
-"""Alert fan-out to subscribers, done inside SQLite.
+"""Alert fan-out to subscribers, done inside the database.
 
 The rules are `bot.domain.fanout.plan_fanout` (who matches, which of a linked
 member's identities get a copy, who is holding alerts for a digest), repeated
@@ -19,9 +19,8 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain.messages import OutgoingMessage
+from bot.store.connection import Connection
 from bot.store.outbox import OutboxRepository
 
 
@@ -41,7 +40,7 @@ _MATCHES = """
     AND EXISTS (
         SELECT 1 FROM subscriptions s LEFT JOIN tag_aliases a ON a.alias = s.tag
         WHERE s.member_id = m.id AND (
-            :wide
+            :wide = 1
             OR COALESCE(a.canonical, s.tag) = :national
             OR COALESCE(a.canonical, s.tag) IN (SELECT value FROM json_each(:scope))
         )
@@ -84,19 +83,40 @@ class Holding:
     would be stale by morning)."""
 
 
+BULK_FANOUT = 5_000
+"""Subscriptions matched beyond which PostgreSQL is asked for hash joins."""
+
+
+def _unreachable(members: str) -> str:
+    """FROM … WHERE of the members (`members`, aliased m) none of whose chosen identities
+    can get the alert privately nor is on a platform that notifies in rooms."""
+    return (
+        f"FROM {members} LEFT JOIN identities i"
+        "  ON i.member_id = m.id AND i.platform = m.home_platform"
+        " WHERE m.joined = 1 AND ("
+        "  (m.notify IS NULL"
+        "   AND m.home_platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))"
+        "   AND (i.user_id IS NULL OR i.dm_reachable = 0 OR i.unreachable_reason IS NOT NULL))"
+        "  OR (m.notify IS NOT NULL AND NOT EXISTS (SELECT 1 FROM identities j"
+        "   WHERE j.member_id = m.id AND (m.notify = 'all' OR j.platform = m.notify)"
+        "   AND (j.platform IN (SELECT value FROM json_each(:no_dm_platforms))"
+        "    OR (j.dm_reachable = 1 AND j.unreachable_reason IS NULL)))))"
+    )
+
+
 class FanoutRepository:
-    def __init__(self, conn: aiosqlite.Connection, outbox: OutboxRepository) -> None:
+    def __init__(self, conn: Connection, outbox: OutboxRepository) -> None:
         self._conn = conn
         self._outbox = outbox
 
     async def quiet_windows(self, network_tz: str) -> list[tuple[str, int, int]]:
         """The distinct (zone, start, end) quiet windows members use (a few, from an index)."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT DISTINCT COALESCE(tz, ?), quiet_start, quiet_end FROM members"
             " WHERE quiet_start IS NOT NULL",
             (network_tz,),
-        ) as cur:
-            return [(str(z), int(a), int(b)) for z, a, b in await cur.fetchall()]
+        )
+        return [(str(z), int(a), int(b)) for z, a, b in rows]
 
     async def enqueue_for_subscribers(
         self,
@@ -123,7 +143,9 @@ class FanoutRepository:
         """
         langs = sorted(messages)
         payload_case = " ".join(
-            f"WHEN '{lang}' THEN :payload_{lang}" for lang in langs if lang.isalpha()
+            f"WHEN '{lang}' THEN CAST(:payload_{lang} AS BIGINT)"
+            for lang in langs
+            if lang.isalpha()
         )
 
         lang_case = " ".join(f"WHEN '{lang}' THEN '{lang}'" for lang in langs if lang.isalpha())
@@ -143,26 +165,58 @@ class FanoutRepository:
         }
         for lang in langs:
             params[f"payload_{lang}"] = await self._outbox.payload_id(messages[lang])
-        lang_expr = f"(CASE m.lang {lang_case} ELSE :default END)"
+        lang_expr = f"(CASE m.lang {lang_case} ELSE CAST(:default AS TEXT) END)"
+        self._conn.notify("outbox")
+        bulk = await self._bulk(params)
         not_holding = f" AND NOT {HOLDING_SQL}" if hold else ""
-        cur = await self._conn.execute(
-            "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
-            " subject, not_before, created_at)"
-            f" SELECT i.platform, 'user', i.user_id, (CASE {lang_expr} {payload_case} END),"
-            f" {lang_expr}, :priority, :subject, :now, :now"
-            f" FROM members m JOIN identities i ON i.member_id = m.id AND {CHOSEN_SQL}"
-            f" WHERE {_MATCHES} AND {REACHABLE_SQL} AND {DIRECT_SQL}{not_holding}",
-            params,
-        )
-        queued = cur.rowcount
+        if self._conn.dialect.postgres:
+            queued, unreachable = await self._enqueue_postgres(
+                params, lang_expr, payload_case, not_holding
+            )
+        else:
+            queued = await self._conn.execute(
+                "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
+                " subject, not_before, created_at)"
+                f" SELECT i.platform, 'user', i.user_id, (CASE {lang_expr} {payload_case} END),"
+                f" {lang_expr}, CAST(:priority AS INTEGER), CAST(:subject AS TEXT),"
+                " CAST(:now AS DOUBLE PRECISION), CAST(:now AS DOUBLE PRECISION)"
+                f" FROM members m JOIN identities i ON i.member_id = m.id AND {CHOSEN_SQL}"
+                f" WHERE {_MATCHES} AND {REACHABLE_SQL} AND {DIRECT_SQL}{not_holding}",
+                params,
+            )
+            unreachable = await self._count_unreachable(params)
         held = 0
         windows: tuple[tuple[str, int | None, int | None, int | None], ...] = ()
         if hold and holding is not None and holding.keep:
             held, windows = await self._hold(holding, params)
-        unreachable = await self._count_unreachable(params)
+        if bulk:
+            await self._conn.execute("RESET enable_nestloop")
+            await self._conn.execute("RESET work_mem")
         return SubscriberFanout(
             queued=queued, unreachable=unreachable, held=held, held_windows=windows
         )
+
+    async def _bulk(self, params: dict[str, object]) -> bool:
+        """PostgreSQL: a big fan-out is planned with hash joins, for this transaction.
+
+        The planner cannot know how many subscribers an alert matches (the match goes
+        through aliases), and for a national alert its index look-ups one member at a
+        time took three times as long as hashing the tables once. The subscriptions
+        say how many match; past `BULK_FANOUT` the hash plan is asked for.
+        """
+        if not self._conn.dialect.postgres:
+            return False
+        many = await self._conn.fetchval(
+            "SELECT COUNT(*) FROM subscriptions s LEFT JOIN tag_aliases a ON a.alias = s.tag"
+            " WHERE :wide = 1 OR COALESCE(a.canonical, s.tag) = :national"
+            " OR COALESCE(a.canonical, s.tag) IN (SELECT value FROM json_each(:scope))",
+            params,
+        )
+        if int(many or 0) <= BULK_FANOUT:
+            return False
+        await self._conn.execute("SET LOCAL enable_nestloop = off")
+        await self._conn.execute("SET LOCAL work_mem = '64MB'")
+        return True
 
     async def _hold(
         self, holding: Holding, params: dict[str, object]
@@ -171,55 +225,65 @@ class FanoutRepository:
         those in their quiet hours (each statement walks its own partial index)."""
         params = {**params, "alert": holding.alert_id, "held_at": holding.now}
         insert = (
-            "INSERT OR IGNORE INTO held_alerts (member_id, alert_id, held_at)"
-            " SELECT m.id, :alert, :held_at FROM members m WHERE "
+            "INSERT INTO held_alerts (member_id, alert_id, held_at)"
+            " SELECT m.id, CAST(:alert AS BIGINT), CAST(:held_at AS DOUBLE PRECISION)"
+            " FROM members m WHERE "
         )
-        held = 0
-        cur = await self._conn.execute(
-            insert + f"m.digest_at IS NOT NULL AND {_MATCHES} AND {CAN_RECEIVE_SQL}", params
+        held = await self._conn.execute(
+            insert + f"m.digest_at IS NOT NULL AND {_MATCHES} AND {CAN_RECEIVE_SQL}"
+            " ON CONFLICT DO NOTHING",
+            params,
         )
-        held += cur.rowcount
         if holding.quiet_active:
-            cur = await self._conn.execute(
+            held += await self._conn.execute(
                 insert + f"m.quiet_start IS NOT NULL AND m.digest_at IS NULL AND {QUIET_NOW_SQL}"
-                f" AND {_MATCHES} AND {CAN_RECEIVE_SQL}",
+                f" AND {_MATCHES} AND {CAN_RECEIVE_SQL} ON CONFLICT DO NOTHING",
                 params,
             )
-            held += cur.rowcount
         if not held:
             return 0, ()
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT DISTINCT COALESCE(m.tz, :network_tz),"
             " CASE WHEN m.digest_at IS NULL THEN m.quiet_start END,"
             " CASE WHEN m.digest_at IS NULL THEN m.quiet_end END, m.digest_at"
             " FROM held_alerts h JOIN members m ON m.id = h.member_id WHERE h.alert_id = :alert",
             params,
-        ) as cur:
-            windows = tuple(
-                (str(zone), start, end, digest) for zone, start, end, digest in await cur.fetchall()
-            )
+        )
+        windows = tuple(
+            (str(zone), start, end, digest) for zone, start, end, digest in rows
+        )
         return held, windows
 
     async def _count_unreachable(self, params: dict[str, object]) -> int:
         """Matching members none of whose chosen identities can get the alert privately
         nor is on a platform that notifies in rooms. Few are: the reachability is tested
         first, the subscription match only for them."""
-        async with self._conn.execute(
-            "SELECT COUNT(*) FROM members m LEFT JOIN identities i"
-            "  ON i.member_id = m.id AND i.platform = m.home_platform"
-            " WHERE m.joined = 1 AND ("
-            "  (m.notify IS NULL"
-            "   AND m.home_platform NOT IN (SELECT value FROM json_each(:no_dm_platforms))"
-            "   AND (i.user_id IS NULL OR i.dm_reachable = 0 OR i.unreachable_reason IS NOT NULL))"
-            "  OR (m.notify IS NOT NULL AND NOT EXISTS (SELECT 1 FROM identities j"
-            "   WHERE j.member_id = m.id AND (m.notify = 'all' OR j.platform = m.notify)"
-            "   AND (j.platform IN (SELECT value FROM json_each(:no_dm_platforms))"
-            "    OR (j.dm_reachable = 1 AND j.unreachable_reason IS NULL))))"
-            f" ) AND {_MATCHES}",
-            params,
-        ) as count_cur:
-            row = await count_cur.fetchone()
+        row = await self._conn.fetchone(
+            f"SELECT COUNT(*) {_unreachable('members m')} AND {_MATCHES}", params
+        )
         return int(row[0]) if row else 0
+
+    async def _enqueue_postgres(
+        self, params: dict[str, object], lang_expr: str, payload_case: str, not_holding: str
+    ) -> tuple[int, int]:
+        """PostgreSQL: the rows and the count of the unreachable in one statement, the
+        subscribers matched once (a materialized CTE) for both. (queued, unreachable)"""
+        row = await self._conn.fetchone(
+            "WITH m AS MATERIALIZED (SELECT m.id, m.lang, m.notify, m.home_platform, m.joined,"
+            " m.digest_at, m.quiet_start, m.quiet_end, m.tz"
+            f" FROM members m WHERE {_MATCHES}),"
+            " written AS (INSERT INTO outbox (platform, target_kind, address, payload_id, lang,"
+            " priority, subject, not_before, created_at)"
+            f" SELECT i.platform, 'user', i.user_id, (CASE {lang_expr} {payload_case} END),"
+            f" {lang_expr}, CAST(:priority AS INTEGER), CAST(:subject AS TEXT),"
+            " CAST(:now AS DOUBLE PRECISION), CAST(:now AS DOUBLE PRECISION)"
+            f" FROM m JOIN identities i ON i.member_id = m.id AND {CHOSEN_SQL}"
+            f" WHERE {REACHABLE_SQL} AND {DIRECT_SQL}{not_holding} RETURNING 1)"
+            f" SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) {_unreachable('m')})",
+            params,
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
 
     async def count_notified_in_rooms(
         self,
@@ -237,7 +301,7 @@ class FanoutRepository:
         wanted = sorted(set(platforms))
         if not wanted:
             return 0
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM members m WHERE ("
             " (m.notify IS NULL AND m.home_platform IN (SELECT value FROM json_each(:platforms)))"
             " OR (m.notify IS NOT NULL AND EXISTS (SELECT 1 FROM identities i"
@@ -253,6 +317,5 @@ class FanoutRepository:
                 "platforms": json.dumps(wanted),
                 "no_dm_platforms": json.dumps(sorted(set(no_dm_platforms) | set(wanted))),
             },
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0

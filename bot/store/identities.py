@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain.quiet import NOTIFY_ALL, QuietWindow
+from bot.store.connection import Connection
 from bot.store.tables import member_references
 
 _OWN_REFERENCES = ("sponsor_id", "decided_by")
@@ -26,7 +25,7 @@ class MemberCode:
 
 
 class IdentityRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     # -- one-time codes ----------------------------------------------------------------------
@@ -54,29 +53,28 @@ class IdentityRepository:
         )
 
     async def find_code(self, code_hash: str, purpose: str) -> MemberCode | None:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT id, purpose, member_id, other_id, created_at, expires_at, used_at"
             " FROM member_codes WHERE code_hash = ? AND purpose = ?",
             (code_hash, purpose),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else MemberCode(*row)
 
     async def use_code(self, code_id: int, now: float) -> bool:
         """Spend a code; False when it was spent first (single use)."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE member_codes SET used_at = ? WHERE id = ? AND used_at IS NULL", (now, code_id)
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def purge_codes(self, before: float, limit: int = 500) -> int:
         """Forget codes that expired before `before` (used or not), a batch at a time."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "DELETE FROM member_codes WHERE id IN (SELECT id FROM member_codes"
             " WHERE expires_at < ? ORDER BY id LIMIT ?)",
             (before, limit),
         )
-        return cur.rowcount
+        return changed
 
     # -- linking -----------------------------------------------------------------------------
 
@@ -108,13 +106,12 @@ class IdentityRepository:
                 continue
             # OR IGNORE: a row that would be a duplicate stays with the absorbed member
             # and goes with its row below (cascade), or loses its pointer (set null).
-            await conn.execute(
-                f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?', (s, a)
-            )
+            await conn.update_or_ignore(table, column, s, a)
         await conn.execute("UPDATE audit_log SET member_id = ? WHERE member_id = ?", (s, a))
+        dialect = conn.dialect
         await conn.execute(
-            "UPDATE timers SET payload = json_set(payload, '$.claimer', ?)"
-            " WHERE state = 'pending' AND json_extract(payload, '$.claimer') = ?",
+            f"UPDATE timers SET payload = {dialect.json_with_int('payload', 'claimer')}"
+            f" WHERE state = 'pending' AND {dialect.json_int_equals('payload', 'claimer')}",
             (s, a),
         )
         # Within each scope the higher role wins.
@@ -166,17 +163,18 @@ class IdentityRepository:
     async def detach(self, platform: str, user_id: str, now: float) -> int:
         """`unlinkme`: the identity becomes a stranger of its own (a new member row, with
         nothing: no roles, no subscriptions, no history). Returns the new member id."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT member_id, display_name FROM identities WHERE platform = ? AND user_id = ?",
             (platform, user_id),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         assert row is not None
         old, name = int(row[0]), str(row[1])
-        cur = await self._conn.execute(
-            "INSERT INTO members (display_name, created_at) VALUES (?, ?)", (name, now)
+        new = int(
+            await self._conn.fetchval(
+                "INSERT INTO members (display_name, created_at) VALUES (?, ?) RETURNING id",
+                (name, now),
+            )
         )
-        new = int(cur.lastrowid or 0)
         await self._conn.execute(
             "UPDATE identities SET member_id = ? WHERE platform = ? AND user_id = ?",
             (new, platform, user_id),
@@ -222,20 +220,18 @@ class IdentityRepository:
 
     async def requests_since(self, member_id: int, since: float) -> int:
         """Links this member asked the admins to confirm lately (from the audit log)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM audit_log WHERE member_id = ? AND at > ?"
             " AND command = 'linkme' AND outcome = 'requested'",
             (member_id, since),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def bad_tries_since(self, member_id: int, since: float) -> int:
         """Wrong link or forget codes this member typed lately (from the audit log)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM audit_log WHERE member_id = ? AND at > ?"
             " AND command IN ('linkme', 'forgetme') AND outcome = 'bad_code'",
             (member_id, since),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiosqlite
+from bot.store.connection import Connection
 
 
 class AlreadyRunning(RuntimeError):
@@ -91,7 +91,7 @@ class RunningInstance:
 
 
 class RunningInstanceRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def started(self, owner: str) -> None:
@@ -117,9 +117,8 @@ class RunningInstanceRepository:
         )
 
     async def current(self) -> RunningInstance | None:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT owner, pid, host, started_at, heartbeat_at, stopped_at"
             " FROM running_instance WHERE id = 1"
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else RunningInstance(*row)

@@ -6,12 +6,11 @@ import json
 import time
 from collections.abc import Iterable
 
-import aiosqlite
-
 from bot.domain.membership import Invitation
+from bot.store.connection import Connection, Row
 
 
-def _invitation(row: aiosqlite.Row) -> Invitation:
+def _invitation(row: Row) -> Invitation:
     return Invitation(
         id=row["id"],
         inviter_id=row["inviter_id"],
@@ -25,7 +24,7 @@ def _invitation(row: aiosqlite.Row) -> Invitation:
 
 
 class InvitationRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def create(
@@ -48,44 +47,41 @@ class InvitationRepository:
         return len(rows)
 
     async def find(self, code_hash: str) -> Invitation | None:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT * FROM invitations WHERE code_hash = ?", (code_hash,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _invitation(row)
 
     async def use(self, invitation_id: int, member_id: int) -> bool:
         """Spend the code; False when someone spent it first (it is single-use)."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE invitations SET used_by = ?, used_at = ?"
             " WHERE id = ? AND used_by IS NULL AND revoked_at IS NULL",
             (member_id, time.time(), invitation_id),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def in_use(self, inviter_id: int, now: float) -> int:
         """Codes that count against the inviter's cap: used ones and those still open."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM invitations WHERE inviter_id = ? AND revoked_at IS NULL"
             " AND (used_by IS NOT NULL OR expires_at > ?)",
             (inviter_id, now),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def open_count(self, inviter_id: int, now: float) -> int:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM invitations WHERE inviter_id = ? AND used_by IS NULL"
             " AND revoked_at IS NULL AND expires_at > ?",
             (inviter_id, now),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def revoke_unused(self, inviter_id: int) -> int:
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE invitations SET revoked_at = ?"
             " WHERE inviter_id = ? AND used_by IS NULL AND revoked_at IS NULL",
             (time.time(), inviter_id),
         )
-        return cur.rowcount
+        return changed

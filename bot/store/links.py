@@ -9,13 +9,11 @@ whose shares the visits are credited to): one link per (subject, owner, URL).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.short_links import LinkCount, ShortLink, new_code
+from bot.store.connection import Connection
 
 _COLUMNS = "id, code, url, owner_id, scope, subject, created_at, expires_at, posted_on"
 _WIDTH = 9
@@ -40,7 +38,7 @@ def _link(row: Sequence[Any]) -> ShortLink:
 
 
 class LinkRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def mint(
@@ -62,57 +60,52 @@ class LinkRepository:
             if found is not None:
                 return found
         for _ in range(MINT_TRIES):
-            try:
-                cur = await self._conn.execute(
-                    "INSERT INTO short_links (code, url, owner_id, scope, subject, created_at,"
-                    f" expires_at, posted_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-                    (
-                        new_code(),
-                        url,
-                        owner_id,
-                        json.dumps(list(scope)),
-                        subject,
-                        now,
-                        expires_at,
-                        posted_on,
-                    ),
-                )
-                row = await cur.fetchone()
-                await cur.close()
-                assert row is not None
+            # A code already taken (once in ~10^14) inserts nothing: draw again. (A failed
+            # statement would abort a PostgreSQL transaction: the conflict is not an error.)
+            row = await self._conn.fetchone(
+                "INSERT INTO short_links (code, url, owner_id, scope, subject, created_at,"
+                " expires_at, posted_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                f" ON CONFLICT (code) DO NOTHING RETURNING {_COLUMNS}",
+                (
+                    new_code(),
+                    url,
+                    owner_id,
+                    json.dumps(list(scope)),
+                    subject,
+                    now,
+                    expires_at,
+                    posted_on,
+                ),
+            )
+            if row is not None:
                 return _link(row)
-            except sqlite3.IntegrityError:
-                continue  # a code already taken (once in ~10^14): draw again
         raise RuntimeError("could not draw a free short-link code")
 
     async def _same(
         self, url: str, owner_id: int | None, subject: str | None, posted_on: str | None,
         now: float,
     ) -> ShortLink | None:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             f"SELECT {_COLUMNS} FROM short_links WHERE owner_id IS ? AND url = ?"
             " AND subject IS ? AND posted_on IS ? AND (expires_at IS NULL OR expires_at > ?)"
             " ORDER BY id DESC LIMIT 1",
             (owner_id, url, subject, posted_on, now),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _link(row)
 
     async def by_code(self, code: str) -> ShortLink | None:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             f"SELECT {_COLUMNS} FROM short_links WHERE code = ?", (code,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _link(row)
 
     async def made_since(self, owner_id: int, since: float) -> int:
         """Links `short` made for this member since `since` (the hourly allowance)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM short_links WHERE owner_id = ? AND subject IS NULL"
             " AND created_at > ?",
             (owner_id, since),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def add_visits(self, counts: Mapping[tuple[int, int], int]) -> None:
@@ -121,7 +114,8 @@ class LinkRepository:
             return
         await self._conn.executemany(
             "INSERT INTO link_visits (link_id, day, visits) VALUES (?, ?, ?)"
-            " ON CONFLICT(link_id, day) DO UPDATE SET visits = visits + excluded.visits",
+            " ON CONFLICT(link_id, day) DO UPDATE"
+            " SET visits = link_visits.visits + excluded.visits",
             [(link_id, day, n) for (link_id, day), n in counts.items()],
         )
 
@@ -146,25 +140,23 @@ class LinkRepository:
         if not where:
             raise ValueError("an owner or a subject is needed")
         params.append(limit)
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"SELECT {', '.join('l.' + c.strip() for c in _COLUMNS.split(','))},"
             " COALESCE(SUM(v.visits), 0) AS total,"
             " COALESCE(SUM(CASE WHEN v.day >= ? THEN v.visits END), 0) AS recent"
             " FROM short_links l LEFT JOIN link_visits v ON v.link_id = l.id"
             f" WHERE {' AND '.join(where)} GROUP BY l.id ORDER BY total DESC, l.id DESC LIMIT ?",
             params,
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [LinkCount(_link(r), int(r[_WIDTH]), int(r[_WIDTH + 1])) for r in rows]
 
     async def total_for_owner(self, owner_id: int) -> tuple[int, int]:
         """(links, visits) credited to this member, all subjects together."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(DISTINCT l.id), COALESCE(SUM(v.visits), 0) FROM short_links l"
             " LEFT JOIN link_visits v ON v.link_id = l.id WHERE l.owner_id = ?",
             (owner_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def visits_by_place(self, subjects: Iterable[str]) -> dict[str, int]:
@@ -174,20 +166,20 @@ class LinkRepository:
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT COALESCE(l.posted_on, ''), COALESCE(SUM(v.visits), 0) FROM short_links l"
             " LEFT JOIN link_visits v ON v.link_id = l.id"
             f" WHERE l.subject IN ({marks}) GROUP BY 1",
             wanted,
-        ) as cur:
-            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
 
     async def visits_by_owner(self, subject: str) -> dict[int, int]:
         """Visits per member for one subject (`push:3`): "your links brought 212 visits"."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT l.owner_id, COALESCE(SUM(v.visits), 0) FROM short_links l"
             " LEFT JOIN link_visits v ON v.link_id = l.id"
             " WHERE l.subject = ? AND l.owner_id IS NOT NULL GROUP BY l.owner_id",
             (subject,),
-        ) as cur:
-            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+        )
+        return {int(r[0]): int(r[1]) for r in rows}

@@ -4,15 +4,14 @@ import json
 import time
 from collections.abc import Iterable
 
-import aiosqlite
-
 from bot.domain.members import Identity, Member, Standing, effective_grants
 from bot.domain.membership import MAX_CASCADE_DEPTH, JoinRequest
 from bot.domain.quiet import NotifyPrefs, QuietWindow
 from bot.domain.roles import Grant, Role
+from bot.store.connection import Connection, Row
 
 
-def _request(row: aiosqlite.Row) -> JoinRequest:
+def _request(row: Row) -> JoinRequest:
     return JoinRequest(
         member_id=row["id"],
         name=row["display_name"],
@@ -25,7 +24,7 @@ def _request(row: aiosqlite.Row) -> JoinRequest:
     )
 
 
-def _identity(row: aiosqlite.Row) -> Identity:
+def _identity(row: Row) -> Identity:
     return Identity(
         platform=row["platform"],
         user_id=row["user_id"],
@@ -39,48 +38,47 @@ def _identity(row: aiosqlite.Row) -> Identity:
 class MemberRepository:
     """Members come back with their effective grants (stored + config admins + joined)."""
 
-    def __init__(self, conn: aiosqlite.Connection, config_admins: frozenset[str]) -> None:
+    def __init__(self, conn: Connection, config_admins: frozenset[str]) -> None:
         self._conn = conn
         self._config_admins = config_admins
+        self._order = conn.dialect.insertion_order
 
     async def get(self, member_id: int) -> Member | None:
-        async with self._conn.execute("SELECT * FROM members WHERE id = ?", (member_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone("SELECT * FROM members WHERE id = ?", (member_id,))
         return None if row is None else await self._load(row)
 
-    async def _load(self, row: aiosqlite.Row) -> Member:
+    async def _load(self, row: Row) -> Member:
         member_id = row["id"]
-        async with self._conn.execute(
-            "SELECT * FROM identities WHERE member_id = ? ORDER BY rowid", (member_id,)
-        ) as cur:
-            identities = tuple(_identity(r) for r in await cur.fetchall())
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
+            f"SELECT * FROM identities WHERE member_id = ? ORDER BY {self._order}", (member_id,)
+        )
+        identities = tuple(_identity(r) for r in rows)
+        rows = await self._conn.fetchall(
             "SELECT role, scope FROM grants WHERE member_id = ? ORDER BY role DESC, scope",
             (member_id,),
-        ) as cur:
-            stored = tuple(Grant(Role(r["role"]), r["scope"] or None) for r in await cur.fetchall())
-        async with self._conn.execute(
-            "SELECT tag FROM subscriptions WHERE member_id = ? ORDER BY rowid", (member_id,)
-        ) as cur:
-            subscriptions = tuple(r["tag"] for r in await cur.fetchall())
+        )
+        stored = tuple(Grant(Role(r["role"]), r["scope"] or None) for r in rows)
+        rows = await self._conn.fetchall(
+            f"SELECT tag FROM subscriptions WHERE member_id = ? ORDER BY {self._order}",
+            (member_id,),
+        )
+        subscriptions = tuple(r["tag"] for r in rows)
         return self._member(row, identities, stored, subscriptions)
 
     async def resolve(
         self, platform: str, user_id: str, display_name: str, username: str | None
     ) -> Member:
         """The member behind a platform identity, created on first sight."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT member_id, display_name, username FROM identities"
             " WHERE platform = ? AND user_id = ?",
             (platform, user_id),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
-            cur = await self._conn.execute(
-                "INSERT INTO members (display_name, created_at) VALUES (?, ?)",
+            member_id = await self._conn.fetchval(
+                "INSERT INTO members (display_name, created_at) VALUES (?, ?) RETURNING id",
                 (display_name, time.time()),
             )
-            member_id = cur.lastrowid
             await self._conn.execute(
                 "INSERT INTO identities (platform, user_id, member_id, display_name, username)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -97,19 +95,21 @@ class MemberRepository:
                 await self._conn.execute(
                     "UPDATE members SET display_name = ? WHERE id = ?", (display_name, member_id)
                 )
-        member = await self.get(int(member_id))  # type: ignore[arg-type]
+        member = await self.get(int(member_id))
         assert member is not None
         return member
 
     async def find(self, platform: str, handle: str) -> list[Member]:
         """Members a `@handle` may mean on this platform: user id, username, display name."""
         handle = handle.lstrip("@")
-        async with self._conn.execute(
-            "SELECT DISTINCT member_id FROM identities WHERE platform = ? AND"
-            " (user_id = ? OR username = ? COLLATE NOCASE OR display_name = ? COLLATE NOCASE)",
+        dialect = self._conn.dialect
+        rows = await self._conn.fetchall(
+            "SELECT DISTINCT member_id FROM identities WHERE platform = ? AND (user_id = ?"
+            f" OR {dialect.nocase_equals('username')}"
+            f" OR {dialect.nocase_equals('display_name')})",
             (platform, handle, handle, handle),
-        ) as cur:
-            ids = [r["member_id"] for r in await cur.fetchall()]
+        )
+        ids = [r["member_id"] for r in rows]
         found = [await self.get(member_id) for member_id in ids]
         return [member for member in found if member is not None]
 
@@ -159,10 +159,9 @@ class MemberRepository:
                 return False
             if current == root:
                 return True
-            async with self._conn.execute(
+            row = await self._conn.fetchone(
                 "SELECT sponsor_id FROM members WHERE id = ?", (current,)
-            ) as cur:
-                row = await cur.fetchone()
+            )
             current = None if row is None else row[0]
         return True  # deeper than any real cascade: a loop already; add none
 
@@ -203,36 +202,33 @@ class MemberRepository:
 
     async def join_request(self, member_id: int) -> JoinRequest | None:
         """The request as it was made (also after a decision: where to tell them)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT id, display_name, request_platform, request_chat_id, request_private, scope,"
             " requested_at, request_verified FROM members"
             " WHERE id = ? AND requested_at IS NOT NULL",
             (member_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _request(row)
 
     async def pending(self, limit: int) -> list[JoinRequest]:
         """Waiting requests, the platform-vouched ones first, oldest first."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT id, display_name, request_platform, request_chat_id, request_private, scope,"
             " requested_at, request_verified FROM members WHERE standing = 'pending'"
             " ORDER BY request_verified DESC, requested_at, id LIMIT ?",
             (limit,),
-        ) as cur:
-            return [_request(row) for row in await cur.fetchall()]
+        )
+        return [_request(row) for row in rows]
 
     async def pending_count(self, *, verified: bool = True) -> int:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM members WHERE standing = 'pending' AND request_verified = ?",
             (int(verified),),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def member_count(self) -> int:
-        async with self._conn.execute("SELECT COUNT(*) FROM members WHERE joined = 1") as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone("SELECT COUNT(*) FROM members WHERE joined = 1")
         return int(row[0]) if row else 0
 
     async def privileged(
@@ -241,7 +237,7 @@ class MemberRepository:
         """Everyone holding at least `minimum` somewhere (or, `unscoped_only`, network-wide),
         config admins included."""
         keys = [key.partition(":") for key in sorted(self._config_admins)]
-        config = " OR ".join("(platform = ? AND user_id = ?)" for _ in keys) or "0"
+        config = " OR ".join("(platform = ? AND user_id = ?)" for _ in keys) or "1 = 0"
         where = " AND (scope IS NULL OR scope = '')" if unscoped_only else ""
         params: list[object] = [int(minimum)]
         for platform, _, user_id in keys:
@@ -254,10 +250,9 @@ class MemberRepository:
 
     async def brought_in(self, member_id: int) -> int:
         """How many members this person sponsored directly."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM members WHERE sponsor_id = ? AND joined = 1", (member_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def cascade_levels(self, root: int) -> list[int]:
@@ -267,27 +262,27 @@ class MemberRepository:
         records a sponsor that would close a loop, so each person is reached
         once; the depth bound still stops a loop written by other means.
         """
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "WITH RECURSIVE tree(id, depth) AS ("
-            "  SELECT ?, 0"
+            "  SELECT CAST(? AS BIGINT), 0"
             "  UNION ALL"
             "  SELECT m.id, tree.depth + 1 FROM members m JOIN tree ON m.sponsor_id = tree.id"
             "  WHERE m.joined = 1 AND tree.depth < ? AND m.id != ?"
             ")"
             " SELECT depth, COUNT(*) FROM tree WHERE depth > 0 GROUP BY depth ORDER BY depth",
             (root, MAX_CASCADE_DEPTH, root),
-        ) as cur:
-            return [int(number) for _, number in await cur.fetchall()]
+        )
+        return [int(number) for _, number in rows]
 
     async def sponsor_edges(self) -> dict[int, list[int]]:
         """Sponsor -> members they brought in (tests pin the SQL cascade to the pure rule)."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT sponsor_id, id FROM members WHERE joined = 1 AND sponsor_id IS NOT NULL"
             " ORDER BY id"
-        ) as cur:
-            edges: dict[int, list[int]] = {}
-            for sponsor, member in await cur.fetchall():
-                edges.setdefault(int(sponsor), []).append(int(member))
+        )
+        edges: dict[int, list[int]] = {}
+        for sponsor, member in rows:
+            edges.setdefault(int(sponsor), []).append(int(member))
         return edges
 
     async def set_dm_reachable(self, platform: str, user_id: str, reachable: bool) -> None:
@@ -308,38 +303,34 @@ class MemberRepository:
 
     async def grant(self, member_id: int, role: Role, scope: str | None) -> None:
         await self._conn.execute(
-            "INSERT OR IGNORE INTO grants (member_id, role, scope) VALUES (?, ?, ?)",
+            "INSERT INTO grants (member_id, role, scope) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (member_id, int(role), scope or ""),
         )
 
     async def revoke(self, member_id: int, scope: str | None) -> int:
         """Drop privileged grants: all of them, or those limited to `scope`."""
         if scope is None:
-            cur = await self._conn.execute("DELETE FROM grants WHERE member_id = ?", (member_id,))
-        else:
-            cur = await self._conn.execute(
-                "DELETE FROM grants WHERE member_id = ? AND scope = ?", (member_id, scope)
-            )
-        return cur.rowcount
+            return await self._conn.execute("DELETE FROM grants WHERE member_id = ?", (member_id,))
+        return await self._conn.execute(
+            "DELETE FROM grants WHERE member_id = ? AND scope = ?", (member_id, scope)
+        )
 
     async def subscribe(self, member_id: int, tags: Iterable[str]) -> None:
         await self._conn.executemany(
-            "INSERT OR IGNORE INTO subscriptions (member_id, tag) VALUES (?, ?)",
+            "INSERT INTO subscriptions (member_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(member_id, tag) for tag in tags],
         )
 
     async def unsubscribe(self, member_id: int, tags: Iterable[str] | None) -> int:
         if tags is None:
-            cur = await self._conn.execute(
+            return await self._conn.execute(
                 "DELETE FROM subscriptions WHERE member_id = ?", (member_id,)
             )
-            return cur.rowcount
         removed = 0
         for tag in tags:
-            cur = await self._conn.execute(
+            removed += await self._conn.execute(
                 "DELETE FROM subscriptions WHERE member_id = ? AND tag = ?", (member_id, tag)
             )
-            removed += cur.rowcount
         return removed
 
     async def subscribers(self) -> list[Member]:
@@ -352,34 +343,32 @@ class MemberRepository:
 
     async def _load_many(self, ids_query: str, params: tuple[object, ...]) -> list[Member]:
         """The members whose ids `ids_query` selects, in four queries whatever their number."""
-        async with self._conn.execute(
+        members = await self._conn.fetchall(
             f"SELECT * FROM members WHERE id IN ({ids_query}) ORDER BY id", params
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         identities: dict[int, list[Identity]] = {}
-        async with self._conn.execute(
-            f"SELECT * FROM identities WHERE member_id IN ({ids_query}) ORDER BY rowid", params
-        ) as cur:
-            for r in await cur.fetchall():
-                identities.setdefault(r["member_id"], []).append(_identity(r))
+        rows = await self._conn.fetchall(
+            f"SELECT * FROM identities WHERE member_id IN ({ids_query}) ORDER BY {self._order}",
+            params,
+        )
+        for r in rows:
+            identities.setdefault(r["member_id"], []).append(_identity(r))
         grants: dict[int, list[Grant]] = {}
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"SELECT member_id, role, scope FROM grants WHERE member_id IN ({ids_query})"
             " ORDER BY role DESC, scope",
             params,
-        ) as cur:
-            for r in await cur.fetchall():
-                grants.setdefault(r["member_id"], []).append(
-                    Grant(Role(r["role"]), r["scope"] or None)
-                )
+        )
+        for r in rows:
+            grants.setdefault(r["member_id"], []).append(Grant(Role(r["role"]), r["scope"] or None))
         subscriptions: dict[int, list[str]] = {}
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"SELECT member_id, tag FROM subscriptions WHERE member_id IN ({ids_query})"
-            " ORDER BY rowid",
+            f" ORDER BY {self._order}",
             params,
-        ) as cur:
-            for r in await cur.fetchall():
-                subscriptions.setdefault(r["member_id"], []).append(r["tag"])
+        )
+        for r in rows:
+            subscriptions.setdefault(r["member_id"], []).append(r["tag"])
         return [
             self._member(
                 row,
@@ -387,12 +376,12 @@ class MemberRepository:
                 tuple(grants.get(row["id"], ())),
                 tuple(subscriptions.get(row["id"], ())),
             )
-            for row in rows
+            for row in members
         ]
 
     def _member(
         self,
-        row: aiosqlite.Row,
+        row: Row,
         identities: tuple[Identity, ...],
         stored: tuple[Grant, ...],
         subscriptions: tuple[str, ...],
@@ -417,7 +406,7 @@ class MemberRepository:
         )
 
 
-def _prefs(row: aiosqlite.Row) -> NotifyPrefs:
+def _prefs(row: Row) -> NotifyPrefs:
     start, end = row["quiet_start"], row["quiet_end"]
     return NotifyPrefs(
         notify=row["notify"],

@@ -8,9 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import aiosqlite
-
 from bot.domain.messages import OutgoingMessage, SentRef, Span, Target, TargetKind
+from bot.store.connection import Connection, Row
 
 
 class Priority:
@@ -123,7 +122,10 @@ _COLUMNS = (
 )
 
 
-_REF_SQL = "(CASE WHEN ? IS NULL THEN NULL WHEN ? = platform AND ? = address THEN ? ELSE ? END)"
+_REF_SQL = (
+    "(CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL WHEN CAST(? AS TEXT) = platform"
+    " AND CAST(? AS TEXT) = address THEN CAST(? AS TEXT) ELSE CAST(? AS TEXT) END)"
+)
 """A sent reference, short: most land where they were sent, so only their ids are kept
 (the choice is made in SQL, where the row's target is)."""
 
@@ -143,7 +145,7 @@ def decode_ref(text: str, target: Target) -> SentRef:
     return SentRef.from_json(data)
 
 
-def _row(row: aiosqlite.Row, messages: dict[int, OutgoingMessage]) -> OutboxRow:
+def _row(row: Row, messages: dict[int, OutgoingMessage]) -> OutboxRow:
     """Positional unpacking: a claim decodes thousands of rows at a time."""
     (
         row_id,
@@ -202,14 +204,15 @@ def spans_payload_text(encoded_spans: Iterable[str]) -> str:
     )
 
 
-async def store_payload(conn: aiosqlite.Connection, body: str) -> int:
+async def store_payload(conn: Connection, body: str) -> int:
     """One stored copy of a message (`payload_text`), for every row that delivers it."""
-    cur = await conn.execute("INSERT INTO outbox_payloads (body) VALUES (?)", (body,))
-    return int(cur.lastrowid or 0)
+    return int(
+        await conn.fetchval("INSERT INTO outbox_payloads (body) VALUES (?) RETURNING id", (body,))
+    )
 
 
 class OutboxRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._stored: dict[str, int] = {}
         """Payloads stored in this transaction, by text: the same message is stored once."""
@@ -225,17 +228,25 @@ class OutboxRepository:
     async def payload_ids(self, bodies: Sequence[str]) -> list[int]:
         """Store many payloads (`payload_text`) in one statement; their ids, in order.
 
-        Ids are given explicitly: inside the transaction nobody else writes, so the
-        next ones are ours, and a single executemany replaces one round trip each.
+        Ids are given explicitly, so a single batch replaces one round trip each. SQLite:
+        inside the transaction nobody else writes, so the next ones are ours; PostgreSQL:
+        other processes write too, so they are taken from the table's identity counter.
         """
         if not bodies:
             return []
-        async with self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM outbox_payloads") as cur:
-            row = await cur.fetchone()
-        first = int(row[0] if row else 0) + 1
-        ids = list(range(first, first + len(bodies)))
-        await self._conn.executemany(
-            "INSERT INTO outbox_payloads (id, body) VALUES (?, ?)", zip(ids, bodies, strict=True)
+        if self._conn.dialect.postgres:
+            rows = await self._conn.fetchall(
+                "SELECT nextval(pg_get_serial_sequence('outbox_payloads', 'id'))"
+                " FROM generate_series(1, CAST(? AS INTEGER))",
+                (len(bodies),),
+            )
+            ids = [int(r[0]) for r in rows]
+        else:
+            found = await self._conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM outbox_payloads")
+            first = int(found or 0) + 1
+            ids = list(range(first, first + len(bodies)))
+        await self._conn.insert_rows(
+            "outbox_payloads", ("id", "body"), list(zip(ids, bodies, strict=True))
         )
         self._stored.update(zip(bodies, ids, strict=True))
         return ids
@@ -246,16 +257,16 @@ class OutboxRepository:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            async with self._conn.execute(
+            rows = await self._conn.fetchall(
                 f"SELECT id, body FROM outbox_payloads WHERE id IN ({marks})", chunk
-            ) as cur:
-                for payload_id, body in await cur.fetchall():
-                    found[payload_id] = _message(body)
+            )
+            for payload_id, body in rows:
+                found[payload_id] = _message(body)
         return found
 
     async def _rows(self, sql: str, params: Sequence[object] = ()) -> list[OutboxRow]:
-        async with self._conn.execute(sql, params) as cur:
-            raw = list(await cur.fetchall())
+        rows = await self._conn.fetchall(sql, params)
+        raw = list(rows)
         messages = await self._messages(r[4] for r in raw)
         return [_row(r, messages) for r in raw]
 
@@ -271,9 +282,11 @@ class OutboxRepository:
         lang: str | None = None,
     ) -> int:
         now = time.time()
-        cur = await self._conn.execute(
+        self._conn.notify("outbox")
+        row_id = await self._conn.fetchval(
             "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
-            " subject, edit_of, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " subject, edit_of, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             (
                 target.platform,
                 target.kind.value,
@@ -287,7 +300,7 @@ class OutboxRepository:
                 now,
             ),
         )
-        return int(cur.lastrowid or 0)
+        return int(row_id)
 
     async def enqueue_many(
         self,
@@ -317,9 +330,20 @@ class OutboxRepository:
                     now,
                 )
             )
-        await self._conn.executemany(
-            "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
-            " subject, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._conn.notify("outbox")
+        await self._conn.insert_rows(
+            "outbox",
+            (
+                "platform",
+                "target_kind",
+                "address",
+                "payload_id",
+                "lang",
+                "priority",
+                "subject",
+                "not_before",
+                "created_at",
+            ),
             params,
         )
 
@@ -349,6 +373,7 @@ class OutboxRepository:
                     now,
                 )
             )
+        self._conn.notify("outbox")
         await self._conn.executemany(
             "INSERT INTO outbox (platform, target_kind, address, payload_id, lang, priority,"
             " subject, edit_of, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -375,64 +400,62 @@ class OutboxRepository:
         """The original rows of one subject sent to rooms, without walking private copies
         and without decoding payloads (an alert card is edited for every task change)."""
         # The WHERE matches the partial index outbox_room_copies: keep them in step.
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT id, platform, address, lang, status, coalesced FROM outbox"
             " WHERE subject = ? AND target_kind = 'room' AND edit_of IS NULL ORDER BY id",
             (subject,),
-        ) as cur:
-            return [
-                CopyRef(
-                    row_id,
-                    Target(platform, TargetKind.ROOM, address),
-                    lang,
-                    status,
-                    bool(coalesced),
-                )
-                for row_id, platform, address, lang, status, coalesced in await cur.fetchall()
-            ]
+        )
+        return [
+            CopyRef(
+                row_id,
+                Target(platform, TargetKind.ROOM, address),
+                lang,
+                status,
+                bool(coalesced),
+            )
+            for row_id, platform, address, lang, status, coalesced in rows
+        ]
 
     async def copies_after(self, subject: str, after: int, limit: int) -> list[CopyRef]:
         """The next `limit` original rows of one subject after row `after`, rooms and
         private copies alike, without decoding payloads: a batch of a long correction
         (the outbox_subject index holds each row's id, so a batch starts where the last
         one ended instead of walking the rows before it)."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT id, platform, target_kind, address, lang, status, coalesced, parts_sent"
             " FROM outbox WHERE subject = ? AND id > ? AND edit_of IS NULL ORDER BY id LIMIT ?",
             (subject, after, limit),
-        ) as cur:
-            return [
-                CopyRef(
-                    row_id,
-                    Target(platform, _KINDS[kind], address),
-                    lang,
-                    status,
-                    bool(coalesced),
-                    parts_sent,
-                )
-                for row_id, platform, kind, address, lang, status, coalesced, parts_sent in (
-                    await cur.fetchall()
-                )
-            ]
+        )
+        return [
+            CopyRef(
+                row_id,
+                Target(platform, _KINDS[kind], address),
+                lang,
+                status,
+                bool(coalesced),
+                parts_sent,
+            )
+            for row_id, platform, kind, address, lang, status, coalesced, parts_sent in (rows)
+        ]
 
     async def pending_edits(self, subject: str) -> dict[int, int]:
         """Edits of one subject not yet handed to a platform: original row id -> edit row id."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT edit_of, MAX(id) FROM outbox WHERE subject = ? AND status = 'pending'"
             " AND edit_of IS NOT NULL GROUP BY edit_of",
             (subject,),
-        ) as cur:
-            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
 
     async def replace_payload(self, row_id: int, message: OutgoingMessage) -> bool:
         """Rewrite a row not yet handed to a platform; False if it is already on its way
         (claimed, or some of its parts already out)."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE outbox SET payload_id = ? WHERE id = ? AND status = 'pending'"
             " AND parts_sent = 0",
             (await self.payload_id(message), row_id),
         )
-        return cur.rowcount > 0
+        return changed > 0
 
     async def get(self, row_id: int) -> OutboxRow | None:
         rows = await self._rows(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (row_id,))
@@ -443,29 +466,29 @@ class OutboxRepository:
     async def release_all_leases(self, except_owner: str | None = None) -> int:
         """At start, with the instance lock held: the previous process is gone, so its
         claims are void whatever their lease says. Parts already out stay out."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL"
-            " WHERE status = 'sending' AND lease_owner IS NOT ?",
+            " WHERE status = 'sending' AND lease_owner IS DISTINCT FROM ?",
             (except_owner,),
         )
-        return cur.rowcount
+        return changed
 
     async def take_back_expired(self, platform: str, now: float) -> int:
         """Claims whose lease ran out go back to the queue (their holder lost track)."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL"
             " WHERE platform = ? AND status = 'sending' AND lease_until < ?",
             (platform, now),
         )
-        return cur.rowcount
+        return changed
 
     async def renew_leases(self, platform: str, owner: str, until: float) -> int:
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE outbox SET lease_until = ? WHERE platform = ? AND status = 'sending'"
             " AND lease_owner = ?",
             (until, platform, owner),
         )
-        return cur.rowcount
+        return changed
 
     async def claim_due(
         self,
@@ -476,24 +499,62 @@ class OutboxRepository:
         *,
         below_priority: int | None = None,
         owner: str = "",
+        hold_rooms: bool = False,
     ) -> list[OutboxRow]:
-        """Take due rows in (priority, id) order and mark them `sending` under a lease."""
+        """Take due rows in (priority, id) order and mark them `sending` under a lease.
+
+        `hold_rooms` (several processes deliver this platform): rows of a room another
+        process holds are left to it, and the rooms of the rows taken are held by this
+        one until the lease ends (renewed while it works on them), so that a room's own
+        limits are counted in one place. Claims of one platform then take turns.
+        """
+        dialect = self._conn.dialect
+        if hold_rooms and dialect.postgres:
+            await self._conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(CAST(? AS TEXT)))", (f"claim:{platform}",)
+            )
         inner = (
-            "SELECT id FROM outbox WHERE platform = ? AND status = 'pending' AND not_before <= ?"
+            "SELECT o.id FROM outbox o WHERE o.platform = ? AND o.status = 'pending'"
+            " AND o.not_before <= ?"
         )
         params: list[object] = [now + lease_seconds, owner, platform, now]
+        if hold_rooms:
+            inner += (
+                " AND NOT EXISTS (SELECT 1 FROM delivery_rooms r WHERE r.platform = o.platform"
+                " AND r.address = o.address AND r.owner <> ? AND r.until > ?)"
+            )
+            params += [owner, now]
         if below_priority is not None:
-            inner += " AND priority < ?"
+            inner += " AND o.priority < ?"
             params.append(below_priority)
-        inner += " ORDER BY priority, id LIMIT ?"
+        inner += f" ORDER BY o.priority, o.id LIMIT ?{dialect.skip_locked}"
         params.append(limit)
         rows = await self._rows(
             "UPDATE outbox SET status = 'sending', lease_until = ?, lease_owner = ?,"
             f" attempts = attempts + 1 WHERE id IN ({inner}) RETURNING {_COLUMNS}",
             params,
         )
+        if hold_rooms:
+            rooms = sorted({r.target.address for r in rows if r.target.kind is TargetKind.ROOM})
+            await self.hold_rooms(platform, rooms, owner, now + lease_seconds)
         rows.sort(key=lambda row: (row.priority, row.id))
         return rows
+
+    async def hold_rooms(
+        self, platform: str, addresses: Sequence[str], owner: str, until: float
+    ) -> None:
+        """These rooms are paced by `owner` until `until` (see `claim_due`)."""
+        await self._conn.executemany(
+            "INSERT INTO delivery_rooms (platform, address, owner, until) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, address) DO UPDATE SET owner = excluded.owner,"
+            " until = excluded.until",
+            [(platform, address, owner, until) for address in addresses],
+        )
+        if addresses:
+            await self._conn.execute(
+                "DELETE FROM delivery_rooms WHERE platform = ? AND until < ?",
+                (platform, until - 3600),
+            )
 
     async def record(self, outcomes: Sequence[Outcome], owner: str | None = None) -> None:
         """Write a batch of delivery outcomes in one go.
@@ -501,7 +562,7 @@ class OutboxRepository:
         With `owner`, only rows still leased to it are touched: a claim that was
         taken back (its lease ran out) belongs to whoever holds it now.
         """
-        mine = " AND lease_owner IS ?" if owner is not None else ""
+        mine = " AND lease_owner IS NOT DISTINCT FROM ?" if owner is not None else ""
         extra: tuple[object, ...] = (owner,) if owner is not None else ()
         progress = [o for o in outcomes if isinstance(o, Progress)]
         sent = [o for o in outcomes if isinstance(o, Sent)]
@@ -518,10 +579,7 @@ class OutboxRepository:
                 f"UPDATE outbox SET status = 'sent', sent_ref = {_REF_SQL}, sent_at = ?,"
                 " coalesced = ?, lease_until = NULL, lease_owner = NULL, last_error = NULL"
                 " WHERE id = ?" + mine,
-                [
-                    (*_ref_params(o.ref), o.at, int(o.coalesced), o.row_id, *extra)
-                    for o in sent
-                ],
+                [(*_ref_params(o.ref), o.at, int(o.coalesced), o.row_id, *extra) for o in sent],
             )
         if retries:
             await self._conn.executemany(
@@ -554,22 +612,32 @@ class OutboxRepository:
 
     async def release(self, row_ids: Sequence[int], owner: str | None = None) -> None:
         """Claimed rows that were not sent go back to the queue untouched."""
-        mine = " AND lease_owner IS ?" if owner is not None else ""
+        mine = " AND lease_owner IS NOT DISTINCT FROM ?" if owner is not None else ""
         extra: tuple[object, ...] = (owner,) if owner is not None else ()
+        self._conn.notify("outbox")
         await self._conn.executemany(
             "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL,"
-            " attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'sending'" + mine,
+            " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
+            " WHERE id = ? AND status = 'sending'" + mine,
             [(row_id, *extra) for row_id in row_ids],
         )
 
+    async def next_due(self, platform: str) -> float | None:
+        """When the platform's next queued row falls due (a retry waiting out its delay)."""
+        found = await self._conn.fetchval(
+            "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND status = 'pending'",
+            (platform,),
+        )
+        return None if found is None else float(found)
+
     async def retry_now(self, platform: str, now: float) -> int:
         """Rows waiting out a retry delay become due (the platform's link is back)."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE outbox SET not_before = ? WHERE platform = ? AND status = 'pending'"
             " AND not_before > ? AND last_error IS NOT NULL",
             (now, platform, now),
         )
-        return cur.rowcount
+        return changed
 
     async def purge(self, before: float, limit: int = 500) -> int:
         """Delete up to `limit` finished rows created before `before`; 0 when none are left.
@@ -578,7 +646,7 @@ class OutboxRepository:
         Payloads older than every remaining row's go with them (ids only grow, so
         anything below the smallest one still used is used by nobody).
         """
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
             " WHERE status IN ('sent', 'failed', 'skipped') AND created_at < ?"
             " AND id NOT IN (SELECT edit_of FROM outbox WHERE edit_of IS NOT NULL"
@@ -586,7 +654,7 @@ class OutboxRepository:
             " LIMIT ?)",
             (before, limit),
         )
-        deleted = cur.rowcount
+        deleted = changed
         await self._conn.execute(
             "DELETE FROM outbox_payloads WHERE id IN (SELECT id FROM outbox_payloads WHERE id <"
             " COALESCE((SELECT MIN(payload_id) FROM outbox),"
@@ -598,12 +666,12 @@ class OutboxRepository:
 
     async def fail_pending_for(self, target: Target, error: str) -> int:
         """The target is gone for good: stop queueing for it."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE outbox SET status = 'failed', last_error = ? WHERE platform = ?"
             " AND target_kind = ? AND address = ? AND status = 'pending'",
             (error[:MAX_ERROR_LENGTH], target.platform, target.kind.value, target.address),
         )
-        return cur.rowcount
+        return changed
 
     async def busy_count(self, platforms: Iterable[str], due_by: float) -> int:
         """Rows being sent, or due by `due_by`, on these platforms: what a drain waits for."""
@@ -611,12 +679,11 @@ class OutboxRepository:
         if not names:
             return 0
         marks = ",".join("?" for _ in names)
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             f"SELECT COUNT(*) FROM outbox WHERE platform IN ({marks}) AND"
             " (status = 'sending' OR (status = 'pending' AND not_before <= ?))",
             (*names, due_by),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def set_paused(self, platform: str, until: float | None) -> None:
@@ -628,18 +695,18 @@ class OutboxRepository:
         )
 
     async def counts(self, now: float) -> list[PlatformCounts]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT o.platform,"
-            " SUM(o.status = 'pending') AS queued,"
-            " SUM(o.status = 'sending') AS in_flight,"
-            " SUM(o.status = 'sent' AND o.sent_at >= ?) AS sent_last_minute,"
-            " SUM(o.status = 'failed') AS failed,"
+            " SUM(CASE WHEN o.status = 'pending' THEN 1 ELSE 0 END) AS queued,"
+            " SUM(CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END) AS in_flight,"
+            " SUM(CASE WHEN o.status = 'sent' AND o.sent_at >= ? THEN 1 ELSE 0 END)"
+            "  AS sent_last_minute,"
+            " SUM(CASE WHEN o.status = 'failed' THEN 1 ELSE 0 END) AS failed,"
             " (SELECT paused_until FROM delivery_state d WHERE d.platform = o.platform"
             "  AND d.paused_until > ?) AS paused_until"
             " FROM outbox o GROUP BY o.platform ORDER BY o.platform",
             (now - 60, now),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             PlatformCounts(
                 r["platform"],

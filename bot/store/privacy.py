@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.privacy import needles, scrub
+from bot.store.connection import Connection, SqliteConnection
 from bot.store.tables import text_columns
 
 _SCRUB_FUNCTION = "riposte_scrub"
@@ -110,14 +109,14 @@ class Forgotten:
 
 
 class PrivacyRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def _rows(
         self, sql: str, params: Sequence[object] | Mapping[str, object]
     ) -> list[dict[str, Any]]:
-        async with self._conn.execute(sql, params) as cur:
-            return [dict(row) for row in await cur.fetchall()]
+        rows = await self._conn.fetchall(sql, params)
+        return [dict(row) for row in rows]
 
     # -- export ------------------------------------------------------------------------------
 
@@ -437,12 +436,11 @@ class PrivacyRepository:
 
     async def exports_since(self, member_id: int, since: float) -> int:
         """Exports this member asked for lately (from the audit log)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM audit_log WHERE member_id = ? AND command = 'export'"
             " AND outcome = 'done' AND at > ?",
             (member_id, since),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     # -- forget ------------------------------------------------------------------------------
@@ -491,11 +489,11 @@ class PrivacyRepository:
         # Their private messages, sent or not: the rows hold their platform ids.
         deleted = 0
         for platform, user_id in keys:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "DELETE FROM outbox WHERE target_kind = 'user' AND platform = ? AND address = ?",
                 (platform, user_id),
             )
-            deleted += cur.rowcount
+            deleted += changed
         # History keeps what happened, under "former member".
         for sql in (
             "UPDATE alerts SET author_name = :r WHERE author_member_id = :m",
@@ -554,41 +552,61 @@ class PrivacyRepository:
         if not found:
             return 0
         conn = self._conn
-        await conn.create_function(_SCRUB_FUNCTION, 3, scrub, deterministic=True)
-        needles_json = json.dumps(list(found), ensure_ascii=False)
         likes = [f"%{_like_escape(n)}%" for n in found]
-        changed = 0
+        changed_rows = 0
+        if isinstance(conn, SqliteConnection):
+            await conn.raw.create_function(_SCRUB_FUNCTION, 3, scrub, deterministic=True)
+        needles_json = json.dumps(list(found), ensure_ascii=False)
         for table, column in await text_columns(conn):
             if (table, column) in _NOT_PERSONAL:
                 continue
-            where = " OR ".join(f'"{column}" LIKE ? ESCAPE \'\\\'' for _ in likes)
-            cur = await conn.execute(
-                f'UPDATE "{table}" SET "{column}" = {_SCRUB_FUNCTION}("{column}", ?, ?)'
-                f" WHERE {where}",
-                (needles_json, replacement, *likes),
+            where = " OR ".join(
+                f'"{column}" {conn.dialect.like} ? ESCAPE \'\\\'' for _ in likes
             )
-            changed += max(cur.rowcount, 0)
-        return changed
+            if isinstance(conn, SqliteConnection):
+                changed = await conn.execute(
+                    f'UPDATE "{table}" SET "{column}" = {_SCRUB_FUNCTION}("{column}", ?, ?)'
+                    f" WHERE {where}",
+                    (needles_json, replacement, *likes),
+                )
+            else:
+                # PostgreSQL runs no Python inside SQL: the rows that may hold a name are
+                # read (locked), scrubbed here, and written back by their row address.
+                rows = await conn.fetchall(
+                    f'SELECT ctid, "{column}" FROM "{table}"'
+                    f" WHERE {where} FOR UPDATE",
+                    likes,
+                )
+                changed = 0
+                for address, text in rows:
+                    cleaned = scrub(text, needles_json, replacement)
+                    if cleaned != text:
+                        changed += await conn.execute(
+                            f'UPDATE "{table}" SET "{column}" = ? WHERE ctid = ?',
+                            (cleaned, address),
+                        )
+            changed_rows += max(changed, 0)
+        return changed_rows
 
     # -- retention ---------------------------------------------------------------------------
 
     async def purge_alerts(self, before: float, limit: int = 100) -> int:
         """Alerts raised before `before`, with their acks, tasks and task history
         (foreign keys cascade); clips stay, unattached."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE created_at < ?"
             " ORDER BY id LIMIT ?)",
             (before, limit),
         )
-        return cur.rowcount
+        return changed
 
     async def purge_audit(self, before: float, limit: int = 500) -> int:
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ?"
             " ORDER BY id LIMIT ?)",
             (before, limit),
         )
-        return cur.rowcount
+        return changed
 
 
 def _like_escape(text: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-import aiosqlite
+from bot.store.connection import Connection
 
 MARK_LIFETIME = 24 * 3600.0
 """How long Telegram keeps an update the bot did not confirm."""
@@ -25,18 +25,17 @@ MARK_LIFETIME = 24 * 3600.0
 
 
 class ReceivedRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def handled(self, platform: str, update_id: int, now: float | None = None) -> bool:
         """True when `update_id` is at or below the platform's mark (it was handled);
         otherwise the mark moves up to it, in the caller's transaction."""
         now = time.time() if now is None else now
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT last_id, marked_at FROM received_updates WHERE platform = ?",
             (platform,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is not None:
             mark, marked_at = int(row[0]), float(row[1])
             if now - marked_at < MARK_LIFETIME and update_id <= mark:

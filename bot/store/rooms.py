@@ -3,22 +3,22 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-import aiosqlite
-
 from bot.domain.rooms import Room
+from bot.store.connection import Connection, Row
 
 
 class RoomRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._order = conn.dialect.insertion_order
 
     async def _tags(self, room_id: int) -> tuple[str, ...]:
-        async with self._conn.execute(
-            "SELECT tag FROM room_tags WHERE room_id = ? ORDER BY rowid", (room_id,)
-        ) as cur:
-            return tuple(row["tag"] for row in await cur.fetchall())
+        rows = await self._conn.fetchall(
+            f"SELECT tag FROM room_tags WHERE room_id = ? ORDER BY {self._order}", (room_id,)
+        )
+        return tuple(row["tag"] for row in rows)
 
-    def _room(self, row: aiosqlite.Row, tags: tuple[str, ...]) -> Room:
+    def _room(self, row: Row, tags: tuple[str, ...]) -> Room:
         return Room(
             id=row["id"],
             platform=row["platform"],
@@ -30,17 +30,16 @@ class RoomRepository:
         )
 
     async def get(self, platform: str, chat_id: str) -> Room | None:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT * FROM rooms WHERE platform = ? AND chat_id = ?", (platform, chat_id)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else self._room(row, await self._tags(row["id"]))
 
     async def all(self) -> list[Room]:
-        async with self._conn.execute("SELECT * FROM rooms ORDER BY platform, title, id") as cur:
-            rows = await cur.fetchall()
-        async with self._conn.execute("SELECT room_id, tag FROM room_tags ORDER BY rowid") as cur:
-            tag_rows = await cur.fetchall()
+        rows = await self._conn.fetchall("SELECT * FROM rooms ORDER BY platform, title, id")
+        tag_rows = await self._conn.fetchall(
+            f"SELECT room_id, tag FROM room_tags ORDER BY {self._order}"
+        )
         tags: dict[int, list[str]] = {}
         for tag_row in tag_rows:
             tags.setdefault(tag_row["room_id"], []).append(tag_row["tag"])
@@ -69,7 +68,7 @@ class RoomRepository:
 
     async def add_tags(self, room_id: int, tags: Iterable[str]) -> None:
         await self._conn.executemany(
-            "INSERT OR IGNORE INTO room_tags (room_id, tag) VALUES (?, ?)",
+            "INSERT INTO room_tags (room_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(room_id, tag) for tag in tags],
         )
 
@@ -89,8 +88,8 @@ class RoomRepository:
 
     async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
         """A chat changed id (Telegram's group -> supergroup migration): keep the link."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE rooms SET chat_id = ? WHERE platform = ? AND chat_id = ?",
             (new_chat_id, platform, old_chat_id),
         )
-        return cur.rowcount > 0
+        return changed > 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from bot.store.connection import Connection
 
 
 class ScopeRoleRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def set(self, platform: str, tag: str, role_id: str) -> None:
@@ -17,14 +17,14 @@ class ScopeRoleRepository:
         )
 
     async def remove(self, platform: str, tag: str) -> bool:
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "DELETE FROM scope_roles WHERE platform = ? AND tag = ?", (platform, tag)
         )
-        return cur.rowcount > 0
+        return changed > 0
 
     async def all(self, platform: str) -> dict[str, str]:
         """Tag -> role id, for one platform."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT tag, role_id FROM scope_roles WHERE platform = ? ORDER BY tag", (platform,)
-        ) as cur:
-            return {row["tag"]: row["role_id"] for row in await cur.fetchall()}
+        )
+        return {row["tag"]: row["role_id"] for row in rows}

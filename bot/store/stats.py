@@ -11,8 +11,6 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain.stats import (
     METRICS,
     MemberBarometer,
@@ -22,13 +20,14 @@ from bot.domain.stats import (
     median,
     median_of_counts,
 )
+from bot.store.connection import Connection
 
 _ALERT_IN_SCOPE = (
-    "(:all_tags OR EXISTS (SELECT 1 FROM json_each(a.scope) j"
+    "(:all_tags = 1 OR EXISTS (SELECT 1 FROM json_each(a.scope) j"
     " WHERE j.value IN (SELECT value FROM json_each(:tags))))"
 )
 _TASK_IN_SCOPE = (
-    "(:all_tags OR EXISTS (SELECT 1 FROM json_each(t.scope) j"
+    "(:all_tags = 1 OR EXISTS (SELECT 1 FROM json_each(t.scope) j"
     " WHERE j.value IN (SELECT value FROM json_each(:tags))))"
 )
 
@@ -73,12 +72,11 @@ class Deliveries:
 
 
 class StatsRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def _one(self, sql: str, params: Mapping[str, object] | tuple[object, ...]) -> int:
-        async with self._conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone(sql, params)
         return int(row[0] or 0) if row else 0
 
     async def member(self, member_id: int, since: float) -> MemberBarometer:
@@ -90,10 +88,10 @@ class StatsRepository:
         for name in METRICS:
             own, everyone = _PER_MEMBER[name]
             mine[name] = await self._one(own, params)
-            async with self._conn.execute(
-                f"SELECT c, COUNT(*) FROM ({everyone}) GROUP BY c", params
-            ) as cur:
-                histogram = {int(c): int(n) for c, n in await cur.fetchall()}
+            rows = await self._conn.fetchall(
+                f"SELECT c, COUNT(*) FROM ({everyone}) AS counted GROUP BY c", params
+            )
+            histogram = {int(c): int(n) for c, n in rows}
             medians[name] = median_of_counts(histogram)
         return MemberBarometer(MemberCounts(**mine), medians)
 
@@ -112,7 +110,7 @@ class StatsRepository:
             "SELECT a.id, a.created_at, a.author_member_id FROM alerts a"
             f" WHERE a.created_at > :start AND a.created_at <= :end AND {_ALERT_IN_SCOPE}"
         )
-        async with self._conn.execute(
+        found = await self._conn.fetchall(
             f"WITH period_alerts AS ({alerts_in})"
             " SELECT p.created_at,"
             " (SELECT MIN(k.at) FROM alert_acks k WHERE k.alert_id = p.id),"
@@ -123,8 +121,8 @@ class StatsRepository:
             "   AND t.kind = 'clip' AND t.status = 'done'), 1e300))"
             " FROM period_alerts p",
             params,
-        ) as cur:
-            rows = list(await cur.fetchall())
+        )
+        rows = list(found)
         alerts = len(rows)
         acks = [float(ack) - float(at) for at, ack, _ in rows if ack is not None]
         clips = [
@@ -142,7 +140,8 @@ class StatsRepository:
             " UNION SELECT k.member_id FROM alert_acks k JOIN period_alerts p ON p.id = k.alert_id"
             "  WHERE k.at > :start AND k.at <= :end"
             " UNION SELECT t.done_by FROM tasks t WHERE t.status = 'done' AND t.done_by IS NOT NULL"
-            f"  AND t.finished_at > :start AND t.finished_at <= :end AND {_TASK_IN_SCOPE})",
+            f"  AND t.finished_at > :start AND t.finished_at <= :end AND {_TASK_IN_SCOPE})"
+            " AS active",
             params,
         )
         joined = None
@@ -162,14 +161,15 @@ class StatsRepository:
 
     async def deliveries(self, subject: str) -> Deliveries:
         """One alert's copies (originals, not edits): where they went, how they fared."""
-        async with self._conn.execute(
-            "SELECT SUM(target_kind = 'room'), SUM(target_kind = 'user'),"
-            " SUM(status = 'sent'), SUM(status IN ('pending', 'sending')),"
-            " SUM(status IN ('failed', 'skipped'))"
+        row = await self._conn.fetchone(
+            "SELECT SUM(CASE WHEN target_kind = 'room' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN target_kind = 'user' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN status IN ('failed', 'skipped') THEN 1 ELSE 0 END)"
             " FROM outbox WHERE subject = ? AND edit_of IS NULL",
             (subject,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         values = [int(v or 0) for v in (row or (0, 0, 0, 0, 0))]
         return Deliveries(*values)
 

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.domain.tags import TagAliases
+from bot.store.connection import Connection
 
 
 class TagRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def aliases(self) -> TagAliases:
-        async with self._conn.execute("SELECT alias, canonical FROM tag_aliases") as cur:
-            rows = await cur.fetchall()
+        rows = await self._conn.fetchall("SELECT alias, canonical FROM tag_aliases")
         return TagAliases({row["alias"]: row["canonical"] for row in rows})
 
     async def upsert(self, rows: dict[str, str]) -> None:
@@ -22,5 +20,5 @@ class TagRepository:
         )
 
     async def remove(self, alias: str) -> bool:
-        cur = await self._conn.execute("DELETE FROM tag_aliases WHERE alias = ?", (alias,))
-        return cur.rowcount > 0
+        changed = await self._conn.execute("DELETE FROM tag_aliases WHERE alias = ?", (alias,))
+        return changed > 0

@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-import aiosqlite
-
 from bot.domain.messages import Target, TargetKind
 from bot.domain.tasks import Task, TaskEvent, TaskEventKind, TaskKind, TaskStatus
+from bot.store.connection import Connection, Row
 
 _TAKEABLE = "('open', 'expired')"
 _ACTIVE = "('open', 'claimed', 'expired')"
 
 
-def _task(row: aiosqlite.Row) -> Task:
+def _task(row: Row) -> Task:
     return Task(
         id=row["id"],
         kind=TaskKind(row["kind"]),
@@ -48,7 +47,7 @@ def _task(row: aiosqlite.Row) -> Task:
     )
 
 
-def _event(row: aiosqlite.Row) -> TaskEvent:
+def _event(row: Row) -> TaskEvent:
     return TaskEvent(
         task_id=row["task_id"],
         at=row["at"],
@@ -60,7 +59,7 @@ def _event(row: aiosqlite.Row) -> TaskEvent:
 
 
 class TaskRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def create(
@@ -77,10 +76,10 @@ class TaskRepository:
         due_at: float | None,
         now: float,
     ) -> Task:
-        cur = await self._conn.execute(
+        task_id = await self._conn.fetchval(
             "INSERT INTO tasks (kind, text, alert_id, scope, created_by, creator_name,"
             " origin_platform, origin_chat_id, origin_private, origin_label, created_at,"
-            " opened_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " opened_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 kind.value,
                 text,
@@ -97,14 +96,13 @@ class TaskRepository:
                 due_at,
             ),
         )
-        task = await self.get(int(cur.lastrowid or 0))
+        task = await self.get(int(task_id))
         assert task is not None
         await self.add_event(task.id, TaskEventKind.CREATED, created_by, creator_name, now)
         return task
 
     async def get(self, task_id: int) -> Task | None:
-        async with self._conn.execute("SELECT * FROM tasks WHERE id = ?", (task_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone("SELECT * FROM tasks WHERE id = ?", (task_id,))
         return None if row is None else _task(row)
 
     async def many(self, task_ids: Iterable[int]) -> list[Task]:
@@ -113,82 +111,80 @@ class TaskRepository:
         if not wanted:
             return []
         marks = ",".join("?" * len(wanted))
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"SELECT * FROM tasks WHERE id IN ({marks})", wanted
-        ) as cur:
-            found = {row["id"]: _task(row) for row in await cur.fetchall()}
+        )
+        found = {row["id"]: _task(row) for row in rows}
         return [found[i] for i in wanted if i in found]
 
     async def for_alert(self, alert_id: int) -> list[Task]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT * FROM tasks WHERE alert_id = ? ORDER BY id", (alert_id,)
-        ) as cur:
-            return [_task(r) for r in await cur.fetchall()]
+        )
+        return [_task(r) for r in rows]
 
     async def claimers_for_alert(self, alert_id: int) -> frozenset[int]:
         """Who holds one of the alert's tasks, or held one until it was done."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT DISTINCT claimed_by FROM tasks WHERE alert_id = ?"
             " AND status IN ('claimed', 'done') AND claimed_by IS NOT NULL",
             (alert_id,),
-        ) as cur:
-            return frozenset(int(r[0]) for r in await cur.fetchall())
+        )
+        return frozenset(int(r[0]) for r in rows)
 
     async def takeable(self, limit: int = 500) -> list[Task]:
         """Open and expired tasks, oldest first: what `next` and `tasks open` choose from."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"SELECT * FROM tasks WHERE status IN {_TAKEABLE} ORDER BY id LIMIT ?", (limit,)
-        ) as cur:
-            return [_task(r) for r in await cur.fetchall()]
+        )
+        return [_task(r) for r in rows]
 
     async def held_by(self, member_id: int) -> list[Task]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT * FROM tasks WHERE claimed_by = ? AND status = 'claimed' ORDER BY id",
             (member_id,),
-        ) as cur:
-            return [_task(r) for r in await cur.fetchall()]
+        )
+        return [_task(r) for r in rows]
 
     async def finished_by(self, member_id: int, limit: int) -> list[Task]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT * FROM tasks WHERE done_by = ? AND status = 'done'"
             " ORDER BY finished_at DESC LIMIT ?",
             (member_id, limit),
-        ) as cur:
-            return [_task(r) for r in await cur.fetchall()]
+        )
+        return [_task(r) for r in rows]
 
     async def open_created_by(self, member_id: int) -> int:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             f"SELECT COUNT(*) FROM tasks WHERE created_by = ? AND status IN {_ACTIVE}",
             (member_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def waiting_for_clip(self, clip_id: int) -> list[Task]:
         """Unfinished tasks that this clip completes once archived."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"SELECT * FROM tasks WHERE clip_id = ? AND status IN {_ACTIVE} ORDER BY id",
             (clip_id,),
-        ) as cur:
-            return [_task(r) for r in await cur.fetchall()]
+        )
+        return [_task(r) for r in rows]
 
     async def releases_since(self, member_id: int, since: float) -> int:
         """How many tasks this member let go of since `since` (claim-and-drop flapping)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM task_events WHERE member_id = ? AND event = 'released'"
             " AND at >= ?",
             (member_id, since),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def released_by(self, member_id: int) -> set[int]:
         """Tasks this member gave up: `next` does not hand them back."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT DISTINCT task_id FROM task_events WHERE member_id = ? AND event = 'released'",
             (member_id,),
-        ) as cur:
-            return {int(r[0]) for r in await cur.fetchall()}
+        )
+        return {int(r[0]) for r in rows}
 
     # --- changes of state: each is conditional, and says whether it happened ----------
 
@@ -213,7 +209,7 @@ class TaskRepository:
         now: float,
         statuses: str,
     ) -> bool:
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE tasks SET status = 'claimed', claimed_by = ?, claimer_name = ?,"
             " claimed_at = ?, claim_platform = ?, claim_chat_id = ?, claim_private = ?"
             f" WHERE id = ? AND status IN {statuses}",
@@ -227,17 +223,17 @@ class TaskRepository:
                 task_id,
             ),
         )
-        return cur.rowcount > 0
+        return changed > 0
 
     async def renew_claim(self, task_id: int, member_id: int, now: float) -> bool:
         """The claimer is still on it: their claim counts from now (a pending release no
         longer matches it)."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE tasks SET claimed_at = ? WHERE id = ? AND status = 'claimed'"
             " AND claimed_by = ?",
             (now, task_id, member_id),
         )
-        return cur.rowcount > 0
+        return changed > 0
 
     async def release(
         self, task_id: int, now: float, *, claimer: int, claimed_at: float | None = None
@@ -254,14 +250,14 @@ class TaskRepository:
         if claimed_at is not None:
             query += " AND claimed_at = ?"
             params.append(claimed_at)
-        cur = await self._conn.execute(query, params)
-        return cur.rowcount > 0
+        changed = await self._conn.execute(query, params)
+        return changed > 0
 
     async def expire(self, task_id: int) -> bool:
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE tasks SET status = 'expired' WHERE id = ? AND status = 'open'", (task_id,)
         )
-        return cur.rowcount > 0
+        return changed > 0
 
     async def finish(
         self,
@@ -278,7 +274,7 @@ class TaskRepository:
         """Done or dropped, for good."""
         if status not in (TaskStatus.DONE, TaskStatus.DROPPED):
             raise ValueError(f"{status} is not a final status")
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE tasks SET status = ?, done_by = ?, done_name = ?, finished_at = ?,"
             " result_url = ?, result_clip_id = ?, result_text = ?"
             f" WHERE id = ? AND status IN {_ACTIVE}",
@@ -293,19 +289,19 @@ class TaskRepository:
                 task_id,
             ),
         )
-        return cur.rowcount > 0
+        return changed > 0
 
     async def link_clip(self, task_id: int, clip_id: int) -> None:
         await self._conn.execute("UPDATE tasks SET clip_id = ? WHERE id = ?", (clip_id, task_id))
 
     async def drop_for_alert(self, alert_id: int, now: float) -> list[int]:
         """The alert was cancelled: its unfinished tasks are dropped. Returns their ids."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             f"UPDATE tasks SET status = 'dropped', finished_at = ? WHERE alert_id = ?"
             f" AND status IN {_ACTIVE} RETURNING id",
             (now, alert_id),
-        ) as cur:
-            return sorted(int(r[0]) for r in await cur.fetchall())
+        )
+        return sorted(int(r[0]) for r in rows)
 
     # --- history ---------------------------------------------------------------------
 
@@ -325,15 +321,15 @@ class TaskRepository:
         )
 
     async def events(self, task_id: int) -> list[TaskEvent]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT * FROM task_events WHERE task_id = ? ORDER BY id", (task_id,)
-        ) as cur:
-            return [_event(r) for r in await cur.fetchall()]
+        )
+        return [_event(r) for r in rows]
 
     async def events_for_alert(self, alert_id: int) -> list[TaskEvent]:
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT e.* FROM task_events e JOIN tasks t ON t.id = e.task_id"
             " WHERE t.alert_id = ? ORDER BY e.at, e.id",
             (alert_id,),
-        ) as cur:
-            return [_event(r) for r in await cur.fetchall()]
+        )
+        return [_event(r) for r in rows]

@@ -7,14 +7,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.timers import Timer, TimerState
+from bot.store.connection import Connection, Row
 
 _COLUMNS = "id, kind, subject, due_at, payload, state, attempts, created_at, fired_at"
 
 
-def _row(row: aiosqlite.Row) -> Timer:
+def _row(row: Row) -> Timer:
     row_id, kind, subject, due_at, payload, state, attempts, created_at, fired_at = row
     return Timer(
         id=row_id,
@@ -30,18 +29,19 @@ def _row(row: aiosqlite.Row) -> Timer:
 
 
 class TimerRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(
         self, kind: str, subject: str, due_at: float, payload: Mapping[str, Any] | None = None
     ) -> int:
-        cur = await self._conn.execute(
+        self._conn.notify("timers")
+        timer_id = await self._conn.fetchval(
             "INSERT INTO timers (kind, subject, due_at, payload, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (kind, subject, due_at, json.dumps(dict(payload or {})), time.time()),
         )
-        return int(cur.lastrowid or 0)
+        return int(timer_id)
 
     async def cancel(
         self, *, timer_id: int | None = None, subject: str | None = None, kind: str | None = None
@@ -61,10 +61,10 @@ class TimerRepository:
             clauses.append("kind = ?")
             params.append(kind)
         where = " AND ".join(clauses)
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             f"UPDATE timers SET state = 'cancelled', cancelled_at = ? WHERE {where}", params
         )
-        return cur.rowcount
+        return changed
 
     async def pending_for(self, subject: str, kind: str | None = None) -> list[Timer]:
         query = f"SELECT {_COLUMNS} FROM timers WHERE state = 'pending' AND subject = ?"
@@ -72,31 +72,30 @@ class TimerRepository:
         if kind is not None:
             query += " AND kind = ?"
             params.append(kind)
-        async with self._conn.execute(query + " ORDER BY due_at, id", params) as cur:
-            return [_row(r) for r in await cur.fetchall()]
+        rows = await self._conn.fetchall(query + " ORDER BY due_at, id", params)
+        return [_row(r) for r in rows]
 
     # --- used by the scheduler -----------------------------------------------------------
 
     async def due_by(self, until: float, limit: int = 1_000_000) -> list[tuple[int, float]]:
         """(id, due time) of pending timers due by `until`, soonest first."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT id, due_at FROM timers WHERE state = 'pending' AND due_at <= ?"
             " ORDER BY due_at, id LIMIT ?",
             (until, limit),
-        ) as cur:
-            return [(int(r[0]), float(r[1])) for r in await cur.fetchall()]
+        )
+        return [(int(r[0]), float(r[1])) for r in rows]
 
     async def added_since(self, last_id: int) -> list[tuple[int, float]]:
         """(id, due time) of pending timers written after `last_id`."""
-        async with self._conn.execute(
+        rows = await self._conn.fetchall(
             "SELECT id, due_at FROM timers WHERE id > ? AND state = 'pending' ORDER BY id",
             (last_id,),
-        ) as cur:
-            return [(int(r[0]), float(r[1])) for r in await cur.fetchall()]
+        )
+        return [(int(r[0]), float(r[1])) for r in rows]
 
     async def last_id(self) -> int:
-        async with self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM timers") as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone("SELECT COALESCE(MAX(id), 0) FROM timers")
         return int(row[0]) if row else 0
 
     async def take(self, timer_id: int, now: float, early: float = 0.0) -> Timer | None:
@@ -105,12 +104,11 @@ class TimerRepository:
 
         Called in the transaction that runs the timer's effect: both commit, or neither.
         """
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "UPDATE timers SET state = 'fired', fired_at = ?, attempts = attempts + 1"
             f" WHERE id = ? AND state = 'pending' AND due_at <= ? RETURNING {_COLUMNS}",
             (now, timer_id, now + early),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _row(row)
 
     async def postpone(self, timer_id: int, due_at: float, error: str, max_attempts: int) -> bool:
@@ -118,16 +116,15 @@ class TimerRepository:
 
         Returns True when the timer stays pending.
         """
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "UPDATE timers SET attempts = attempts + 1, last_error = ?, due_at = ?,"
             " state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END"
             " WHERE id = ? AND state = 'pending'",
             (error[:500], due_at, max_attempts, timer_id),
         )
-        if cur.rowcount == 0:
+        if changed == 0:
             return False
-        async with self._conn.execute("SELECT state FROM timers WHERE id = ?", (timer_id,)) as c:
-            row = await c.fetchone()
+        row = await self._conn.fetchone("SELECT state FROM timers WHERE id = ?", (timer_id,))
         return row is not None and row[0] == "pending"
 
     async def give_up(self, timer_id: int, error: str) -> None:
@@ -139,16 +136,13 @@ class TimerRepository:
 
     async def purge(self, before: float, limit: int = 1_000) -> int:
         """Forget finished timers older than `before`, a batch at a time."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "DELETE FROM timers WHERE id IN (SELECT id FROM timers"
             " WHERE state != 'pending' AND created_at < ? ORDER BY id LIMIT ?)",
             (before, limit),
         )
-        return cur.rowcount
+        return changed
 
     async def get(self, timer_id: int) -> Timer | None:
-        async with self._conn.execute(
-            f"SELECT {_COLUMNS} FROM timers WHERE id = ?", (timer_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self._conn.fetchone(f"SELECT {_COLUMNS} FROM timers WHERE id = ?", (timer_id,))
         return None if row is None else _row(row)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import aiosqlite
-
 from bot.store.alerts import AlertRepository
 from bot.store.audit import AuditRepository
 from bot.store.clip_files import ClipFileRepository
 from bot.store.clips import ClipRepository
+from bot.store.connection import Connection
 from bot.store.content import ContentRepository
 from bot.store.dashboard import DashboardQueries, FirstsFeed
 from bot.store.delivery_minutes import DeliveryMinuteRepository
@@ -23,6 +22,7 @@ from bot.store.links import LinkRepository
 from bot.store.members import MemberRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.privacy import PrivacyRepository
+from bot.store.processes import ProcessRepository
 from bot.store.pushes import PushRepository
 from bot.store.received import ReceivedRepository
 from bot.store.rooms import RoomRepository
@@ -35,8 +35,9 @@ from bot.store.web_sessions import WebSessionRepository
 
 
 class Tx:
-    def __init__(self, conn: aiosqlite.Connection, config_admins: frozenset[str]) -> None:
+    def __init__(self, conn: Connection, config_admins: frozenset[str]) -> None:
         self._conn = conn
+        self.dialect = conn.dialect
         self.members = MemberRepository(conn, config_admins)
         self.rooms = RoomRepository(conn)
         self.tags = TagRepository(conn)
@@ -63,6 +64,7 @@ class Tx:
         self.content = ContentRepository(conn)
         self.pushes = PushRepository(conn)
         self.received = ReceivedRepository(conn)
+        self.processes = ProcessRepository(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

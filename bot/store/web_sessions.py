@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-import aiosqlite
+from bot.store.connection import Connection
 
 SECRET_BYTES = 32
 
@@ -36,7 +36,7 @@ class LoginState:
 
 
 class WebSessionRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def new_login(self, member_id: int, now: float, valid_for: float) -> str:
@@ -50,19 +50,17 @@ class WebSessionRepository:
         return token
 
     async def logins_since(self, member_id: int, since: float) -> int:
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM web_logins WHERE member_id = ? AND created_at > ?",
             (member_id, since),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def login_state(self, token: str, now: float) -> str:
         """Whether a login link may still be used, without using it."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT expires_at, used_at FROM web_logins WHERE token_hash = ?", (_hash(token),)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return LoginState.UNKNOWN
         if row[1] is not None:
@@ -76,12 +74,11 @@ class WebSessionRepository:
 
         One conditional update: two tabs opening the same link get one session.
         """
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "UPDATE web_logins SET used_at = ? WHERE token_hash = ? AND used_at IS NULL"
             " AND expires_at > ? RETURNING member_id",
             (now, _hash(token), now),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else int(row[0])
 
     async def open(
@@ -99,12 +96,11 @@ class WebSessionRepository:
 
     async def get(self, cookie: str, now: float) -> WebSession | None:
         """The live session of this cookie, or None (unknown, ended or expired)."""
-        async with self._conn.execute(
+        row = await self._conn.fetchone(
             "SELECT member_id, csrf, lang, expires_at FROM web_sessions WHERE id_hash = ?"
             " AND ended_at IS NULL AND expires_at > ?",
             (_hash(cookie), now),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else WebSession(int(row[0]), row[1], row[2], row[3])
 
     async def set_lang(self, cookie: str, lang: str) -> None:
@@ -120,11 +116,11 @@ class WebSessionRepository:
 
     async def purge(self, before: float) -> int:
         """Forget logins and sessions that ended before `before`."""
-        cur = await self._conn.execute(
+        changed = await self._conn.execute(
             "DELETE FROM web_logins WHERE expires_at < ?", (before,)
         )
-        deleted = cur.rowcount
-        cur = await self._conn.execute(
+        deleted = changed
+        changed = await self._conn.execute(
             "DELETE FROM web_sessions WHERE expires_at < ? OR ended_at < ?", (before, before)
         )
-        return deleted + cur.rowcount
+        return deleted + changed

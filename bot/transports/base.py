@@ -140,6 +140,16 @@ class PartSender(Protocol):
 
 
 @runtime_checkable
+class SendOnly(Protocol):
+    """A transport that can deliver without owning the platform connection (Telegram's
+    Bot API and Discord's REST API take sends from any process; IRC needs the one
+    connection). Delivery workers start it this way, so the platform connection (polling,
+    the gateway) stays with the one process that owns it."""
+
+    async def start_sending(self) -> None: ...
+
+
+@runtime_checkable
 class MultiTargetSender(Protocol):
     """A transport that can send one message to several rooms at once (IRC's TARGMAX).
 

@@ -7,7 +7,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.content.conftest import PushNet, push_network
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_submit_queue_approve_push_to_rooms_and_the_three_networks(net: PushNet) -> None:

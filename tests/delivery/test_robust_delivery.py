@@ -28,6 +28,13 @@ from tests.fakes.telegram_delivery import FIRST_USER, delivering
 GROUP = -1001000000077
 
 
+
+@pytest.fixture
+async def db(store: Database) -> Database:
+    """The store on the engine of the run (both engines)."""
+    return store
+
+
 def _status(folder: Path) -> subprocess.CompletedProcess[str]:
     """`riposte status` on the database in `folder`, with no secret configured."""
     return subprocess.run(
@@ -159,8 +166,7 @@ async def test_purge_takes_finished_rows_and_their_payloads_keeping_what_an_edit
     async with db.transaction() as tx:
         assert await tx.outbox.get(done) is None
         assert await tx.outbox.get(edited) is not None
-        async with tx._conn.execute("SELECT body FROM outbox_payloads") as cur:
-            bodies = [row[0] for row in await cur.fetchall()]
+        bodies = [row[0] for row in await tx._conn.fetchall("SELECT body FROM outbox_payloads")]
     assert not any('"old"' in body for body in bodies) and len(bodies) == 2
 
 

@@ -129,15 +129,20 @@ class BotProcess:
 
 
 async def start_bot(
-    config: Path, env: Mapping[str, str] | None = None, *, args: tuple[str, ...] = ()
+    config: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    args: tuple[str, ...] = (),
+    command: tuple[str, ...] = ("run",),
 ) -> BotProcess:
-    """`riposte run --config CONFIG ARGS…`, with `env` added to this process's environment
-    (the tokens a config names as `env:NAME`)."""
+    """`riposte run --config CONFIG ARGS…` (or another `command`: `("worker", "delivery")`),
+    with `env` added to this process's environment (the tokens a config names as
+    `env:NAME`)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
-        "run",
+        *command,
         "--config",
         str(config),
         *args,

@@ -19,6 +19,7 @@ import aiohttp
 from bot.config import ArchiveSettings, NetworkSettings, Settings, WebSettings
 from bot.store import Database
 from bot.web import ReadView, Runtime, WebServer
+from tests.fakes.engines import target_for
 from tests.fakes.irc_servers import free_port
 from tests.harness import OPEN_JOIN, Bot, running_bot
 
@@ -46,8 +47,9 @@ class WebBot:
             for url in LINK.findall(text):
                 if path in url:
                     return url.rstrip(".,)")
-        raise AssertionError(f"no {path} link sent to {address}: "
-                             f"{self.bot.transport.texts_to(address)}")
+        raise AssertionError(
+            f"no {path} link sent to {address}: {self.bot.transport.texts_to(address)}"
+        )
 
     async def login(self, user: str) -> aiohttp.ClientSession:
         """`user` asks for the dashboard in private and opens the link: a logged-in client."""
@@ -73,8 +75,9 @@ async def lyon_and_paris(web: WebBot) -> None:
 
 
 @asynccontextmanager
-async def web_bot(tmp_path: Path, web: WebSettings | None = None, **sections: Any
-                  ) -> AsyncIterator[WebBot]:
+async def web_bot(
+    tmp_path: Path, web: WebSettings | None = None, **sections: Any
+) -> AsyncIterator[WebBot]:
     web = replace(web or WebSettings(), enabled=True, listen=f"127.0.0.1:{free_port()}")
     sections.setdefault("members", OPEN_JOIN)
     sections.setdefault("archive", ArchiveSettings(dir=tmp_path / "archive"))
@@ -84,14 +87,20 @@ async def web_bot(tmp_path: Path, web: WebSettings | None = None, **sections: An
         web=web,
         **sections,
     )
-    async with running_bot(tmp_path, web=web, **sections) as bot, Database.open(
-        tmp_path / "bot.db", frozenset({"fake:alice"}), readonly=True
-    ) as reader:
+    async with (
+        running_bot(tmp_path, web=web, **sections) as bot,
+        Database.open(target_for(tmp_path), frozenset({"fake:alice"}), readonly=True) as reader,
+    ):
         async with bot.db.transaction() as tx:
             await tx.running.started("tests")
         runtime = Runtime(
-            bot.db, ReadView(reader), settings, bot.engine,
-            bot.transports, None, bot.engine.wake,
+            bot.db,
+            ReadView(reader),
+            settings,
+            bot.engine,
+            bot.transports,
+            None,
+            bot.engine.wake,
         )
         server = WebServer(runtime)
         await server.start()

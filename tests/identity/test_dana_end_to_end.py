@@ -52,8 +52,15 @@ async def _bot(
         network={"name": "Test", "lang": "fr", "admins": ["console:root"]},
         members={"open_join": True},
         telegram=telegram_section(api),
-        irc={"enabled": True, "host": server.host, "port": server.port, "tls": False,
-             "nick": "ripdana", "trust_nicks": True, **FAST_IRC},
+        irc={
+            "enabled": True,
+            "host": server.host,
+            "port": server.port,
+            "tls": False,
+            "nick": "ripdana",
+            "trust_nicks": True,
+            **FAST_IRC,
+        },
         privacy={"export_dir": str(tmp_path / "exports")},
     )
     settings = load_settings(config, environ={**os.environ, TOKEN_ENV: api.token})

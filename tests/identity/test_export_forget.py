@@ -9,11 +9,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.config import WebSettings
 from bot.domain import IncomingMessage, Role
 from bot.domain.stats import Period
 from bot.store import Database
+from bot.store.tables import table_names
 from tests.identity.conftest import Network, network
+
+pytestmark = pytest.mark.both_engines
 
 NAME = "quinquempoix"
 """Dana's name and id on both platforms: distinctive, so any trace of her is found."""
@@ -85,7 +90,9 @@ async def test_export_holds_everything_stored_about_the_member(tmp_path: Path) -
         assert len(data["invitations"]) == 1 and data["invitations"][0]["used_by"] is None
         [raised] = data["alerts_raised"]
         assert (raised["id"], raised["text"], raised["author_name"]) == (
-            "A1", "Député X ment https://e.org/1", NAME,
+            "A1",
+            "Député X ment https://e.org/1",
+            NAME,
         )
         assert [a["alert"] for a in data["acks"]] == ["A2"]
         [task] = data["tasks"]
@@ -100,7 +107,9 @@ async def test_export_holds_everything_stored_about_the_member(tmp_path: Path) -
         assert any(m["platform"] == "telegram" for m in data["private_messages"])
         [content] = data["content_submitted"]
         assert (content["id"], content["status"], content["author_name"]) == (
-            "C1", "approved", NAME,
+            "C1",
+            "approved",
+            NAME,
         )
         assert data["shares"]["share_kits_wanted"] is True
         [link] = data["short_links"]
@@ -128,17 +137,20 @@ async def _exports(net: Network, n: int) -> str:
 
 
 async def _text_columns(db: Database) -> list[tuple[str, str]]:
-    conn = db._conn
-    found: list[tuple[str, str]] = []
-    async with conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ) as cur:
-        tables = [r[0] for r in await cur.fetchall()]
-    for table in tables:
-        async with conn.execute(f'PRAGMA table_info("{table}")') as cur:
-            for row in await cur.fetchall():
-                found.append((table, row[1]))  # every column: a name may hide anywhere
-    return found
+    """Every column of every table: a name may hide anywhere."""
+    async with db.reading() as tx:
+        conn = tx._conn
+        if conn.dialect.postgres:
+            rows = await conn.fetchall(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema()"
+            )
+            return [(str(t), str(c)) for t, c in rows]
+        found: list[tuple[str, str]] = []
+        for table in await table_names(conn):
+            for row in await conn.fetchall(f'PRAGMA table_info("{table}")'):
+                found.append((table, row[1]))
+        return found
 
 
 async def _traces(db: Database, needle: str) -> list[str]:
@@ -146,25 +158,24 @@ async def _traces(db: Database, needle: str) -> list[str]:
     pattern = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)", re.IGNORECASE)
     found = []
     for table, column in await _text_columns(db):
-        async with db._conn.execute(f'SELECT "{column}" FROM "{table}"') as cur:
-            for (value,) in await cur.fetchall():
-                if isinstance(value, str) and pattern.search(value):
-                    found.append(f"{table}.{column}: {value[:80]}")
+        async with db.reading() as tx:
+            values = await tx._conn.fetchall(f'SELECT "{column}" FROM "{table}"')
+        for (value,) in values:
+            if isinstance(value, str) and pattern.search(value):
+                found.append(f"{table}.{column}: {value[:80]}")
     return found
 
 
 async def _counts(db: Database) -> tuple[int, ...]:
     async with db.transaction() as tx:
         week = await tx.stats.scope_week(Period(0, 4e9), None, new_members=True)
-        conn = db._conn
-        async with conn.execute(
+        row = await tx._conn.fetchone(
             "SELECT (SELECT COUNT(*) FROM alerts), (SELECT COUNT(*) FROM alert_acks),"
             " (SELECT COUNT(*) FROM tasks WHERE status = 'done'), (SELECT COUNT(*) FROM clips),"
             " (SELECT COUNT(*) FROM members WHERE sponsor_id = 1),"
             " (SELECT COUNT(*) FROM content WHERE status = 'approved'),"
             " (SELECT COUNT(*) FROM short_links)"
-        ) as cur:
-            row = await cur.fetchone()
+        )
     assert row is not None
     return (*row, week.alerts, week.tasks_done, week.active_members, week.new_members or 0)
 

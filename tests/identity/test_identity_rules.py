@@ -46,9 +46,7 @@ def _at(text: str, zone: str = PARIS) -> float:
         ("9.00–17.30", (540, 1050)),
     ],
 )
-def test_quiet_windows_are_read_as_people_type_them(
-    typed: str, expected: tuple[int, int]
-) -> None:
+def test_quiet_windows_are_read_as_people_type_them(typed: str, expected: tuple[int, int]) -> None:
     window = parse_window(typed)
     assert (window.start, window.end) == expected
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.domain import IncomingMessage
 from bot.domain.roles import Grant, Role
 from tests.identity.conftest import CODE, network
+
+pytestmark = pytest.mark.both_engines
 
 
 async def _member_on(net, platform: str, user: str):  # type: ignore[no-untyped-def]
@@ -143,8 +147,9 @@ async def test_an_unidentified_irc_nick_cannot_link(tmp_path: Path) -> None:
         before = len(irc.sent)
         assert irc.inbox is not None
         await irc.inbox.handle(
-            IncomingMessage("irc", "dana", "dana", "dana", f"!linkme {code}", True,
-                            identified=False)
+            IncomingMessage(
+                "irc", "dana", "dana", "dana", f"!linkme {code}", True, identified=False
+            )
         )
         assert await net.bot.engine.wait_idle(10)
         assert "identif" in irc.sent[before].message.text

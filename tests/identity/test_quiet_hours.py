@@ -7,8 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import AlertsSettings, MembersSettings
 from tests.identity.conftest import network
+
+pytestmark = pytest.mark.both_engines
 
 PARIS = ZoneInfo("Europe/Paris")
 

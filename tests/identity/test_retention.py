@@ -13,6 +13,9 @@ from bot.config import ConfigError, PrivacySettings, load_settings
 from bot.domain.alerts import AlertDraft
 from bot.privacy import Retention
 from bot.store import Database
+from tests.fakes.engines import target_for
+
+pytestmark = pytest.mark.both_engines
 
 DAY = 86_400.0
 
@@ -28,21 +31,31 @@ async def test_what_is_older_than_the_retention_goes_and_the_rest_stays(
     for path in (old_file, new_file):
         path.write_text("{}")
     os.utime(old_file, (now - 2 * DAY, now - 2 * DAY))
-    async with Database.open(tmp_path / "r.db") as db:
+    async with Database.open(target_for(tmp_path, "r.db")) as db:
         await db.migrate()
         async with db.transaction() as tx:
             member = await tx.members.resolve("console", "dana", "dana", None)
             for age in (400, 366, 10):
                 alert = await tx.alerts.create(
-                    AlertDraft(f"{age} days", None, ()), author_member_id=member.id,
-                    author_name="dana", origin_platform="console", origin_chat_id="#p",
-                    origin_label="#p", origin_private=False, now=now - age * DAY,
+                    AlertDraft(f"{age} days", None, ()),
+                    author_member_id=member.id,
+                    author_name="dana",
+                    origin_platform="console",
+                    origin_chat_id="#p",
+                    origin_label="#p",
+                    origin_private=False,
+                    now=now - age * DAY,
                 )
                 await tx.alerts.ack(alert.id, member.id, "dana", now - age * DAY)
             for i in range(1_200):
                 await tx.audit.record(
-                    platform="console", user_id="dana", member_id=member.id, chat_id="#p",
-                    command="join", outcome="done", at=now - (400 if i < 1_100 else 1) * DAY,
+                    platform="console",
+                    user_id="dana",
+                    member_id=member.id,
+                    chat_id="#p",
+                    command="join",
+                    outcome="done",
+                    at=now - (400 if i < 1_100 else 1) * DAY,
                 )
             await tx.identities.add_code(
                 "link", member.id, "h1", now=now - 3 * DAY, expires_at=now - 3 * DAY + 600

@@ -8,6 +8,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.domain.stats import (
     AckRow,
     AlertRow,
@@ -19,7 +21,10 @@ from bot.domain.stats import (
 )
 from bot.domain.tags import TagAliases
 from bot.store import Database
+from tests.fakes.engines import target_for
 from tests.identity.conftest import network
+
+pytestmark = pytest.mark.both_engines
 
 TAGS = ["dept:075", "dept:069", "insoumis", "insoumise", "national"]
 
@@ -32,62 +37,71 @@ async def test_sql_barometer_agrees_with_the_domain_rules(tmp_path: Path) -> Non
     acks: list[AckRow] = []
     tasks: list[TaskRow] = []
     clips: list[ClipRow] = []
-    async with Database.open(tmp_path / "s.db") as db:
+    async with Database.open(target_for(tmp_path, "s.db")) as db:
         await db.migrate()
-        conn = db._conn
-        await conn.execute("INSERT INTO tag_aliases VALUES ('insoumise', 'insoumis')")
-        for m in range(1, 61):
-            await conn.execute(
-                "INSERT INTO members (id, display_name, created_at, joined, joined_at,"
-                " sponsor_id) VALUES (?, 'm', 0, 1, ?, ?)",
-                (m, now - rng.randint(0, 40) * 86400, rng.choice([None, *range(1, min(m, 4))])),
-            )
-        for a in range(1, 301):
-            scope = tuple(rng.sample(TAGS, rng.randint(0, 2)))
-            created = now - rng.uniform(0, 20 * 86400)
-            author = rng.choice([None, *range(1, 61)])
-            alerts.append(AlertRow(a, scope, author, created))
-            await conn.execute(
-                "INSERT INTO alerts (id, text, scope, author_member_id, author_name,"
-                " origin_platform, origin_chat_id, origin_label, created_at)"
-                " VALUES (?, 't', ?, ?, 'n', 'x', 'c', 'l', ?)",
-                (a, json.dumps(list(scope)), author, created),
-            )
-            for member in rng.sample(range(1, 61), rng.randint(0, 3)):
-                at = created + rng.uniform(10, 9000)
-                acks.append(AckRow(a, member, at))
+        async with db.transaction() as tx:
+            conn = tx._conn
+            await conn.execute("INSERT INTO tag_aliases VALUES ('insoumise', 'insoumis')")
+            for m in range(1, 61):
                 await conn.execute(
-                    "INSERT INTO alert_acks VALUES (?, ?, 'n', ?)", (a, member, at)
+                    "INSERT INTO members (id, display_name, created_at, joined, joined_at,"
+                    " sponsor_id) VALUES (?, 'm', 0, 1, ?, ?)",
+                    (m, now - rng.randint(0, 40) * 86400, rng.choice([None, *range(1, min(m, 4))])),
                 )
-            for _ in range(rng.randint(0, 2)):
-                kind = rng.choice(["clip", "rebuttal", "share"])
-                status = rng.choice(["open", "done", "done", "dropped"])
-                done_by = rng.randint(1, 60) if status == "done" else None
-                finished = created + rng.uniform(60, 20000) if status != "open" else None
-                tasks.append(TaskRow(a, scope, kind, status, done_by, finished))
+            for a in range(1, 301):
+                scope = tuple(rng.sample(TAGS, rng.randint(0, 2)))
+                created = now - rng.uniform(0, 20 * 86400)
+                author = rng.choice([None, *range(1, 61)])
+                alerts.append(AlertRow(a, scope, author, created))
                 await conn.execute(
-                    "INSERT INTO tasks (kind, alert_id, scope, status, creator_name,"
-                    " origin_platform, origin_chat_id, created_at, opened_at, done_by,"
-                    " finished_at) VALUES (?, ?, ?, ?, 'n', 'x', 'c', ?, ?, ?, ?)",
-                    (kind, a, json.dumps(list(scope)), status, created, created, done_by,
-                     finished),
+                    "INSERT INTO alerts (id, text, scope, author_member_id, author_name,"
+                    " origin_platform, origin_chat_id, origin_label, created_at)"
+                    " VALUES (?, 't', ?, ?, 'n', 'x', 'c', 'l', ?)",
+                    (a, json.dumps(list(scope)), author, created),
                 )
-            if rng.random() < 0.3:
-                status = rng.choice(["done", "failed", "queued"])
-                finished = created + rng.uniform(30, 5000)
-                clips.append(ClipRow(a, status, finished))
-                await conn.execute(
-                    "INSERT INTO clips (url, range_key, status, requester_name, requested_at,"
-                    " origin_platform, origin_chat_id, alert_id, finished_at)"
-                    " VALUES ('u', 'k', ?, 'n', 0, 'x', 'c', ?, ?)",
-                    (status, a, finished),
-                )
+                for member in rng.sample(range(1, 61), rng.randint(0, 3)):
+                    at = created + rng.uniform(10, 9000)
+                    acks.append(AckRow(a, member, at))
+                    await conn.execute(
+                        "INSERT INTO alert_acks VALUES (?, ?, 'n', ?)", (a, member, at)
+                    )
+                for _ in range(rng.randint(0, 2)):
+                    kind = rng.choice(["clip", "rebuttal", "share"])
+                    status = rng.choice(["open", "done", "done", "dropped"])
+                    done_by = rng.randint(1, 60) if status == "done" else None
+                    finished = created + rng.uniform(60, 20000) if status != "open" else None
+                    tasks.append(TaskRow(a, scope, kind, status, done_by, finished))
+                    await conn.execute(
+                        "INSERT INTO tasks (kind, alert_id, scope, status, creator_name,"
+                        " origin_platform, origin_chat_id, created_at, opened_at, done_by,"
+                        " finished_at) VALUES (?, ?, ?, ?, 'n', 'x', 'c', ?, ?, ?, ?)",
+                        (
+                            kind,
+                            a,
+                            json.dumps(list(scope)),
+                            status,
+                            created,
+                            created,
+                            done_by,
+                            finished,
+                        ),
+                    )
+                if rng.random() < 0.3:
+                    status = rng.choice(["done", "failed", "queued"])
+                    finished = created + rng.uniform(30, 5000)
+                    clips.append(ClipRow(a, status, finished))
+                    await conn.execute(
+                        "INSERT INTO clips (url, range_key, status, requester_name, requested_at,"
+                        " origin_platform, origin_chat_id, alert_id, finished_at)"
+                        " VALUES ('u', 'k', ?, 'n', 0, 'x', 'c', ?, ?)",
+                        (status, a, finished),
+                    )
         this = Period(now - 7 * 86400, now)
         last = Period(now - 14 * 86400, now - 7 * 86400)
         async with db.transaction() as tx:
             for tags in (None, ("dept:075",), ("insoumis",), ("dept:069", "insoumise")):
-                names = None if tags is None else tuple(
-                    n for t in tags for n in aliases.synonyms(t)
+                names = (
+                    None if tags is None else tuple(n for t in tags for n in aliases.synonyms(t))
                 )
                 for period in (this, last):
                     sql = await tx.stats.scope_week(period, names)

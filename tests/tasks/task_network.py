@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from bot.config import AlertsSettings
 from bot.domain.escalation import Escalation, Step, StepAction
+from tests.fakes.engines import rows
 from tests.harness import Bot, running_bot
 
 AUTO = AlertsSettings(auto_tasks=("clip", "rebuttal"))
@@ -53,10 +53,6 @@ def last(bot: Bot, address: str) -> str:
     return bot.transport.texts_to(address)[-1]
 
 
-def task_rows(tmp_path: Path) -> dict[int, sqlite3.Row]:
-    conn = sqlite3.connect(tmp_path / "bot.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return {row["id"]: row for row in conn.execute("SELECT * FROM tasks ORDER BY id")}
-    finally:
-        conn.close()
+def task_rows(tmp_path: Path) -> dict[int, Any]:
+    """The tasks table as it is, by id (columns by name), on the engine of the test."""
+    return {row["id"]: row for row in rows(tmp_path, "SELECT * FROM tasks ORDER BY id")}

@@ -8,10 +8,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from bot.transports.base import PlatformLimits
 from tests.fakes.clock import FakeClock
 from tests.fakes.recording_transport import RecordingTransport
 from tests.tasks.task_network import STEPS, last, network, task_rows, texts
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_auto_tasks_are_listed_under_the_relayed_alert_with_a_claim_button_each(

@@ -3,19 +3,19 @@ refusals kept in the audit log, clips attached by those who work on the alert.""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
+import pytest
+
+from tests.fakes.engines import rows
 from tests.tasks.task_network import last, network, task_rows
+
+pytestmark = pytest.mark.both_engines
 
 
 def audit_rows(tmp_path: Path, user: str) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(tmp_path / "bot.db")
-    try:
-        query = "SELECT command, outcome, detail FROM audit_log WHERE user_id = ? ORDER BY id"
-        return [tuple(row) for row in conn.execute(query, (user,))]
-    finally:
-        conn.close()
+    query = "SELECT command, outcome, detail FROM audit_log WHERE user_id = ? ORDER BY id"
+    return [tuple(row) for row in rows(tmp_path, query, (user,))]
 
 
 async def test_a_pending_person_can_neither_take_nor_finish_work_nor_be_given_it(
@@ -87,16 +87,15 @@ async def test_whoever_took_one_of_its_tasks_may_attach_clips_to_the_alert(
         await bot.say("#paris", "alice", "/alert Le député X ment #dept:075")
         await bot.say("#paris", "dave", "/claim T2")  # the rebuttal, not the clip task
         await bot.say("#paris", "dave", "/clip A1 https://replay.example.org/v/1 +30s")
-        await bot.say("carol", "carol", "/clip A1 https://replay.example.org/v/2 +30s",
-                      private=True)
+        await bot.say(
+            "carol", "carol", "/clip A1 https://replay.example.org/v/2 +30s", private=True
+        )
         refused = last(bot, "carol")
         await bot.say("#paris", "dave", "/done T2 https://blog.example.org/faux")
         await bot.say("#paris", "dave", "/clip A1 https://replay.example.org/v/3 +30s")
-        conn = sqlite3.connect(tmp_path / "bot.db")
-        try:
-            attached = dict(conn.execute("SELECT id, alert_id FROM clips ORDER BY id").fetchall())
-        finally:
-            conn.close()
+        attached = {
+            r[0]: r[1] for r in rows(tmp_path, "SELECT id, alert_id FROM clips ORDER BY id")
+        }
     assert attached == {1: 1, 2: None, 3: 1}
     assert refused.startswith("K2 est archivé sans être rattaché à A1")
     assert ("clip", "refused", "attach to A1") in audit_rows(tmp_path, "carol")

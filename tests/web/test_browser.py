@@ -24,7 +24,8 @@ async def test_a_coordinator_logs_in_from_the_console_link_and_follows_the_eveni
 
     port = free_port()
     config = write_config(
-        tmp_path, web={"enabled": True, "listen": f"127.0.0.1:{port}"},
+        tmp_path,
+        web={"enabled": True, "listen": f"127.0.0.1:{port}"},
         members={"open_join": True},
     )
     session = await start_bot(config)
@@ -48,8 +49,9 @@ async def test_a_coordinator_logs_in_from_the_console_link_and_follows_the_eveni
             browser.screenshot("2-now-empty")
 
         await browser.run(log_in)
-        await session.say("#lyon alice: /alert Le député X dit n'importe quoi "
-                          "https://example.org/live")
+        await session.say(
+            "#lyon alice: /alert Le député X dit n'importe quoi https://example.org/live"
+        )
         await session.expect(r"^-> #lyon: Alerte A1 relayée")
 
         def alert_on_now() -> None:
@@ -73,8 +75,9 @@ async def test_a_coordinator_logs_in_from_the_console_link_and_follows_the_eveni
 
         await browser.run(deliveries_plot)
         await session.say("#paris paul: /join")
-        await session.say("#paris paul: /submit Le vrai chiffre des retraites "
-                          "https://blog.example.org/vrai")
+        await session.say(
+            "#paris paul: /submit Le vrai chiffre des retraites https://blog.example.org/vrai"
+        )
         await session.expect(r"^-> #paris: Contenu C1 enregistré")
 
         def approve_from_the_queue() -> None:

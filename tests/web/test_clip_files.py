@@ -6,11 +6,14 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
 from yarl import URL
 
 from bot.domain.ranges import ClipRange
 from bot.store.clips import ArchivedFile
 from tests.fakes.web_client import WebBot, web_bot
+
+pytestmark = pytest.mark.both_engines
 
 SOURCE = "https://replay.example.org/journal.mp4"
 
@@ -25,13 +28,28 @@ async def _archived(web: WebBot, tmp_path: Path, path: Path | None = None) -> in
         path.write_bytes(data)
     async with web.bot.db.transaction() as tx:
         clip = await tx.clips.create(
-            SOURCE, ClipRange(10.0, 20.0), requested_by=1, requester_name="lea",
-            origin_platform="fake", origin_chat_id="#lyon", origin_private=False, lang="fr",
+            SOURCE,
+            ClipRange(10.0, 20.0),
+            requested_by=1,
+            requester_name="lea",
+            origin_platform="fake",
+            origin_chat_id="#lyon",
+            origin_private=False,
+            lang="fr",
         )
-        await tx.clips.finish(clip.id, ArchivedFile(
-            title="Journal", webpage_url=SOURCE, extractor="generic", uploader=None,
-            duration=10.0, size=len(data), sha256=digest, path=str(path),
-        ))
+        await tx.clips.finish(
+            clip.id,
+            ArchivedFile(
+                title="Journal",
+                webpage_url=SOURCE,
+                extractor="generic",
+                uploader=None,
+                duration=10.0,
+                size=len(data),
+                sha256=digest,
+                path=str(path),
+            ),
+        )
     return clip.id
 
 
@@ -48,13 +66,15 @@ async def test_the_card_links_the_file_which_serves_ranges_for_a_player(tmp_path
                 assert response.headers["Content-Type"] == "video/mp4"
                 assert response.headers["Accept-Ranges"] == "bytes"
                 assert await response.read() == file
-            async with player.get(link.removeprefix(web.base),
-                                  headers={"Range": "bytes=1000-1999"}) as response:
+            async with player.get(
+                link.removeprefix(web.base), headers={"Range": "bytes=1000-1999"}
+            ) as response:
                 assert response.status == 206
                 assert response.headers["Content-Range"] == f"bytes 1000-1999/{len(file)}"
                 assert await response.read() == file[1000:2000]
-            async with player.get(link.removeprefix(web.base),
-                                  headers={"Range": f"bytes={len(file) + 10}-"}) as response:
+            async with player.get(
+                link.removeprefix(web.base), headers={"Range": f"bytes={len(file) + 10}-"}
+            ) as response:
                 assert response.status == 416
 
 
@@ -72,8 +92,13 @@ async def test_traversal_guesses_and_files_outside_the_archive_are_never_served(
             async with browser.get(f"/c/{token}") as response:
                 assert response.status == 410  # its row points outside the archive
                 assert b"not for you" not in await response.read()
-            for raw in ("/c/..%2f..%2fsecret.mp4", "/c/%2e%2e/%2e%2e/etc/passwd",
-                        "/c/../../etc/passwd", "/c/" + "A" * 43, "/c/x'%3Cscript%3E"):
+            for raw in (
+                "/c/..%2f..%2fsecret.mp4",
+                "/c/%2e%2e/%2e%2e/etc/passwd",
+                "/c/../../etc/passwd",
+                "/c/" + "A" * 43,
+                "/c/x'%3Cscript%3E",
+            ):
                 url = URL(web.address + raw, encoded=True)
                 async with browser.get(url) as response:
                     assert response.status == 404, raw

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.config import WebSettings
 from tests.fakes.web_client import lyon_and_paris, web_bot
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_the_login_link_opens_one_session_and_never_another(tmp_path: Path) -> None:
@@ -62,7 +66,8 @@ async def test_expired_links_and_sessions_say_so_and_behind_https_cookies_are_se
         second = web.last_link("alice", "/login/").removeprefix("https://riposte.example.org")
         async with web.bot.db.transaction() as tx:
             await tx._conn.execute(  # type: ignore[attr-defined]
-                "UPDATE web_logins SET expires_at = 1 WHERE rowid = 1"
+                "UPDATE web_logins SET expires_at = 1 WHERE created_at ="
+                " (SELECT MIN(created_at) FROM web_logins)"
             )
         async with web.client() as browser:
             async with browser.get(first) as response:
@@ -129,15 +134,22 @@ async def test_forms_need_the_session_csrf_token_and_the_language_switches(
                 ({"lang": "en", "csrf": "forged"}, {}),
                 ({"lang": "en", "csrf": csrf.group(1)}, {"Origin": "https://evil.example"}),
             ):
-                async with browser.post("/dash/lang", data=form, headers=headers,
-                                        allow_redirects=False) as response:
+                async with browser.post(
+                    "/dash/lang", data=form, headers=headers, allow_redirects=False
+                ) as response:
                     assert response.status == 403
                     assert "rien n'a été fait" in await response.text()
             async with browser.get("/dash/now") as response:
                 assert "Alertes ouvertes" in await response.text()
-            async with browser.post("/dash/lang", allow_redirects=False, data={
-                "lang": "en", "csrf": csrf.group(1), "back": "//evil.example/x",
-            }) as response:
+            async with browser.post(
+                "/dash/lang",
+                allow_redirects=False,
+                data={
+                    "lang": "en",
+                    "csrf": csrf.group(1),
+                    "back": "//evil.example/x",
+                },
+            ) as response:
                 assert response.status == 303
                 assert response.headers["Location"] == "/dash/now"
             async with browser.get("/dash/deliveries") as response:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.web_client import lyon_and_paris, web_bot
+
+pytestmark = pytest.mark.both_engines
 
 
 def _csrf(page: str) -> str:
@@ -29,8 +33,9 @@ async def test_approve_and_reject_from_the_queue_tell_the_author_in_the_chat(
                 page = await response.text()
             assert "Rien à valider" in page  # Paris's content is not hers to decide
             # Forging the form anyway: refused, audited, nothing changed.
-            async with nadia.post("/dash/queue/C1/approve", data={"csrf": _csrf(page)},
-                                  allow_redirects=False) as response:
+            async with nadia.post(
+                "/dash/queue/C1/approve", data={"csrf": _csrf(page)}, allow_redirects=False
+            ) as response:
                 assert response.status == 403
             async with alice.get("/dash/now") as response:
                 now = await response.text()
@@ -47,12 +52,14 @@ async def test_approve_and_reject_from_the_queue_tell_the_author_in_the_chat(
             await bot.engine.wait_idle(5)
             told = bot.transport.texts_to("#paris")[-1]
             assert told == "Votre contenu C1 est approuvé par alice."
-            async with alice.post("/dash/queue/C1/approve", data={"csrf": _csrf(page)},
-                                  allow_redirects=False) as again:
+            async with alice.post(
+                "/dash/queue/C1/approve", data={"csrf": _csrf(page)}, allow_redirects=False
+            ) as again:
                 assert again.status == 409
                 assert "déjà approuvé" in await again.text()
-            async with alice.post("/dash/queue/C2/reject",
-                                  data={"csrf": _csrf(page), "reason": "Hors sujet"}) as done:
+            async with alice.post(
+                "/dash/queue/C2/reject", data={"csrf": _csrf(page), "reason": "Hors sujet"}
+            ) as done:
                 assert "C2 refusé" in await done.text()
             await bot.engine.wait_idle(5)
             assert "Hors sujet" in bot.transport.texts_to("#paris")[-1]
@@ -79,8 +86,7 @@ async def test_the_calendar_lists_pushes_and_unpush_cancels_one(tmp_path: Path) 
                 assert 'id="today"' in await response.text()  # 1 or 0 by the hour of the day
             async with alice.post("/dash/pushes/P1/unpush", data={"csrf": _csrf(page)}) as done:
                 assert "P1 annulée" in await done.text()
-            async with alice.post("/dash/pushes/P99/unpush",
-                                  data={"csrf": _csrf(page)}) as missing:
+            async with alice.post("/dash/pushes/P99/unpush", data={"csrf": _csrf(page)}) as missing:
                 assert missing.status == 409
         async with bot.db.transaction() as tx:
             push = await tx.pushes.get(1)

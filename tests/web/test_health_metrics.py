@@ -6,9 +6,13 @@ import asyncio
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.config import Secret, WebSettings
 from bot.transports.base import TransientError
 from tests.fakes.web_client import web_bot
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_healthz_is_200_with_each_transport_then_503_when_one_is_down_too_long(

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.config import WebSettings
 from tests.content.conftest import push_network
+
+pytestmark = pytest.mark.both_engines
 
 LINK = re.compile(r"http://127\.0\.0\.1:8080/s/([a-z0-9]{10})")
 
@@ -28,10 +32,12 @@ async def test_each_place_a_push_posts_to_and_each_sharer_get_their_own_link(
         assert len(codes) == 3
         async with net.bot.db.transaction() as tx:
             ids = {c: (await tx.links.by_code(c)) for c in codes}
-            await tx.links.add_visits({
-                (ids[mastodon.group(1)].id, 20000): 5,  # type: ignore[union-attr]
-                (ids[kit.group(1)].id, 20000): 7,  # type: ignore[union-attr]
-            })
+            await tx.links.add_visits(
+                {
+                    (ids[mastodon.group(1)].id, 20000): 5,  # type: ignore[union-attr]
+                    (ids[kit.group(1)].id, 20000): 7,  # type: ignore[union-attr]
+                }
+            )
         stats = "\n".join(await net.say("#paris", "claire", "/stats C1"))
         assert "mastodon 5" in stats and "kits de partage 7" in stats
         answer = "\n".join(await net.say("#paris", "claire", "/links C1"))

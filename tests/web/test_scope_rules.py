@@ -22,6 +22,9 @@ from bot.domain.barometer import (
 from bot.domain.oversight import Oversight, oversight_of, watches
 from bot.store import Database
 from bot.store.dashboard import ScopeFilter
+from tests.fakes.engines import target_for
+
+pytestmark = pytest.mark.both_engines
 
 TAGS = ["dept:075", "dept:069", "retraites", "insoumise", "insoumis", NATIONAL, "theme:x"]
 
@@ -34,7 +37,7 @@ def _filter(view: Oversight, aliases: TagAliases) -> ScopeFilter:
 
 async def test_sql_scope_filter_agrees_with_what_a_coordinator_watches(tmp_path: Path) -> None:
     rng = random.Random(20261130)
-    async with Database.open(tmp_path / "s.db") as db:
+    async with Database.open(target_for(tmp_path, "s.db")) as db:
         await db.migrate()
         async with db.transaction() as tx:
             await tx.tags.upsert(plan_alias(TagAliases(), "insoumise", "insoumis"))
@@ -43,16 +46,18 @@ async def test_sql_scope_filter_agrees_with_what_a_coordinator_watches(tmp_path:
             scopes: dict[int, tuple[str, ...]] = {}
             for _ in range(300):
                 scope = tuple(rng.sample(TAGS, rng.randint(0, 3)))
-                cur = await tx._conn.execute(  # type: ignore[attr-defined]
+                alert_id = await tx._conn.fetchval(
                     "INSERT INTO alerts (text, scope, author_member_id, author_name,"
                     " origin_platform, origin_chat_id, origin_label, created_at)"
-                    " VALUES ('x', ?, ?, 'a', 'console', '#r', '#r', ?)",
+                    " VALUES ('x', ?, ?, 'a', 'console', '#r', '#r', ?) RETURNING id",
                     (json.dumps(scope), author.id, time.time()),
                 )
-                scopes[int(cur.lastrowid or 0)] = scope
+                scopes[int(alert_id)] = scope
             for _ in range(60):
-                grants = [Grant(Role.COORDINATOR, rng.choice([*TAGS, None]))
-                          for _ in range(rng.randint(1, 3))]
+                grants = [
+                    Grant(Role.COORDINATOR, rng.choice([*TAGS, None]))
+                    for _ in range(rng.randint(1, 3))
+                ]
                 view = oversight_of(grants, aliases)
                 assert view is not None
                 ids, total = await tx.dashboard.open_alerts(_filter(view, aliases), 1000)
@@ -80,7 +85,8 @@ def test_percentiles_and_weeks() -> None:
     tuesday = datetime(2026, 11, 3, 20, 47, tzinfo=zone).timestamp()
     weeks = weekly_response_times(
         [AlertTimes(tuesday, ack=60, rebuttal=3600), AlertTimes(tuesday + 60, ack=180)],
-        zone, period,
+        zone,
+        period,
     )
     assert [w.week.isoformat() for w in weeks] == ["2026-11-02", "2026-11-09"]
     assert weeks[0].median["ack"] == 120 and weeks[0].answered["rebuttal"] == 1
@@ -90,7 +96,11 @@ def test_percentiles_and_weeks() -> None:
 def test_periods_are_checked() -> None:
     today = date(2026, 11, 30)
     assert parse_period(None, None, today).days == 28
-    for first, last in (("2026-13-01", None), ("2026-11-20", "2026-11-10"),
-                        ("2020-01-01", "2026-01-01"), ("x" * 60, None)):
+    for first, last in (
+        ("2026-13-01", None),
+        ("2026-11-20", "2026-11-10"),
+        ("2020-01-01", "2026-01-01"),
+        ("x" * 60, None),
+    ):
         with pytest.raises(PeriodError):
             parse_period(first, last, today)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.config import WebSettings
 from bot.domain.short_links import CODE_LENGTH, day_of, is_visit
+from tests.fakes.engines import rows
 from tests.fakes.web_client import web_bot
+
+pytestmark = pytest.mark.both_engines
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
 
@@ -24,21 +28,28 @@ async def test_a_short_link_redirects_and_counts_visits_per_day_for_its_owner(
         assert link.startswith(web.base + "/s/") and len(link.rsplit("/", 1)[1]) == CODE_LENGTH
         async with web.client() as browser:
             for _ in range(3):
-                async with browser.get(link, allow_redirects=False,
-                                       headers={"User-Agent": BROWSER}) as response:
+                async with browser.get(
+                    link, allow_redirects=False, headers={"User-Agent": BROWSER}
+                ) as response:
                     assert response.status == 302
                     assert response.headers["Location"] == "https://blog.example.org/retraites?x=1"
                     assert "no-store" in response.headers["Cache-Control"]
             # Not visits: a HEAD, link previews of chat apps and networks, an HTTP library.
-            async with browser.head(link, allow_redirects=False,
-                                    headers={"User-Agent": BROWSER}) as response:
+            async with browser.head(
+                link, allow_redirects=False, headers={"User-Agent": BROWSER}
+            ) as response:
                 assert response.status == 302
-            for agent in ("TelegramBot (like TwitterBot)",
-                          "Mozilla/5.0 (compatible; Discordbot/2.0)",
-                          "http.rb/5.1.1 (Mastodon/4.2.0; +https://mastodon.social/)",
-                          "Bluesky Cardyb/1.1", "Slackbot-LinkExpanding 1.0", "curl/8.5"):
-                async with browser.get(link, allow_redirects=False,
-                                       headers={"User-Agent": agent}) as response:
+            for agent in (
+                "TelegramBot (like TwitterBot)",
+                "Mozilla/5.0 (compatible; Discordbot/2.0)",
+                "http.rb/5.1.1 (Mastodon/4.2.0; +https://mastodon.social/)",
+                "Bluesky Cardyb/1.1",
+                "Slackbot-LinkExpanding 1.0",
+                "curl/8.5",
+            ):
+                async with browser.get(
+                    link, allow_redirects=False, headers={"User-Agent": agent}
+                ) as response:
                     assert response.status == 302
         await web.server.counter.flush()
         await bot.say("#lyon", "bob", "/links")
@@ -49,12 +60,9 @@ async def test_a_short_link_redirects_and_counts_visits_per_day_for_its_owner(
             visits = await tx.links.visits_by_owner("nothing")
         assert visits == {}
     # One row per link and day, and no column that could hold who visited.
-    conn = sqlite3.connect(tmp_path / "bot.db")
-    columns = [row[1] for row in conn.execute("PRAGMA table_info(link_visits)")]
-    rows = conn.execute("SELECT day, visits FROM link_visits").fetchall()
-    conn.close()
-    assert columns == ["link_id", "day", "visits"]
-    assert rows == [(day_of(time.time()), 3)]
+    found = rows(tmp_path, "SELECT * FROM link_visits")
+    assert [list(row.keys()) for row in found] == [["link_id", "day", "visits"]]
+    assert [(row["day"], row["visits"]) for row in found] == [(day_of(time.time()), 3)]
 
 
 async def test_unknown_and_expired_codes_get_a_small_page_in_the_network_language(
@@ -116,7 +124,13 @@ def test_what_counts_as_a_visit() -> None:
     assert not is_visit("HEAD", {"User-Agent": BROWSER})
     assert not is_visit("GET", {"User-Agent": BROWSER, "Sec-Purpose": "prefetch"})
     assert not is_visit("GET", {})
-    for agent in ("Twitterbot/1.0", "facebookexternalhit/1.1", "WhatsApp/2.23",
-                  "LinkedInBot/1.0", "Googlebot/2.1", "python-requests/2.31",
-                  "Mozilla/5.0 (Macintosh) AppleWebKit (KHTML, like Gecko) HeadlessChrome/120"):
+    for agent in (
+        "Twitterbot/1.0",
+        "facebookexternalhit/1.1",
+        "WhatsApp/2.23",
+        "LinkedInBot/1.0",
+        "Googlebot/2.1",
+        "python-requests/2.31",
+        "Mozilla/5.0 (Macintosh) AppleWebKit (KHTML, like Gecko) HeadlessChrome/120",
+    ):
         assert not is_visit("GET", {"User-Agent": agent}), agent

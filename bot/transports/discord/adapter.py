@@ -215,8 +215,36 @@ class DiscordTransport:
         intents.message_content = self._settings.message_content
         return intents
 
+    async def start_sending(self) -> None:
+        """Sends only (a delivery worker): REST API login, no gateway, no command sync."""
+        client = await self._login()
+        self._client = client
+        log.info("discord: sending through the REST API (no gateway here)")
+
     async def start(self, inbox: Inbox) -> None:
         self._inbox = inbox
+        client = await self._login()
+        await self._use_advertised_gateway(client)
+        await self._sync_commands(client)
+        self._task = asyncio.create_task(self._run_gateway(client), name="discord-gateway")
+        waiter = asyncio.create_task(self.connected.wait())
+        done, _ = await asyncio.wait(
+            {self._task, waiter}, timeout=CONNECT_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiter.cancel()
+        if self._task in done:
+            # The gateway gave up before READY: a refused token or a missing intent.
+            await client.close()
+            raise DiscordStartError(self._gateway_failure or "discord: the gateway closed")
+        if waiter not in done:
+            log.warning(
+                "discord gateway not connected after %.0fs; still trying", CONNECT_WAIT_SECONDS
+            )
+        else:
+            log.info("discord connected as %s", self.bot_username)
+
+    async def _login(self) -> _Client:
+        """The client, logged in to the REST API (the token is checked here)."""
         token = self._settings.token.value if self._settings.token else ""
         point_library_at(self._settings.api_base)
         # We never join voice: skip discord.py's start-up warnings about voice libraries.
@@ -243,24 +271,7 @@ class DiscordTransport:
             raise DiscordStartError(
                 f"discord: cannot reach {self._settings.api_base}: {type(error).__name__}"
             ) from None
-        await self._use_advertised_gateway(client)
-        await self._sync_commands(client)
-        self._task = asyncio.create_task(self._run_gateway(client), name="discord-gateway")
-        waiter = asyncio.create_task(self.connected.wait())
-        done, _ = await asyncio.wait(
-            {self._task, waiter}, timeout=CONNECT_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED
-        )
-        waiter.cancel()
-        if self._task in done:
-            # The gateway gave up before READY: a refused token or a missing intent.
-            await client.close()
-            raise DiscordStartError(self._gateway_failure or "discord: the gateway closed")
-        if waiter not in done:
-            log.warning(
-                "discord gateway not connected after %.0fs; still trying", CONNECT_WAIT_SECONDS
-            )
-        else:
-            log.info("discord connected as %s", self.bot_username)
+        return client
 
     async def _use_advertised_gateway(self, client: _Client) -> None:
         """Connect where the API says the gateway is (a plain client would assume Discord's)."""

@@ -184,6 +184,14 @@ class TelegramTransport:
             "webhook" if self._settings.webhook_url else "long polling",
         )
 
+    async def start_sending(self) -> None:
+        """Sends only (a delivery worker): getMe, no polling, no webhook, no menu."""
+        _quiet_http_logs()
+        app = await self._initialize()
+        self._app = app
+        self._username = app.bot.username
+        log.info("telegram: sending as @%s (no updates received here)", self._username)
+
     async def _initialize(self) -> Application[Any, Any, Any, Any, Any, Any]:
         """getMe, with a few tries on network errors; a refused token stops here."""
         for attempt in range(1, START_ATTEMPTS + 1):
