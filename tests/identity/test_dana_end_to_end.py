@@ -108,6 +108,7 @@ async def test_dana_links_telegram_and_irc_and_gets_each_alert_once_where_she_ch
                 console.flush()  # type: ignore[attr-defined]
 
             type_line("#paris root: /link")
+            await _wait_console(out, "Salon relié")  # root is M1, Dana's Telegram self M2
             await _telegram(api, "/start", "Bonjour")
             await _telegram(api, "/join", "Bienvenue")
             await _telegram(api, "/subscribe dept:075", "Abonnements")
