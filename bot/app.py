@@ -187,6 +187,12 @@ class App:
         if self.timers is not None:
             # What falls due in the next seconds (a card edit) happens before the exit.
             await self.timers.settle(SETTLE_TIMERS_SECONDS)
+        if self.pushes is not None:
+            # Posts to social networks still going out: their push report comes after them.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.pushes.sender.idle(), self.settings.delivery.drain_timeout
+                )
         if self.engine is not None:
             await self.engine.wait_idle(self.settings.delivery.drain_timeout)
         self.request_stop()

@@ -96,14 +96,27 @@ async def join(ctx: Context) -> None:
         await _request(ctx)
 
 
-async def _welcome(ctx: Context, sponsor: Member | None = None) -> None:
+async def _welcome(
+    ctx: Context, sponsor: Member | None = None, subscribed: tuple[str, ...] = ()
+) -> None:
+    """The newcomer's first answer says how to get alerts privately: the command with
+    their own tags (those they were subscribed to by their invitation, if any)."""
     reachable = await _settle_identity(ctx)
     prefix = ctx.limits.command_prefix
     name, short_id = ctx.member.display_name, ctx.member.short_id
-    if sponsor is None:
-        await ctx.reply("member.joined", name=name, id=short_id, prefix=prefix)
+    tags = ctx.room.tags if ctx.room is not None else ()
+    if sponsor is None and tags:
+        shown = " ".join(tags)
+        await ctx.reply("member.joined", name=name, id=short_id, prefix=prefix, tags=shown)
+    elif sponsor is None:
+        await ctx.reply("member.joined_no_tags", name=name, id=short_id, prefix=prefix)
+    elif subscribed:
+        shown = " ".join(f"#{tag}" for tag in subscribed)
+        await ctx.reply("invite.welcome", name=name, id=short_id, sponsor=sponsor.display_name,
+                        tags=shown, prefix=prefix)  # fmt: skip
     else:
-        await ctx.reply("invite.welcome", name=name, id=short_id, sponsor=sponsor.display_name)
+        await ctx.reply("invite.welcome_no_tags", name=name, id=short_id,
+                        sponsor=sponsor.display_name, prefix=prefix)  # fmt: skip
     if not reachable:
         await ask_for_dm(ctx)
 
@@ -283,7 +296,7 @@ async def redeem(ctx: Context, raw_code: str) -> None:
             ctx, member.id, "join.decided_invited", name=member.display_name,
             id=member.short_id, by=inviter.display_name,
         )
-    await _welcome(ctx, sponsor=inviter)
+    await _welcome(ctx, sponsor=inviter, subscribed=tuple(invitation.tags))
     target = _private_target(ctx, inviter)
     if target is not None:
         lang = pick_lang(inviter.lang, ctx.network.lang)

@@ -15,6 +15,7 @@ from bot.domain import (
     Alert,
     AlertStatus,
     AlertTextError,
+    Counted,
     Kind,
     OutgoingMessage,
     Role,
@@ -175,7 +176,7 @@ async def alert(ctx: Context, text: str) -> None:
         members=count(ctx.lang, "count.members", members.queued + in_rooms + members.held),
     )
     if members.held:
-        receipt += (Span(" "), *spans(ctx.lang, "alert.held", n=members.held))
+        receipt += (Span(" "), Span(count(ctx.lang, "alert.held", members.held)))
     if urgent:
         receipt += (Span(" "), *spans(ctx.lang, "alert.urgent_sent"))
     if tasks:
@@ -184,7 +185,7 @@ async def alert(ctx: Context, text: str) -> None:
     await ctx.reply_message(OutgoingMessage(receipt))
     unreachable = len(plan.unreachable_rooms) + members.unreachable
     if unreachable:
-        await ctx.reply("alert.unreachable", n=unreachable)
+        await ctx.reply("alert.unreachable", unreachable=Counted("count.unreachable", unreachable))
 
 
 async def _settle_scope(ctx: Context, draft: AlertDraft) -> AlertDraft:
@@ -222,7 +223,7 @@ async def _check_allowance(ctx: Context, per_hour: int) -> None:
         "alert",
         "alert.rate_limited",
         detail=f"{len(recent)} in the last hour",
-        n=per_hour,
+        alerts=Counted("count.alerts", per_hour),
         at=format_local_time(allowed_at, ctx.network.timezone, now),
         minutes=max(1, int((allowed_at - now + 59) // 60)),
     )
@@ -293,6 +294,10 @@ async def alerts(ctx: Context, alert: int | None) -> None:
                 text=excerpt,
             )
         )
+    total = await ctx.tx.alerts.open_count()
+    if total > len(recent):
+        lines.append(ctx.t("alerts.more", more=Counted("count.more", total - len(recent)),
+                           prefix=ctx.limits.command_prefix, id=recent[0].short_id))
     await ctx.reply_text("\n".join(lines))
 
 
@@ -361,15 +366,7 @@ async def show_clock(ctx: Context, alert: Alert) -> None:
 
 
 def _clock_line(ctx: Context, clock: AlertClock, entry: Entry) -> str:
-    params: dict[str, object] = {
-        "at": _clock(ctx, entry.at),
-        "after": format_elapsed(entry.at - clock.raised_at),
-        "name": entry.who or "?",
-        "task": cards.title(entry.task, ctx.lang) if entry.task else "",
-        "detail": f" — {entry.detail}" if entry.detail else "",
-        "clip": entry.detail or "",
-    }
-    return ctx.t(f"clock.{entry.what.value}", **params)
+    return cards.clock_line(clock, entry, ctx.lang, _clock(ctx, entry.at))
 
 
 def _summary(ctx: Context, clock: AlertClock) -> str:

@@ -15,7 +15,7 @@ from bot.archive.cards import render_card, render_line, render_queued
 from bot.archive.storage import is_intact
 from bot.archive.url_policy import UrlRefused, check_url
 from bot.commands import Context, Rest, Router, UserError
-from bot.domain import Kind, Role, Span, parse_short_id
+from bot.domain import Counted, Kind, Role, Span, parse_short_id
 from bot.domain.alerts import Alert
 from bot.domain.clips import Clip, ClipStatus
 from bot.domain.messages import OutgoingMessage
@@ -65,7 +65,7 @@ async def _scope(ctx: Context, clip: Clip) -> tuple[str, ...]:
 def _check_queue(ctx: Context, pending: int) -> None:
     limit = ctx.settings.archive.max_queued_per_member
     if pending >= limit:
-        raise UserError("clip.too_many", limit=limit)
+        raise UserError("clip.too_many", clips=Counted("count.clips_waiting", limit))
 
 
 async def _retry(ctx: Context, words: list[str]) -> None:
@@ -230,4 +230,10 @@ async def clips(ctx: Context, words: str | None) -> None:
     for item in found:
         lines.append(Span("\n"))
         lines.append(render_line(item, ctx.lang))
+    if len(found) == LIST_LIMIT:
+        total = await ctx.tx.clips.search_count(terms)
+        if total > len(found):
+            more = Counted("count.more", total - len(found))
+            lines.append(Span("\n" + ctx.t("clips.more", more=more,
+                                             prefix=ctx.limits.command_prefix)))  # fmt: skip
     await ctx.reply_message(OutgoingMessage(tuple(lines)))

@@ -243,13 +243,13 @@ async def reject(ctx: Context, content: int, reason: str | None) -> None:
     usage=("edit C4 [x:|mastodon:|bluesky:] [texte]", "edit C4 [x:|mastodon:|bluesky:] [text]"),
     details=(
         "Sans texte : le contenu, ses variantes et leur longueur par réseau. « edit C4 x: "
-        "texte court » donne à X son propre texte (« x: - » le retire). L'auteur modifie "
-        "tant que c'est en attente ; un coordinateur toujours (avec four_eyes, un contenu "
-        "approuvé modifié revient dans la file).",
+        "texte court » donne à X son propre texte (« x: - » le retire). L'auteur peut le "
+        "modifier tant qu'il attend, un coordinateur à tout moment (avec four_eyes, un "
+        "contenu approuvé puis modifié revient dans la file).",
         'Without text: the content, its variants and their length per network. "edit C4 '
-        'x: short text" gives X its own text ("x: -" removes it). The author edits while '
-        "it waits; a coordinator always (with four_eyes, approved content edited goes back "
-        "to the queue).",
+        'x: short text" gives X its own text ("x: -" removes it). The author can edit it '
+        "while it waits, a coordinator at any time (with four_eyes, approved content that "
+        "is edited goes back to the queue).",
     ),
 )
 async def edit(ctx: Context, content: int, text: str | None) -> None:

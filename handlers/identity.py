@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from bot.commands import Choice, Context, Rest, Router, UserError, Word
+from bot.commands import Choice, Context, Rest, Router, UsageError, UserError, Word
 from bot.digests import DigestSetup, settle_member
-from bot.domain import Button, Member, OutgoingMessage, Role, Target, TargetKind
+from bot.domain import Button, Counted, Member, OutgoingMessage, Role, Target, TargetKind
 from bot.domain.durations import format_local_time
 from bot.domain.identity import (
     APPROVE_CODE_SECONDS,
@@ -129,10 +129,8 @@ async def _give_code(ctx: Context) -> None:
     body = OutgoingMessage(
         spans(ctx.lang, "link.code", code=code, minutes=int(LINK_CODE_SECONDS // 60))
     )
-    if destination == ctx.origin:
-        await ctx.reply_message(body)
-    else:
-        await ctx.send(destination, body, Priority.REPLY, lang=ctx.lang)
+    await ctx.send_secret(destination, body)
+    if destination != ctx.origin:
         await ctx.reply("link.code_sent_privately")
 
 
@@ -254,7 +252,7 @@ async def _ask_admins(ctx: Context, owner: Member, typer: Member) -> None:
             Priority.REPLY, lang=lang,
         )
         told += 1
-    await ctx.reply("link.needs_admin", roles=roles, n=told)
+    await ctx.reply("link.needs_admin", roles=roles, admins=Counted("count.admins_told", told))
 
 
 async def _confirm(ctx: Context, raw: str) -> None:
@@ -445,7 +443,7 @@ async def quiet(ctx: Context, window: str | None) -> None:
     try:
         parsed = parse_window(window)
     except QuietError as error:
-        raise UserError(error.key, **error.params) from None
+        raise UsageError(error.key, **error.params) from None
     await ctx.tx.identities.set_quiet(member.id, parsed)
     await ctx.reply("quiet.set", window=parsed.label, zone=zone, end=format_clock(parsed.end))
     updated = await _settle(ctx)
@@ -500,7 +498,7 @@ async def digest(ctx: Context, when: str | None) -> None:
     try:
         minute = parse_clock(words[0])
     except QuietError as error:
-        raise UserError(error.key, **error.params) from None
+        raise UsageError(error.key, **error.params) from None
     await ctx.tx.identities.set_digest(member.id, minute)
     updated = await _settle(ctx)
     due = release_at(updated.prefs, ctx.clock(), ctx.network.timezone)
@@ -542,7 +540,7 @@ async def tz(ctx: Context, zone: str | None) -> None:
     try:
         checked = check_zone(zone)
     except QuietError as error:
-        raise UserError(error.key, **error.params) from None
+        raise UsageError(error.key, **error.params) from None
     await ctx.tx.identities.set_tz(member.id, checked)
     await ctx.reply("tz.set", zone=checked)
     await _settle(ctx)

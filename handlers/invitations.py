@@ -7,10 +7,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.commands import Context, Number, Router, Tags
-from bot.domain import OutgoingMessage, Role, Span
+from bot.domain import Counted, OutgoingMessage, Role, Span
 from bot.domain.membership import code_digest, new_invite_code
 from bot.domain.rights import invite_allowance
-from bot.store import Priority
 from handlers import admission
 
 router = Router("invitations")
@@ -43,7 +42,7 @@ async def invite(ctx: Context, n: int | None, tags: tuple[str, ...]) -> None:
     if allowance is not None and wanted > allowance:
         await ctx.refuse(
             "invite", "invite.cap", detail=f"{wanted} > {allowance}",
-            left=allowance, cap=settings.invites_per_member,
+            people=Counted("count.people", allowance), cap=settings.invites_per_member,
         )
     destination = admission.private_destination(ctx, "invite.dm_first")
     codes = [new_invite_code() for _ in range(wanted)]
@@ -55,7 +54,7 @@ async def invite(ctx: Context, n: int | None, tags: tuple[str, ...]) -> None:
     lines = [
         ctx.t(
             "invite.header",
-            n=wanted,
+            invitations=Counted("count.invitations", wanted),
             until=_date(ctx, expires_at),
             tags=" ".join(f"#{t}" for t in tags) or ctx.t("invite.no_tags"),
         )
@@ -70,11 +69,9 @@ async def invite(ctx: Context, n: int | None, tags: tuple[str, ...]) -> None:
         )
     lines.append(ctx.t("invite.footer"))
     body = OutgoingMessage((Span("\n".join(lines)),))
-    if destination == ctx.origin:
-        await ctx.reply_message(body)
-    else:
-        await ctx.send(destination, body, Priority.REPLY, lang=ctx.lang)
-        await ctx.reply("invite.sent_privately", n=wanted)
+    await ctx.send_secret(destination, body)
+    if destination != ctx.origin:
+        await ctx.reply("invite.sent_privately", codes=Counted("count.invite_codes", wanted))
 
 
 def _date(ctx: Context, moment: float) -> str:

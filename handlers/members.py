@@ -57,10 +57,11 @@ async def join(ctx: Context, code: str | None) -> None:
     summary=("Ouvrir la conversation privée avec le bot", "Open the private chat with the bot"),
     usage="start",
     details=(
-        "Sur Telegram, le lien donné par join (ou par une invitation) envoie start en privé : "
-        "le bot peut alors vous écrire, et votre adhésion suit son cours.",
-        "On Telegram, the link join (or an invitation) gives sends start privately: the bot "
-        "may then write to you, and your joining goes on from there.",
+        "Sur Telegram, le lien donné par join (ou par une invitation) ouvre la conversation "
+        "privée et y envoie start : le bot peut alors vous écrire, et votre adhésion suit "
+        "son cours.",
+        "On Telegram, the link that join (or an invitation) gives opens the private chat and "
+        "sends start there: the bot may then write to you, and your joining carries on.",
     ),
 )
 async def start(ctx: Context, payload: str | None) -> None:

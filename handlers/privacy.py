@@ -6,9 +6,10 @@ import asyncio
 from pathlib import Path
 
 from bot.commands import Choice, Context, Handle, Router, UserError, Word
-from bot.domain import Button, Member, OutgoingMessage, Role, Target, TargetKind
+from bot.domain import Button, Counted, Member, OutgoingMessage, Phrase, Role, Target, TargetKind
 from bot.domain.identity import FORGET_CODE_SECONDS, MAX_BAD_CODES_PER_HOUR
 from bot.domain.membership import code_digest, new_invite_code, normalize_code
+from bot.domain.messages import platform_label
 from bot.domain.privacy import forget_refusal, former_member
 from bot.domain.roles import has_role
 from bot.i18n import spans, text
@@ -37,7 +38,7 @@ async def _check_identified(ctx: Context, command: str) -> None:
     role=Role.GUEST,
     summary=(
         "Recevoir en privé tout ce que le réseau garde sur vous",
-        "Get, privately, everything the network keeps about you",
+        "Get everything the network keeps about you, privately",
     ),
     usage=("export [telegram|discord]", "export [telegram|discord]"),
     details=(
@@ -72,14 +73,15 @@ async def export(ctx: Context, platform: str | None) -> None:
     now = ctx.clock()
     allowed = ctx.settings.privacy.exports_per_hour
     if await ctx.tx.privacy.exports_since(ctx.member.id, now - 3600) >= allowed:
-        await ctx.refuse("export", "export.too_many", detail=f"{allowed} an hour", n=allowed)
+        await ctx.refuse("export", "export.too_many", detail=f"{allowed} an hour",
+                         exports=Counted("count.exports", allowed))  # fmt: skip
     data = await ctx.tx.privacy.export(member.id, network=ctx.network.name, now=now)
     directory = Path(ctx.settings.privacy.export_dir)
     path = await asyncio.to_thread(write_export, directory, member.short_id, data, now)
     # The explanation first, as a message of its own (a file's caption is short on Telegram).
     explanation = OutgoingMessage(
         spans(ctx.lang, "export.explanation", id=member.short_id,
-              prefix=ctx.limits.command_prefix, days=_days(ctx))
+              prefix=ctx.limits.command_prefix, **_kept(ctx))
     )
     document = OutgoingMessage(
         spans(ctx.lang, "export.caption", id=member.short_id), document=str(path)
@@ -88,13 +90,21 @@ async def export(ctx: Context, platform: str | None) -> None:
         await ctx.send(target, message, Priority.REPLY, lang=ctx.lang)
     await ctx.audit("export", "done", target.platform)
     if target != ctx.origin:
-        await ctx.reply("export.sent_privately", platform=target.platform)
+        await ctx.reply("export.sent_privately", platform=platform_label(target.platform))
 
 
-def _days(ctx: Context) -> str:
+def _kept(ctx: Context) -> dict[str, object]:
+    """How long each kind of record is kept, as the explanation says it."""
     privacy = ctx.settings.privacy
-    values = (privacy.keep_alerts_days, privacy.keep_audit_days, privacy.keep_delivery_days)
-    return " / ".join(f"{v:g}" if v else "∞" for v in values)
+    days = {
+        "alerts": privacy.keep_alerts_days,
+        "audit": privacy.keep_audit_days,
+        "deliveries": privacy.keep_delivery_days,
+    }
+    return {
+        name: Counted("count.days", max(1, round(value))) if value else Phrase("keep.forever")
+        for name, value in days.items()
+    }
 
 
 def _destination(ctx: Context, member: Member, platform: str) -> tuple[Target | None, bool]:

@@ -9,10 +9,11 @@ run reports each target's outcome in the room it was scheduled from.
 from __future__ import annotations
 
 from bot.commands import Context, Id, Rest, Router, UserError
-from bot.domain import Kind, Role, parse_short_id
+from bot.domain import Counted, Kind, Role, parse_short_id
 from bot.domain.content import ContentError
 from bot.domain.durations import format_local_time
-from bot.domain.pushes import Push, TargetState, parse_push_request
+from bot.domain.pushes import Push, RunStatus, TargetState, parse_push_request
+from bot.i18n import count
 from bot.pushes import decisions as rules
 from bot.pushes import firing, reports
 from bot.pushes.links import link_clicks
@@ -95,15 +96,21 @@ async def push(ctx: Context, request: str) -> None:
     if parsed.now:
         await ctx.reply("push.scheduled_now", id=created.short_id, targets=targets)
         return
-    key = "push.scheduled_every" if created.rule.recurring else "push.scheduled"
-    await ctx.reply(
-        key,
-        id=created.short_id,
-        content=f"C{short.number}",
-        at=_when(ctx, created.first_at),
-        targets=targets,
-        runs=created.rule.count,
-    )
+    at = _when(ctx, created.first_at)
+    content = f"C{short.number}"
+    if created.rule.recurring:
+        await ctx.reply(
+            "push.scheduled_every",
+            id=created.short_id,
+            content=content,
+            at=at,
+            targets=targets,
+            runs=created.rule.count,
+        )
+    else:
+        await ctx.reply(
+            "push.scheduled", id=created.short_id, content=content, at=at, targets=targets
+        )
 
 
 @router.command(
@@ -118,28 +125,33 @@ async def push(ctx: Context, request: str) -> None:
 )
 async def pushes(ctx: Context) -> None:
     now = ctx.clock()
-    found = await ctx.tx.pushes.recent(now - RECENT_SECONDS, LIST_LIMIT + 1)
+    found = await ctx.tx.pushes.recent(now - RECENT_SECONDS, LIST_LIMIT)
     if not found:
         await ctx.reply("push.list_empty")
         return
     lines: list[str] = []
-    for each in found[:LIST_LIMIT]:
+    for each in found:
         content = await ctx.tx.content.get(each.content_id)
         if content is None:
             continue
-        lines.append(reports.describe_push(each, content, ctx.lang, ctx.network.timezone, now))
         runs = await ctx.tx.pushes.runs(each.id)
+        held = bool(runs) and runs[-1].status is RunStatus.HELD
+        lines.append(reports.describe_push(each, content, ctx.lang, ctx.network.timezone, now,
+                                           held=held))  # fmt: skip
         if runs:
             last = runs[-1]
-            if last.status.value == "held":
-                lines.append("  " + ctx.t("push.list_held", at=_when(ctx, last.due_at)))
+            if held:
+                lines.append("  " + ctx.t("push.list_held", at=_when(ctx, last.due_at),
+                                          id=each.short_id))  # fmt: skip
             else:
                 result = await reports.outcome(ctx.tx, last)
                 kits = len(await ctx.tx.pushes.kits_for_run(last.id))
                 lines.append("  " + ctx.t("push.list_run", at=_when(ctx, last.due_at)))
                 lines += [f"    {line}" for line in reports.outcome_lines(result, ctx.lang, kits)]
-    if len(found) > LIST_LIMIT:
-        lines.append(ctx.t("push.list_more"))
+    total = await ctx.tx.pushes.recent_count(now - RECENT_SECONDS)
+    if total > len(found):
+        more = Counted("count.more", total - len(found))
+        lines.append(ctx.t("push.list_more", more=more, shown=len(found)))
     await ctx.reply_text("\n".join(lines))
 
 
@@ -169,7 +181,8 @@ async def unpush(ctx: Context, push: int) -> None:
         return
     lines = [ctx.t("push.unpushed_partial", id=done.push.short_id)]
     if done.rooms_out:
-        lines.append(ctx.t("push.unpushed_rooms", n=done.rooms_out))
+        out = Counted("count.copies_out", done.rooms_out)
+        lines.append(ctx.t("push.unpushed_rooms", copies=out))
     for network, state, url in done.already:
         key = "push.unpushed_sent" if state is TargetState.SENT else "push.unpushed_unsure"
         lines.append(ctx.t(key, network=network.label, url=url or ""))
@@ -188,10 +201,10 @@ async def unpush(ctx: Context, push: int) -> None:
     usage="share P3",
     details=(
         "En privé : le texte pour X, Mastodon et Bluesky prêt à copier, le lien et le clip, "
-        "et une tâche de partage (done T12 lien-du-partage). « subscribe share » : un kit à "
+        "et une tâche de partage (done T5 lien-du-partage). « subscribe share » : un kit à "
         "chaque publication de vos périmètres.",
         "Privately: the text for X, Mastodon and Bluesky ready to copy, the link and the "
-        'clip, and a share task (done T12 link-of-your-share). "subscribe share": a kit '
+        'clip, and a share task (done T5 link-of-your-share). "subscribe share": a kit '
         "with every push of your scopes.",
     ),
 )
@@ -245,7 +258,8 @@ async def _stats(
     lines = [ctx.t("stats.header", id=title, preview=preview[:60])]
     runs = [run for each in found for run in await ctx.tx.pushes.runs(each.id)]
     ids = ", ".join(p.short_id for p in found) or "—"
-    lines.append(ctx.t("stats.pushes", n=len(found), ids=ids, runs=len(runs)))
+    lines.append(ctx.t("stats.pushes", n=len(found), ids=ids,
+                       runs=Counted("count.runs", len(runs))))
     rooms: dict[str, int] = {}
     for run in runs:
         for status, n in (await ctx.tx.pushes.copy_counts(run.subject)).items():
@@ -254,7 +268,7 @@ async def _stats(
         lines.append(
             ctx.t(
                 "stats.rooms",
-                sent=rooms.get("sent", 0),
+                sent=Counted("count.copies_delivered", rooms.get("sent", 0)),
                 failed=rooms.get("failed", 0) + rooms.get("skipped", 0),
             )
         )
@@ -265,13 +279,14 @@ async def _stats(
             posts[key] = posts.get(key, 0) + 1
     for network in sorted({n for n, _ in posts}):
         states = ", ".join(
-            f"{n} {ctx.t(f'push.state.{state}')}"
+            count(ctx.lang, f"push.count.{state}_posts", n)
             for (net, state), n in posts.items()
             if net == network
         )
-        lines.append(f"{network} : {states}" if ctx.lang == "fr" else f"{network}: {states}")
+        lines.append(ctx.t("stats.network_line", network=network, states=states))
     kits, shared = await ctx.tx.pushes.kit_counts(p.id for p in found)
-    lines.append(ctx.t("stats.kits", kits=kits, shared=shared))
+    lines.append(ctx.t("stats.kits", kits=Counted("push.count.kits", kits),
+                       shared=Counted("count.shares_done", shared)))
     clicks = None
     if content is not None or found:
         loaded = await ctx.tx.content.get(content or found[0].content_id)

@@ -6,10 +6,9 @@ before and after, and the whole network for synonyms.
 
 from __future__ import annotations
 
-from bot.commands import Choice, Context, Router, Tags, UserError, Where
-from bot.domain import Role, is_network_wide, plan_alias
+from bot.commands import Choice, Context, Router, Tags, UsageError, UserError, Where
+from bot.domain import Counted, Role, is_network_wide, plan_alias
 from bot.domain.rights import may_manage_room, may_redefine_scopes
-from bot.i18n import count
 
 router = Router("rooms")
 
@@ -110,7 +109,7 @@ async def tags(ctx: Context, action: str | None, tags: tuple[str, ...]) -> None:
     if action is None and tags:
         raise UserError("room.tags_action")
     if action is not None and not tags:
-        raise UserError("room.tags_missing")
+        raise UsageError("room.tags_missing")
     old = ctx.room.tags
     if action == "add":
         await _check_room_change(ctx, "tags", old, (*old, *(t for t in tags if t not in old)))
@@ -137,7 +136,7 @@ async def rooms(ctx: Context) -> None:
     if not linked:
         await ctx.reply("rooms.none")
         return
-    lines = [ctx.t("rooms.header", count=count(ctx.lang, "count.rooms", len(linked)))]
+    lines = [ctx.t("rooms.header", rooms=Counted("count.rooms_linked", len(linked)))]
     for room in linked:
         line = ctx.t(
             "rooms.line", room=room.label, platform=room.platform, tags=_show_tags(ctx, room.tags)

@@ -10,7 +10,7 @@ the content family (`handlers.pushes`).
 from __future__ import annotations
 
 from bot.commands import Context, Router, UserError, Word
-from bot.domain import NATIONAL, Kind, Role, format_id, parse_short_id
+from bot.domain import NATIONAL, Counted, Kind, Role, format_id, parse_short_id
 from bot.domain.alerts import alert_subject
 from bot.domain.durations import format_elapsed
 from bot.domain.stats import (
@@ -88,10 +88,12 @@ async def stats(ctx: Context, what: str | None) -> None:
 async def _member(ctx: Context) -> None:
     now = ctx.clock()
     barometer = await ctx.tx.stats.member(ctx.member.id, now - MEMBER_PERIOD)
-    await ctx.reply_text("\n".join(member_lines(ctx, barometer)))
+    example = await ctx.tx.alerts.latest_involving(ctx.member.id)
+    await ctx.reply_text("\n".join(member_lines(ctx, barometer, example)))
 
 
-def member_lines(ctx: Context, barometer: MemberBarometer) -> list[str]:
+def member_lines(ctx: Context, barometer: MemberBarometer, example: int | None) -> list[str]:
+    """The barometer; `example`, an alert of theirs, is what the last line offers to open."""
     lines = [ctx.t("stats.me_header", id=ctx.member.short_id)]
     for name in METRICS:
         mine = float(getattr(barometer.mine, name))
@@ -106,7 +108,8 @@ def member_lines(ctx: Context, barometer: MemberBarometer) -> list[str]:
                 median_bar=bar(median or 0.0, scale) or "·",
             )
         )
-    lines.append(ctx.t("stats.me_footer"))
+    if example is not None:
+        lines.append(ctx.t("stats.me_footer", id=format_id(Kind.ALERT, example)))
     return lines
 
 
@@ -179,9 +182,9 @@ async def _alert(ctx: Context, alert_id: int) -> None:
         id=alert.short_id,
         rooms=count(ctx.lang, "count.rooms", copies.rooms),
         members=count(ctx.lang, "count.members", copies.members),
-        sent=copies.sent,
+        sent=Counted("count.delivered", copies.sent),
         waiting=copies.waiting,
-        failed=copies.failed,
+        failed=Counted("count.failures", copies.failed),
         held=held,
     )
 

@@ -14,7 +14,7 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from bot.commands import Context, Handle, Id, Rest, Router, UserError, Word
-from bot.domain import Alert, AlertStatus, Kind, Role, format_id, parse_short_id
+from bot.domain import Alert, AlertStatus, Counted, Kind, Role, format_id, parse_short_id
 from bot.domain.clips import Clip, ClipStatus
 from bot.domain.durations import format_local_time
 from bot.domain.roles import has_role
@@ -36,6 +36,7 @@ from bot.domain.tasks import (
     parse_kind,
     parse_task_request,
 )
+from bot.i18n import text_from
 from bot.tasks import Actor, TaskSetup, cards, changes, deadlines
 
 router = Router("tasks")
@@ -237,8 +238,12 @@ async def _take(
             asked = await ctx.tx.timers.pending_for(found.subject, deadlines.RELEASE)
             await changes.confirmed(ctx.tx, _setup(ctx), found, _actor(ctx), now)
             if reply or asked:
-                key = "task.confirmed" if asked else "task.already_yours"
-                await ctx.reply(key, task=_title(ctx, found), id=found.short_id)
+                if asked:
+                    await ctx.reply("task.confirmed", task=_title(ctx, found))
+                else:
+                    await ctx.reply(
+                        "task.already_yours", task=_title(ctx, found), id=found.short_id
+                    )
             return True
         if quiet_race:
             return False
@@ -281,6 +286,9 @@ async def hold_for_clip(ctx: Context, number: int) -> Task:
     found = await _load(ctx, number)
     _unfinished(ctx, found)
     if found.kind is not TaskKind.CLIP:
+        if found.alert_id is not None:
+            raise UserError("task.not_a_clip_alert", task=_title(ctx, found),
+                            alert=format_id(Kind.ALERT, found.alert_id))  # fmt: skip
         raise UserError("task.not_a_clip", task=_title(ctx, found))
     held_by_other = found.status is TaskStatus.CLAIMED and found.claimed_by != ctx.member.id
     if not (held_by_other and _coordinates(ctx, found)):
@@ -576,7 +584,8 @@ async def _list(ctx: Context, sections: list[tuple[str, list[Task]]], **params: 
         for item in found[:LIST_LIMIT]:
             lines.append(_list_line(ctx, item, now))
         if len(found) > LIST_LIMIT:
-            lines.append(ctx.t("task.list_more", n=len(found) - LIST_LIMIT))
+            more = Counted("count.more", len(found) - LIST_LIMIT)
+            lines.append(ctx.t("task.list_more", more=more))
     await ctx.reply_text("\n".join(lines) if lines else ctx.t("task.list_none"))
 
 
@@ -596,11 +605,9 @@ async def _detail(ctx: Context, task: Task) -> None:
     now = ctx.clock()
     zone = ctx.network.timezone
     lines = [
-        ctx.t(
-            "task.detail_header" if task.text else "task.detail_header_plain",
-            task=_title(ctx, task),
-            text=task.text,
-        ),
+        ctx.t("task.detail_header", task=_title(ctx, task), text=task.text)
+        if task.text
+        else ctx.t("task.detail_header_plain", task=_title(ctx, task)),
         ctx.t("task.detail_state", state=cards.state(task, ctx.lang, zone, now)),
         ctx.t("task.detail_scope", scope=_scope(ctx, task)),
         ctx.t("task.detail_history"),
@@ -630,4 +637,4 @@ def _event_line(ctx: Context, event: TaskEvent, zone: str, now: float) -> str:
             key += "_grouped"
     elif event.event in (TaskEventKind.ASSIGNED, TaskEventKind.LINKED):
         params["detail"] = event.detail
-    return ctx.t(key, **params)
+    return text_from(ctx.lang, key, params)

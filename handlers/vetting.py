@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bot.commands import Choice, Context, Handle, Id, Rest, Router, UserError
-from bot.domain import Kind, Member, OutgoingMessage, Role, format_id
+from bot.commands import Choice, Context, Handle, Id, Rest, Router, UsageError, UserError
+from bot.domain import Counted, Kind, Member, OutgoingMessage, Role, format_id
 from bot.domain.members import Standing
 from bot.domain.membership import JoinRequest
 from bot.domain.rights import may_decide_request, removal_refusal
@@ -90,10 +90,19 @@ async def accept(ctx: Context, member: int) -> None:
         ctx, target.id, "join.decided_accepted", name=target.display_name, id=target.short_id,
         by=ctx.member.display_name,
     )
-    elsewhere = await _tell(
-        ctx, target, request, "join.accepted", name=target.display_name, id=target.short_id,
-        by=ctx.member.display_name,
-    )
+    limits = ctx.platforms.get(request.platform) if request is not None else None
+    prefix = limits.command_prefix if limits is not None else ctx.limits.command_prefix
+    if request is not None and request.scope:
+        elsewhere = await _tell(
+            ctx, target, request, "join.accepted", name=target.display_name,
+            id=target.short_id, by=ctx.member.display_name, prefix=prefix,
+            tags=" ".join(request.scope),
+        )  # fmt: skip
+    else:
+        elsewhere = await _tell(
+            ctx, target, request, "join.accepted_no_tags", name=target.display_name,
+            id=target.short_id, by=ctx.member.display_name, prefix=prefix,
+        )  # fmt: skip
     if elsewhere:
         await ctx.reply("accept.done", name=target.display_name, id=target.short_id)
 
@@ -126,8 +135,10 @@ async def refuse(ctx: Context, member: int, reason: str | None) -> None:
         ctx, target.id, "join.decided_refused", name=target.display_name, id=target.short_id,
         by=ctx.member.display_name,
     )
-    key = "join.refused_reason" if note else "join.refused"
-    await _tell(ctx, target, request, key, reason=note or "")
+    if note:
+        await _tell(ctx, target, request, "join.refused_reason", reason=note)
+    else:
+        await _tell(ctx, target, request, "join.refused")
     await ctx.reply("refuse.done", name=target.display_name, id=target.short_id)
 
 
@@ -192,14 +203,14 @@ async def members(ctx: Context, what: str | None, member: str | None) -> None:
         await _tree(ctx, member)
         return
     if member is not None:
-        raise UserError("args.unexpected", value=member[:40])
+        raise UsageError("args.unexpected", value=member[:40])
     if what == "pending":
         await _pending(ctx)
         return
     await ctx.reply(
         "members.summary",
         members=count(ctx.lang, "count.members", await ctx.tx.members.member_count()),
-        pending=await ctx.tx.members.pending_count(),
+        requests=Counted("count.requests", await ctx.tx.members.pending_count()),
     )
 
 
@@ -210,7 +221,7 @@ async def _pending(ctx: Context) -> None:
         await ctx.reply("pending.none", others=len(requests))
         return
     now = time.time()
-    lines = [ctx.t("pending.header", n=len(mine))]
+    lines = [ctx.t("pending.header", requests=Counted("count.requests", len(mine)))]
     for request in mine[:PENDING_SHOWN]:
         where = await admission.describe_place(ctx, request)
         line = ctx.t(
@@ -224,8 +235,9 @@ async def _pending(ctx: Context) -> None:
             line += " " + ctx.t("pending.unverified")
         lines.append(line)
     if len(mine) > PENDING_SHOWN:
-        lines.append(ctx.t("pending.more", n=len(mine) - PENDING_SHOWN))
-    lines.append(ctx.t("pending.footer", prefix=ctx.limits.command_prefix))
+        lines.append(ctx.t("pending.more", more=Counted("count.more", len(mine) - PENDING_SHOWN)))
+    first = format_id(Kind.MEMBER, mine[0].member_id)
+    lines.append(ctx.t("pending.footer", prefix=ctx.limits.command_prefix, id=first))
     await ctx.reply_text("\n".join(lines))
 
 

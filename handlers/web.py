@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from bot.commands import Context, Router, Tags, UsageError, UserError, Word
-from bot.domain import Kind, OutgoingMessage, Role, Span, format_id, parse_short_id
+from bot.domain import Counted, Kind, OutgoingMessage, Role, Span, format_id, parse_short_id
 from bot.domain.oversight import oversight_of, watches
 from bot.domain.rights import link_allowance_applies
 from bot.domain.short_links import MAX_URL_LENGTH, LinkRefused, check_target, day_of
 from bot.domain.web_urls import login_url, short_url
 from bot.pushes.links import KITS
-from bot.store import Priority
 from handlers import admission
 
 router = Router("web")
@@ -61,7 +60,7 @@ async def short(ctx: Context, url: str, tags: tuple[str, ...]) -> None:
         made = await ctx.tx.links.made_since(ctx.member.id, now - HOUR)
         if made >= allowance:
             await ctx.refuse("short", "short.rate_limited", detail=f"{made} in the last hour",
-                             n=allowance)
+                             links=Counted("count.short_links", allowance))
     expires_at = now + web.link_days * DAY if web.link_days else None
     link = await ctx.tx.links.mint(
         target, owner_id=ctx.member.id, now=now, scope=tags, expires_at=expires_at
@@ -99,19 +98,23 @@ async def links(ctx: Context, which: str | None) -> None:
         await ctx.reply("links.none")
         return
     total_links, total_visits = await ctx.tx.links.total_for_owner(ctx.member.id)
-    lines = [ctx.t("links.header", links=total_links, visits=total_visits)]
+    lines = [ctx.t("links.header", links=Counted("count.links", total_links),
+                   visits=Counted("count.visits", total_visits))]
     for item in counted:
         lines.append(
             ctx.t(
                 "links.line",
                 link=short_url(base, item.link.code),
-                visits=item.visits,
+                visits=Counted("count.visits", item.visits),
                 recent=item.recent,
                 days=RECENT_DAYS,
                 url=item.link.url if len(item.link.url) <= 80 else item.link.url[:79] + "…",
                 expired=ctx.t("links.expired") if item.link.expired(now) else "",
             )
         )
+    if total_links > len(counted):
+        more = Counted("count.more", total_links - len(counted))
+        lines.append(ctx.t("links.more", more=more, shown=len(counted)))
     await ctx.reply_text("\n".join(lines))
 
 
@@ -148,7 +151,7 @@ async def _content_links(ctx: Context, content_id: int) -> None:
         await ctx.reply("links.content_none", id=content.short_id)
         return
     await ctx.reply_text("\n".join([ctx.t("links.content_header", id=content.short_id,
-                                          visits=total), *lines]))
+                                          visits=Counted("count.visits", total)), *lines]))
 
 
 @router.command(
@@ -170,15 +173,14 @@ async def dashboard(ctx: Context) -> None:
     now = ctx.clock()
     destination = admission.private_destination(ctx, "dashboard.dm_first")
     if await ctx.tx.web_sessions.logins_since(ctx.member.id, now - HOUR) >= LOGINS_PER_HOUR:
-        await ctx.refuse("dashboard", "dashboard.too_many", n=LOGINS_PER_HOUR)
+        await ctx.refuse("dashboard", "dashboard.too_many",
+                         links=Counted("count.login_links", LOGINS_PER_HOUR))
     token = await ctx.tx.web_sessions.new_login(ctx.member.id, now, web.login_minutes * 60)
     await ctx.audit("dashboard", "done")
     body = OutgoingMessage(
         (Span(ctx.t("dashboard.link", link=login_url(base, token),
                     minutes=f"{web.login_minutes:g}")),)
     )
-    if destination == ctx.origin:
-        await ctx.reply_message(body)
-    else:
-        await ctx.send(destination, body, Priority.REPLY, lang=ctx.lang)
+    await ctx.send_secret(destination, body)
+    if destination != ctx.origin:
         await ctx.reply("dashboard.sent_privately")

@@ -96,7 +96,9 @@ def test_refused_and_malformed_commands_get_clear_answers_and_change_nothing(
     assert "Refusé : cette commande est réservée au rôle admin." in lyon
     assert "Rejoignez d'abord le réseau avec /join (il faut être membre)." in lyon
     assert "Il manque un argument. Usage : /ack A17" in lyon
-    assert "« Z9 » n'est pas un identifiant valide (attendu : A17). Usage : /ack A17" in lyon
+    assert (
+        "« Z9 » n'est pas un identifiant d'alerte : écrivez-le comme A17. Usage : /ack A17" in lyon
+    )
     assert "L'alerte A99 n'existe pas." in lyon
     assert "Commande inconnue : alret. Vouliez-vous dire /alert ?" in lyon
     assert any("« dept 069 » n'est pas un tag valide" in t for t in lyon)

@@ -79,7 +79,7 @@ async def test_usage_errors_speak_the_members_language(tmp_path: Path) -> None:
         await bot.say("#lyon", "bob", "/lang fr")
         await bot.say("#lyon", "bob", "/ack")
         texts = bot.transport.texts_to("#lyon")
-    assert texts[-3] == '"nope" is not a valid id (expected: A17). Usage: /ack A17'
+    assert texts[-3] == '"nope" is not an alert id: write it like A17. Usage: /ack A17'
     assert texts[-1] == "Il manque un argument. Usage : /ack A17"
 
 
@@ -106,3 +106,30 @@ def test_handlers_do_not_import_platform_libraries() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+async def test_names_with_accents_are_found_whatever_their_case_and_composition(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, members=OPEN_JOIN) as bot:
+        await bot.say("#lyon", "alice", "/link dept:069")
+        await bot.say("#lyon", "Élodie", "/join")
+        await bot.say("#lyon", "Franc\u0327ois", "/join")  # a combining cedilla
+        await bot.say("#lyon", "alice", "/role @élodie coordinator")
+        assert bot.transport.texts_to("#lyon")[-1] == "Élodie (M2) est maintenant coordinateur."
+        await bot.say("#lyon", "alice", "/role @FRANÇOIS coordinator")
+        assert bot.transport.texts_to("#lyon")[-1] == "François (M3) est maintenant coordinateur."
+        await bot.say("#lyon", "alice", "/role @Franc\u0327ois member")
+        assert bot.transport.texts_to("#lyon")[-1] == "François (M3) est maintenant membre."
+
+
+async def test_a_token_pasted_into_a_command_is_not_quoted_back(tmp_path: Path) -> None:
+    token = "123456789:AAHfakeFAKEfakeFAKEfakeFAKEfake12345"
+    async with running_bot(tmp_path, members=OPEN_JOIN) as bot:
+        await bot.say("#lyon", "bob", "/join")
+        await bot.say("#lyon", "bob", f"/tz {token}")
+        answer = bot.transport.texts_to("#lyon")[-1]
+        assert "n'est pas un fuseau horaire connu" in answer and "***" in answer
+        await bot.say("#lyon", "bob", f"/ack A1 {token}")
+        assert bot.transport.texts_to("#lyon")[-1].startswith("Argument en trop : « *** »")
+        assert not [t for t in bot.transport.texts_to("#lyon") if token in t]

@@ -5,6 +5,7 @@ import pytest
 from bot.commands import Choice, Id, Rest, Tags, UsageError, Word, bind, parse_command, tokenize
 from bot.commands.parser import clean_text
 from bot.domain import Kind, parse_short_id
+from bot.i18n import text
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,25 @@ def test_binding_reports_missing_extra_and_malformed_arguments() -> None:
     assert extra.value.key == "args.unexpected"
     with pytest.raises(UsageError) as bad:
         bind(args, "T5", tokenize("T5"))
-    assert bad.value.key == "args.bad_id"
+    assert bad.value.key == "args.other_kind"
+
+
+def test_a_mistyped_id_says_what_it_is_and_what_was_expected() -> None:
+    args = (Id("content", kind=Kind.CONTENT), Rest("text", optional=True))
+    assert bind(args, "c 4 hello", tokenize("c 4 hello")) == {"content": 4, "text": "hello"}
+    for typed, said in [
+        ("a17 x", "A17 is an alert, not a content item: this command takes an id like C4."),
+        ("P 5 x", "P5 is a push, not a content item: this command takes an id like C4."),
+        ("X9 x", '"X9" is not a content id: write it like C4.'),
+    ]:
+        with pytest.raises(UsageError) as wrong:
+            bind(args, typed, tokenize(typed))
+        assert text("en", wrong.value.key, **wrong.value.params) == said
+    with pytest.raises(UsageError) as wrong:
+        bind(args, "X9", tokenize("X9"))
+    assert text("fr", wrong.value.key, **wrong.value.params) == (
+        "« X9 » n'est pas un identifiant de contenu : écrivez-le comme C4."
+    )
 
 
 def test_rest_keeps_the_text_as_typed() -> None:

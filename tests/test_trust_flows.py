@@ -61,9 +61,11 @@ async def test_a_stranger_waits_and_a_coordinator_of_the_rooms_scope_decides(
         assert "il faut être coordinateur" in bot.transport.texts_to("paul")[-1]
 
         await bot.say("", "paul", "/accept M3", private=True)
-        assert bot.transport.texts_to("#lyon")[-1].startswith("Bienvenue bob ! paul a accepté")
+        welcome = bot.transport.texts_to("#lyon")[-1]
+        assert welcome.startswith("Bienvenue bob ! paul a accepté")
+        assert welcome.endswith("alertes de votre périmètre : /subscribe dept:069")
         assert [m.text for _, m in bot.transport.edits][-1] == (
-            "Demande M3 de bob : acceptée par paul."
+            "Demande M3 (bob) : acceptée par paul."
         )
         await bot.say("", "alice", "/refuse M4 inconnue de nos réseaux", private=True)
         assert bot.transport.texts_to("carol")[-1] == (
@@ -83,9 +85,15 @@ async def test_an_invitation_admits_once_with_a_sponsor_and_subscriptions(tmp_pa
     async with running_bot(tmp_path, members=members) as bot:
         await bot.say("", "alice", "/invite 2 dept:069 theme:retraites", private=True)
         first, second = _codes(bot.transport.texts_to("alice"))
+        # Delivered, the codes are gone from the outbox: the database keeps their digests.
+        async with bot.db.transaction() as tx:
+            rows = await tx._conn.fetchall("SELECT body FROM outbox_payloads")
+        assert not [r for r in rows if first in str(r[0]) or second in str(r[0])]
         await bot.say("", "bob", f"/join {first.lower()}", private=True)
         assert bot.transport.texts_to("bob")[-1].startswith("Bienvenue bob !")
-        assert "invité·e par alice" in bot.transport.texts_to("bob")[-1]
+        assert "invité·e par alice. Vous recevez en privé les alertes de #dept:069 " \
+            "#theme:retraites ; pour en ajouter : /subscribe suivi des tags." in \
+            bot.transport.texts_to("bob")[-1]
         assert "bob (M2) est entré·e avec votre invitation." in bot.transport.texts_to("alice")
         await bot.say("", "carol", f"/join {first}", private=True)
         assert "déjà servi" in bot.transport.texts_to("carol")[-1]
@@ -94,13 +102,13 @@ async def test_an_invitation_admits_once_with_a_sponsor_and_subscriptions(tmp_pa
 
         # Bob is a plain member: two invitations at most, open codes included.
         await bot.say("#lyon", "bob", "/invite 3")
-        assert "encore inviter 2 personne(s)" in bot.transport.texts_to("#lyon")[-1]
+        assert "encore inviter 2 personnes" in bot.transport.texts_to("#lyon")[-1]
         await bot.say("#lyon", "bob", "/invite 2")
-        assert "envoyé 2 code(s)" in bot.transport.texts_to("#lyon")[-1]
+        assert "envoyé 2 codes" in bot.transport.texts_to("#lyon")[-1]
         assert len(_codes(bot.transport.texts_to("bob"))) == 2  # in private, never the room
         assert not _codes(bot.transport.texts_to("#lyon"))
         await bot.say("#lyon", "bob", "/invite")
-        assert "encore inviter 0 personne(s)" in bot.transport.texts_to("#lyon")[-1]
+        assert "encore inviter 0 personne" in bot.transport.texts_to("#lyon")[-1]
 
         async with bot.db.transaction() as tx:
             expired = "ABCDEFGHJK"
@@ -120,7 +128,7 @@ async def test_an_invitation_admits_once_with_a_sponsor_and_subscriptions(tmp_pa
         assert "Parrain ou marraine : alice (M1)" in me
         assert "Abonnements : #dept:069 #theme:retraites" in me
         await bot.say("", "alice", "/members tree", private=True)
-        assert "Cascade de alice (M1) : niveau 1 : 1 — 1 en tout." in bot.transport.texts_to(
+        assert "alice (M1) a fait entrer : niveau 1 : 1 — 1 en tout." in bot.transport.texts_to(
             "alice"
         )
 
@@ -187,8 +195,13 @@ async def test_a_handlers_refusal_stays_in_the_audit_log_and_admins_read_it(
         await bot.say("#lyon", "alice", "/role @paul coordinator dept:069")
         await bot.say("", "alice", "/audit 3 @bob", private=True)
         audit = bot.transport.texts_to("alice")[-1]
-        assert "bob (M2) (fake, #lyon) · cancel · refusé · A1" in audit
+        assert "à l'instant · bob (M2), dans #lyon (fake) · /cancel : refusé (A1)" in audit
         await bot.say("#lyon", "bob", "/audit")
+        await bot.say("", "alice", "/audit 1 @bob", private=True)
+        assert bot.transport.texts_to("alice")[-1].endswith(
+            "à l'instant · bob (M2), dans #lyon (fake) · /audit : refusé "
+            "(réservé au rôle admin, son rôle : membre)"
+        )
         assert "réservée au rôle admin" in bot.transport.texts_to("#lyon")[-1]
         async with bot.db.transaction() as tx:
             rows = await tx.audit.recent(20)

@@ -77,20 +77,20 @@ def render_card(
     says where to watch or download it, for platforms that take no upload and files
     too big for the ones that do."""
     title = clip.title or clip.url
-    lines = spans(
-        lang,
-        "clip.card_link" if link else "clip.card",
-        id=clip.short_id,
-        title=title[:200],
-        source=(clip.webpage_url or clip.url)[:300],
-        range=range_label(clip, lang),
-        duration=format_duration(clip.duration),
-        size=format_size(clip.size),
-        sha=(clip.sha256 or "")[:SHA_PREFIX],
-        where=where(clip, archive_dir),
-        link=link or "",
-        requester=clip.requester_name,
-    )
+    values: dict[str, object] = {
+        "id": clip.short_id,
+        "title": title[:200],
+        "source": (clip.webpage_url or clip.url)[:300],
+        "range": range_label(clip, lang),
+        "duration": format_duration(clip.duration),
+        "size": format_size(clip.size),
+        "sha": (clip.sha256 or "")[:SHA_PREFIX],
+        "requester": clip.requester_name,
+    }
+    if link:
+        lines = spans(lang, "clip.card_link", link=link, **values)
+    else:
+        lines = spans(lang, "clip.card", where=where(clip, archive_dir), **values)
     return OutgoingMessage(lines)
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.commands.errors import UsageError
 from bot.commands.parser import Token
-from bot.domain.ids import Kind, parse_short_id
+from bot.domain.ids import Kind, example_id, parse_short_id
+from bot.domain.messages import Phrase
 from bot.domain.tags import InvalidTag, normalize_tag
 
 MAX_TAGS = 20
@@ -26,7 +27,7 @@ class Arg:
 
 
 def _missing(arg: Arg) -> UsageError:
-    return UsageError("args.missing", name=arg.name)
+    return UsageError("args.missing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +41,32 @@ class Id(Arg):
             if self.optional:
                 return None, i
             raise _missing(self)
-        parsed = parse_short_id(tokens[i].text, self.kind)
-        if parsed is None:
-            if self.optional:
-                return None, i
-            raise UsageError("args.bad_id", value=tokens[i].text[:40], letter=self.kind.value)
-        return parsed.number, i + 1
+        typed = tokens[i].text
+        used = 1
+        if len(typed) == 1 and i + 1 < len(tokens) and tokens[i + 1].text.isdecimal():
+            # `P 5`: the id split in two words by a phone keyboard.
+            typed = f"{typed} {tokens[i + 1].text}"
+            used = 2
+        parsed = parse_short_id(typed)
+        if parsed is not None and parsed.kind is self.kind:
+            return parsed.number, i + used
+        if self.optional:
+            return None, i
+        example = example_id(self.kind)
+        if parsed is not None:
+            raise UsageError(
+                "args.other_kind",
+                value=str(parsed),
+                other=Phrase(f"kind.{parsed.kind.value}"),
+                kind=Phrase(f"kind.{self.kind.value}"),
+                example=example,
+            )
+        raise UsageError(
+            "args.wrong_id",
+            value=typed[:40],
+            kind=Phrase(f"kind_of.{self.kind.value}"),
+            example=example,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from bot.domain.roles import Role, has_role
 from bot.domain.rooms import Room
 from bot.domain.tags import TagAliases
 from bot.i18n import pick_lang, spans, text
-from bot.store.outbox import Priority
+from bot.store.outbox import EPHEMERAL_SUBJECT, Priority
 from bot.store.transaction import Tx
 from bot.transports.base import PlatformLimits
 
@@ -136,6 +136,14 @@ class Context:
 
     async def reply_message(self, message: OutgoingMessage) -> None:
         await self.tx.outbox.enqueue(self.origin, message, Priority.REPLY)
+
+    async def send_secret(self, target: Target, message: OutgoingMessage) -> None:
+        """A message carrying a secret (invitation codes, a link code, a login link): its
+        outbox row and body are deleted once delivered, so the database keeps only the
+        secret's digest."""
+        await self.tx.outbox.enqueue(
+            target, message, Priority.REPLY, subject=EPHEMERAL_SUBJECT, lang=self.lang
+        )
 
     async def rewrite_copies(
         self, subject: str, render: Callable[[str], OutgoingMessage], priority: int

@@ -36,7 +36,8 @@ from bot.domain.members import Standing
 from bot.domain.messages import IncomingMessage, OutgoingMessage, Target, TargetKind
 from bot.domain.roles import Role
 from bot.domain.rooms import Room
-from bot.i18n import pick_lang, spans
+from bot.i18n import pick_lang, spans, spans_from
+from bot.redaction import Redactor
 from bot.store.database import Database
 from bot.store.outbox import Priority
 from bot.store.transaction import Tx
@@ -90,6 +91,7 @@ class CommandDispatcher:
         self._on_commit = on_commit
         self._bot_names: dict[str, set[str]] = {}
         self._bot_usernames: dict[str, str] = {}
+        self._redact = Redactor(settings.secrets())
 
     def set_bot_name(self, platform: str, name: str | None) -> None:
         if name:
@@ -112,6 +114,8 @@ class CommandDispatcher:
     async def handle(self, message: IncomingMessage) -> None:
         parsed = parse_command(message.text)
         if parsed is None:
+            if self._limits.get(message.platform, DEFAULT_LIMITS).lone_bot:
+                await self._hint(message, "hint.not_command")
             return
         if parsed.addressee is not None:
             names = self._bot_names.get(message.platform, set())
@@ -204,13 +208,16 @@ class CommandDispatcher:
                 member.id,
                 member.role.name,
             )
+            needed = ctx.t(f"role.{spec.role.name.lower()}")
+            key = _REFUSED_BY_STANDING.get(member.standing, "refused.join_first")
             if member.role > Role.GUEST:
-                key = "refused.role"
+                await self._error(ctx, "refused.role", role=needed)
+            elif key == "refused.pending":
+                await self._error(ctx, key, id=member.short_id)
+            elif key == "refused.closed":
+                await self._error(ctx, key)
             else:
-                key = _REFUSED_BY_STANDING.get(member.standing, "refused.join_first")
-            await self._error(
-                ctx, key, role=ctx.t(f"role.{spec.role.name.lower()}"), id=member.short_id
-            )
+                await self._error(ctx, key, role=needed, prefix=ctx.limits.command_prefix)
             return
         if spec.where is Where.ROOM and message.is_private:
             await self._error(ctx, "refused.room_only", command=spec.name)
@@ -225,11 +232,17 @@ class CommandDispatcher:
                 values = bind(spec.args, cleaned, tokens)
                 await spec.handler(ctx, **values)
         except UsageError as error:
-            detail = ctx.t(error.key, **error.params)
+            detail = ctx.t(error.key, **self._scrubbed(error.params))
             usage = f"{ctx.limits.command_prefix}{spec.usage.get(lang)}"
             await self._error(ctx, "usage.line", detail=detail, usage=usage)
         except UserError as error:
-            await self._error(ctx, error.key, **error.params)
+            await self._error(ctx, error.key, **self._scrubbed(error.params))
+
+    def _scrubbed(self, params: Mapping[str, object]) -> dict[str, object]:
+        """What a refusal quotes back from the command (`"x" is not a time zone`) with any
+        configured secret or credential-shaped word masked: a token pasted by mistake is
+        not repeated to the room, nor kept in the outbox."""
+        return {k: self._redact(v) if isinstance(v, str) else v for k, v in params.items()}
 
     async def _write_audit(self, tx: Tx, message: IncomingMessage, unit: _Unit) -> None:
         for entry in unit.entries:
@@ -240,7 +253,7 @@ class CommandDispatcher:
                 chat_id=message.chat_id,
                 command=entry.command,
                 outcome=entry.outcome,
-                detail=entry.detail,
+                detail=self._redact(entry.detail),
                 at=self._clock(),
             )
         unit.written = True
@@ -254,17 +267,28 @@ class CommandDispatcher:
             log.info("room %s:%s is reachable again", message.platform, message.chat_id)
 
     async def _error(self, ctx: Context, key: str, /, **params: object) -> None:
+        # A refusal's key is often picked by a rule among several that share one set of
+        # values (`forget_refusal`): each shows those it needs.
         await ctx.tx.outbox.enqueue(
             ctx.origin,
-            OutgoingMessage(spans(ctx.lang, key, **params), is_error=True),
+            OutgoingMessage(spans_from(ctx.lang, key, params), is_error=True),
             Priority.REPLY,
         )
 
     async def _unknown(self, message: IncomingMessage, name: str) -> None:
         """Answer typos everywhere, but stay quiet in groups about other bots' commands."""
         suggestion = self._registry.suggest(name)
-        if suggestion is None and not message.is_private:
+        limits = self._limits.get(message.platform, DEFAULT_LIMITS)
+        if suggestion is None and not message.is_private and not limits.lone_bot:
             return
+        if suggestion:
+            await self._hint(message, "unknown.suggest", command=name[:32], suggestion=suggestion)
+        else:
+            await self._hint(message, "unknown.command", command=name[:32])
+
+    async def _hint(self, message: IncomingMessage, key: str, /, **params: object) -> None:
+        """A line that runs no command, answered with how to write one."""
+        message = clean_incoming(message)
         prefix = self._limits.get(message.platform, DEFAULT_LIMITS).command_prefix
         async with self._db.transaction() as tx:
             if await _handled_before(tx, message):
@@ -273,8 +297,7 @@ class CommandDispatcher:
                 message.platform, message.user_id, message.display_name, message.username
             )
             lang = pick_lang(member.lang, self._network.lang)
-            key = "unknown.suggest" if suggestion else "unknown.command"
-            body = spans(lang, key, command=name[:32], suggestion=suggestion or "", prefix=prefix)
+            body = spans(lang, key, prefix=prefix, **params)
             await tx.outbox.enqueue(
                 _origin(message), OutgoingMessage(body, is_error=True), Priority.REPLY
             )

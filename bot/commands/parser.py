@@ -8,6 +8,7 @@ quotes (and « », “ ”) group words: French text is full of apostrophes
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MAX_INPUT_LENGTH = 10_000
@@ -47,8 +48,11 @@ def clean_text(text: str) -> str:
     Bidi overrides let a message display differently from what it says, and a
     separator other than the newline (U+2028, U+0085…) would start a line where
     the bot's output shows none, forging a line of its own; no command needs them.
+    Composed (NFC): `François` typed with a combining cedilla is the `François` stored.
     """
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize(
+        "NFC", _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    )
 
 
 def clean_name(text: str | None, fallback: str = "?") -> str:
@@ -60,6 +64,7 @@ def clean_name(text: str | None, fallback: str = "?") -> str:
     if text is None:
         return fallback
     cleaned = _NAME_BREAKS.sub(" ", _CONTROL.sub("", text.replace("\n", " "))).strip()
+    cleaned = unicodedata.normalize("NFC", cleaned)
     return cleaned[:MAX_NAME_LENGTH] or fallback
 
 

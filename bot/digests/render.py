@@ -59,15 +59,18 @@ class DigestRenderer:
         hidden = max(0, len(alerts) - MAX_LINES)
         body += [self._line(alert, lang, group.zone) for alert in alerts[hidden:]]
         if hidden:
-            body.append(Span("\n" + text(lang, "digest.more", n=hidden)))
-        body += self._once(lang, "digest.footer", 0)
+            older = count(lang, "count.older_alerts", hidden)
+            body.append(Span("\n" + text(lang, "digest.more", older=older)))
+        if alerts:
+            # The example is an alert of this digest: one the reader may well want to open.
+            body += self._once(lang, "digest.footer", alerts[-1].id)
         return tuple(body)
 
     def _once(self, lang: str, key: str, n: int) -> tuple[Span, ...]:
         found = self._fixed.get((lang, key, n))
         if found is None:
             if key == "digest.footer":
-                found = (Span("\n" + text(lang, key)),)
+                found = (Span("\n" + text(lang, key, id=format_id(Kind.ALERT, n))),)
             else:
                 found = spans(lang, key, alerts=count(lang, "count.alerts", n))
             self._fixed[(lang, key, n)] = found

@@ -13,8 +13,10 @@ from bot.domain.ids import Kind, ShortId, format_id, parse_short_id
 from bot.domain.members import Identity, Member
 from bot.domain.messages import (
     Button,
+    Counted,
     IncomingMessage,
     OutgoingMessage,
+    Phrase,
     SentRef,
     Span,
     Style,
@@ -46,6 +48,7 @@ __all__ = [
     "AlertStatus",
     "AlertTextError",
     "Button",
+    "Counted",
     "FanoutPlan",
     "Grant",
     "Identity",
@@ -54,6 +57,7 @@ __all__ = [
     "Kind",
     "Member",
     "OutgoingMessage",
+    "Phrase",
     "Recipient",
     "Role",
     "Room",

@@ -48,3 +48,18 @@ def parse_short_id(text: str, expected: Kind | None = None) -> ShortId | None:
 
 def format_id(kind: Kind, number: int) -> str:
     return f"{kind.value}{number}"
+
+
+_EXAMPLES = {
+    Kind.ALERT: 17,
+    Kind.TASK: 5,
+    Kind.CLIP: 9,
+    Kind.CONTENT: 4,
+    Kind.PUSH: 3,
+    Kind.MEMBER: 7,
+}
+
+
+def example_id(kind: Kind) -> str:
+    """The id the help texts show for this kind (`A17`, `C4`): error messages use the same."""
+    return format_id(kind, _EXAMPLES[kind])

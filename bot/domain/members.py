@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -119,3 +120,9 @@ def effective_grants(
     if joined:
         grants.append(Grant(Role.MEMBER))
     return tuple(grants)
+
+
+def name_key(name: str) -> str:
+    """A name as compared when someone is looked up: composed (NFC) and case-folded, so
+    `@élodie` finds `Élodie` and a combining cedilla finds the precomposed `ç`."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())

@@ -8,6 +8,23 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class Counted:
+    """A number and the noun it counts (`count.runs`), as a message's value: the reader's
+    catalogue writes it (`1 envoi`, `5 envois`), so rules without a language can say it."""
+
+    noun: str
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A word or phrase of the reader's catalogue (`kind.A`) as a message's value, for
+    rules that know what to say but not in which language."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """One message a transport received, stripped of everything platform-specific."""
 
@@ -129,3 +146,11 @@ class SentRef:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SentRef:
         return cls(str(data["platform"]), str(data["chat_id"]), tuple(map(str, data["ids"])))
+
+
+_PLATFORM_LABELS = {"telegram": "Telegram", "discord": "Discord", "irc": "IRC"}
+
+
+def platform_label(platform: str) -> str:
+    """A platform as a sentence names it (`Telegram`, `IRC`); the console keeps its id."""
+    return _PLATFORM_LABELS.get(platform, platform)

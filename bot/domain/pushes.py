@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.content import NETWORK_WORDS, SOCIAL_NETWORKS, ContentError, Network
 from bot.domain.durations import DurationError, parse_duration
 from bot.domain.ids import Kind, format_id
+from bot.domain.messages import Counted
 from bot.domain.tags import InvalidTag, normalize_tag
 
 MAX_AHEAD_SECONDS = 366 * 86_400
+MAX_AHEAD_DAYS = MAX_AHEAD_SECONDS // 86_400
 """How far ahead a push may be scheduled (first run and `until`)."""
 QUOTA_WINDOW = 86_400.0
 """X counts its posting quota over 24 hours."""
@@ -87,7 +89,7 @@ _EVERY = frozenset({"every", "chaque", "each"})
 _TOMORROW = frozenset({"demain", "tomorrow"})
 _TODAY = frozenset({"today", "aujourd'hui", "aujourdhui"})
 _UNTIL = frozenset({"until", "jusqu'au", "jusqu’au", "jusqu'à", "jusqu’à", "till", "au"})
-_TIMES = frozenset({"times", "fois"})
+_TIMES = frozenset({"times", "time", "fois"})
 _TO = frozenset({"to", "vers", "sur", "->"})
 _ROOMS = frozenset({"rooms", "room", "salons", "salon"})
 _CHANNELS = frozenset({"channel", "channels", "canal", "canaux", "chaine", "chaines", "chaîne"})
@@ -312,20 +314,23 @@ def parse_push_request(
     if head in _EVERY or (head == "tous" and len(when) > 1 and when[1].casefold() == "les"):
         rest = when[1:] if head in _EVERY else when[2:]
         return PushRequest(*_recurring(rest, now, local_now, zone, max_repeat), targets)
+    # The value quoted back is what was typed, `at` included (`push C4 at` alone).
+    typed = " ".join(when)[:40]
     if head in _AT:
         when = when[1:]
-    first = _one_time(when, now, local_now, zone)
+    first = _one_time(when, now, local_now, zone, typed)
     return PushRequest(first, Rule(), targets)
 
 
 def _check_ahead(moment: float, now: float) -> float:
     if moment - now > MAX_AHEAD_SECONDS:
-        raise ContentError("push.too_far", days=MAX_AHEAD_SECONDS // 86_400)
+        raise ContentError("push.too_far", days=Counted("count.days", MAX_AHEAD_DAYS))
     return moment
 
 
-def _one_time(when: list[str], now: float, local_now: datetime, zone: ZoneInfo) -> float:
-    shown = " ".join(when)[:40]
+def _one_time(
+    when: list[str], now: float, local_now: datetime, zone: ZoneInfo, shown: str
+) -> float:
     day = local_now.date()
     rest = list(when)
     if rest and rest[0].casefold() in _TOMORROW:
@@ -342,7 +347,7 @@ def _one_time(when: list[str], now: float, local_now: datetime, zone: ZoneInfo) 
         raise ContentError("push.bad_when", value=shown)
     moment = _local(day, clock[0], clock[1], zone)
     if moment <= now:
-        raise ContentError("push.past", value=shown)
+        raise ContentError("push.past", value=" ".join(when)[:40])
     return _check_ahead(moment, now)
 
 
@@ -365,7 +370,7 @@ def _recurring(
     first = next_run(rule, now, zone)
     end = rest[2:]
     if not end:
-        raise ContentError("push.no_end", n=max_repeat)
+        raise ContentError("push.no_end", runs=Counted("count.runs", max_repeat))
     count: int | None = None
     if len(end) == 2 and end[0].isdigit() and end[1].casefold() in _TIMES:
         count = int(end[0]) if len(end[0]) <= 6 else max_repeat + 1
@@ -375,7 +380,7 @@ def _recurring(
             raise ContentError("push.bad_until", value=end[1][:20])
         last = _local(last_day, 23, 59, zone)
         if last - now > MAX_AHEAD_SECONDS:
-            raise ContentError("push.too_far", days=MAX_AHEAD_SECONDS // 86_400)
+            raise ContentError("push.too_far", days=Counted("count.days", MAX_AHEAD_DAYS))
         count = sum(
             1
             for t in occurrences(Rule(rule.kind, *clock, weekday, max_repeat + 1), first, zone)
@@ -385,8 +390,10 @@ def _recurring(
             raise ContentError("push.past", value=end[1][:20])
     else:
         raise ContentError("push.bad_every", value=shown)
-    if count < 1 or count > max_repeat:
-        raise ContentError("push.too_many_runs", n=max_repeat, runs=count)
+    if count < 1:
+        raise ContentError("push.zero_times", value=" ".join(end)[:20])
+    if count > max_repeat:
+        raise ContentError("push.too_many_runs", n=max_repeat, runs=Counted("count.runs", count))
     return first, Rule(rule.kind, rule.hour, rule.minute, weekday, count)
 
 

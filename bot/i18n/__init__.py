@@ -4,20 +4,26 @@ from bot.i18n.render import (
     CATALOGUES,
     DEFAULT_LANG,
     LANGS,
+    MessageValuesWarning,
     count,
     pick_lang,
     placeholders,
     spans,
+    spans_from,
     text,
+    text_from,
 )
 
 __all__ = [
     "CATALOGUES",
     "DEFAULT_LANG",
     "LANGS",
+    "MessageValuesWarning",
     "count",
     "pick_lang",
     "placeholders",
     "spans",
+    "spans_from",
     "text",
+    "text_from",
 ]

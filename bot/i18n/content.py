@@ -24,7 +24,8 @@ FR: dict[str, str] = {
     "avec le principe des quatre yeux un autre coordinateur doit l'approuver.",
     "content.submitted_approved": "Contenu {id} enregistré et approuvé. Pour le publier : "
     "/push {id} at 18:00 to mastodon.",
-    "content.empty": "Il manque le texte : submit Le vrai chiffre des retraites https://…",
+    "content.empty": "Il manque le texte. Par exemple : submit Le vrai chiffre des retraites "
+    "https://…",
     "content.too_long_text": "Texte trop long : {length} caractères pour {limit} au plus.",
     "content.bad_tag": "Tag invalide : {tag}.",
     "content.clip_failed": "Le clip {clip} a échoué : réessayez-le (clip retry {clip}) ou "
@@ -41,7 +42,8 @@ FR: dict[str, str] = {
     "content.already_approved": "{id} est déjà approuvé (par {name}).",
     "content.already_rejected": "{id} est déjà refusé.",
     "content.changed": "{id} vient de changer : regardez /edit {id}.",
-    "content.decide_refused": "Seuls les coordinateurs de tout le périmètre de {id} en décident.",
+    "content.decide_refused": "Seuls les coordinateurs de tout le périmètre de {id} peuvent "
+    "en décider.",
     "content.four_eyes": "Vous avez proposé {id} : un autre coordinateur doit l'approuver "
     "(principe des quatre yeux).",
     "content.four_eyes_edit": "Vous avez modifié {id} après son approbation : un autre "
@@ -51,7 +53,7 @@ FR: dict[str, str] = {
     "content.reason_too_long": "Raison trop longue ({limit} caractères au plus).",
     "content.has_pushes": "{id} a des publications prévues : annulez-les d'abord (unpush).",
     "content.edit_refused": "Seuls son auteur (tant qu'il attend) et les coordinateurs de son "
-    "périmètre modifient {id}.",
+    "périmètre peuvent modifier {id}.",
     "content.edit_decided": "{id} a déjà été relu : demandez à un coordinateur de le modifier.",
     "content.edit_hint": "Modifier : /edit {id} nouveau texte · variante : /edit {id} x: "
     "texte court · retirer : /edit {id} x: -",
@@ -76,10 +78,10 @@ FR: dict[str, str] = {
     "2027-01-15, every monday 08:00 10 times.",
     "push.bad_until": "Date de fin incomprise : « {value} » (2027-01-15 ou 15/01/2027).",
     "push.no_end": "Une répétition doit finir : ajoutez « until 2027-01-15 » ou « 10 times » "
-    "({n} envois au plus).",
-    "push.too_many_runs": "Cela ferait {runs} envois ; {n} au plus par publication.",
+    "({runs} au plus).",
+    "push.too_many_runs": "Cela ferait {runs} ; {n} au plus par publication.",
     "push.past": "« {value} » est déjà passé : choisissez un moment à venir (at demain 08:00).",
-    "push.too_far": "C'est trop loin : {days} jours au plus.",
+    "push.too_far": "C'est trop loin : {days} au plus.",
     "push.no_targets": "Vers où ? to #tags, rooms, channel, mastodon, bluesky ou x.",
     "push.bad_target": "Cible inconnue : « {value} » (#tag, rooms, channel, mastodon, bluesky, x).",
     "push.not_configured": "{network} n'est pas configuré sur ce réseau.",
@@ -92,8 +94,8 @@ FR: dict[str, str] = {
     "quota de {quota} par jour. Retirez x ou choisissez une autre heure.",
     "push.scheduled": "Publication {id} de {content} prévue {at} vers {targets}. Annuler : "
     "/unpush {id}.",
-    "push.scheduled_every": "Publication {id} de {content} : {runs} envois, le premier {at}, "
-    "vers {targets}. Annuler : /unpush {id}.",
+    "push.scheduled_every": "Publication {id} de {content} : {runs}, le premier {at}, vers "
+    "{targets}. Annuler : /unpush {id}.",
     "push.scheduled_now": "Publication {id} : c'est parti vers {targets}. Le bilan suit ici.",
     "push.not_found": "La publication {id} n'existe pas.",
     "push.already_cancelled": "{id} est déjà annulée.",
@@ -101,10 +103,10 @@ FR: dict[str, str] = {
     "push.released": "{id} : l'envoi retenu part maintenant. Le bilan suit ici.",
     "push.moved_now": "{id} : le prochain envoi part maintenant.",
     "push.unpush_refused": "Seuls son auteur et les coordinateurs de tout ce qu'elle touche "
-    "annulent {id}.",
+    "peuvent annuler {id}.",
     "push.unpushed_clean": "{id} annulée : rien n'en partira.",
     "push.unpushed_partial": "{id} annulée : rien d'autre n'en partira. Déjà parti :",
-    "push.unpushed_rooms": "  {n} copie(s) dans les salons et canaux (déjà remises ou en cours)",
+    "push.unpushed_rooms": "  {copies}",
     "push.unpushed_sent": "  {network} : publié — {url} (à retirer à la main si besoin)",
     "push.unpushed_unsure": "  {network} : l'envoi avait commencé : vérifiez le compte",
     # Pushes: runs and reports
@@ -136,20 +138,14 @@ FR: dict[str, str] = {
     "push.target.failed": "{network} : échec — {reason}",
     "push.target.unknown": "{network} : inconnu — {reason} ; vérifiez le compte",
     "push.target.cancelled": "{network} : annulé",
-    "push.state.queued": "en attente",
-    "push.state.sending": "en cours",
-    "push.state.sent": "publié(s)",
-    "push.state.failed": "en échec",
-    "push.state.unknown": "inconnu(s)",
-    "push.state.cancelled": "annulé(s)",
     "push.reason.not_configured": "le compte n'est plus configuré",
     "push.reason.too_long": "trop long ({length}/{limit})",
     "push.reason.clip_too_big": "sans le clip : {size} Mo pour {limit} Mo au plus",
     "push.list_empty": "Aucune publication prévue ni récente.",
     "push.list_line": "**{id}** · {content} « {preview} » → {targets} · {when}{runs}",
-    "push.list_held": "envoi de {at} retenu : push P… now ou unpush",
+    "push.list_held": "envoi de {at} retenu : push {id} now ou unpush {id}",
     "push.list_run": "dernier envoi, {at} :",
-    "push.list_more": "… et d'autres (les 10 plus récentes sont montrées).",
+    "push.list_more": "… et {more} (seules les {shown} plus récentes sont montrées).",
     "push.when_cancelled": "annulée par {name}",
     "push.when_done": "terminée",
     # Share kits
@@ -171,12 +167,31 @@ FR: dict[str, str] = {
     # Stats
     "stats.which": "stats C4 ou stats P3 (pas « {value} »).",
     "stats.header": "📊 **{id}** « {preview} »",
-    "stats.pushes": "Publications : {n} ({ids}), {runs} envoi(s)",
-    "stats.rooms": "Salons et canaux : {sent} copies remises, {failed} en échec",
-    "stats.kits": "Kits de partage : {kits} envoyés, {shared} partages faits",
+    "stats.pushes": "Publications : {n} ({ids}), {runs}",
+    "stats.rooms": "Salons et canaux : {sent}, {failed} en échec",
+    "stats.kits": "Kits de partage : {kits}, {shared}",
     "stats.no_clicks": "Clics : pas comptés (pas de lien court : serveur web éteint, ou "
     "contenu sans lien).",
     "stats.clicks": "Clics : {clicks}",
+    "push.zero_times": "« {value} » ne ferait aucun envoi : une répétition part au moins une "
+    "fois (1 fois, 10 fois…).",
+    "push.when_held": "envoi retenu",
+    "content.network_typo": "« {value}: » n'est pas un réseau : vouliez-vous dire {suggestion}: "
+    "? Rien n'a été modifié.",
+    "content.no_variant": "{id} n'a pas de variante {network} : rien à retirer.",
+    "push.count.queued_posts.one": "{n} en attente",
+    "push.count.queued_posts.many": "{n} en attente",
+    "push.count.sending_posts.one": "{n} en cours",
+    "push.count.sending_posts.many": "{n} en cours",
+    "push.count.sent_posts.one": "{n} publié",
+    "push.count.sent_posts.many": "{n} publiés",
+    "push.count.failed_posts.one": "{n} en échec",
+    "push.count.failed_posts.many": "{n} en échec",
+    "push.count.unknown_posts.one": "{n} inconnu",
+    "push.count.unknown_posts.many": "{n} inconnus",
+    "push.count.cancelled_posts.one": "{n} annulé",
+    "push.count.cancelled_posts.many": "{n} annulés",
+    "stats.network_line": "{network} : {states}",
 }
 
 EN: dict[str, str] = {
@@ -200,7 +215,7 @@ EN: dict[str, str] = {
     "the four-eyes rule another coordinator must approve it.",
     "content.submitted_approved": "Content {id} saved and approved. To publish it: "
     "/push {id} at 18:00 to mastodon.",
-    "content.empty": "The text is missing: submit The real pension figure https://…",
+    "content.empty": "The text is missing. For example: submit The real pension figure https://…",
     "content.too_long_text": "Text too long: {length} characters, {limit} at most.",
     "content.bad_tag": "Invalid tag: {tag}.",
     "content.clip_failed": "Clip {clip} failed: retry it (clip retry {clip}) or submit the "
@@ -217,7 +232,7 @@ EN: dict[str, str] = {
     "content.already_approved": "{id} is already approved (by {name}).",
     "content.already_rejected": "{id} is already rejected.",
     "content.changed": "{id} just changed: look at /edit {id}.",
-    "content.decide_refused": "Only coordinators of the whole scope of {id} decide on it.",
+    "content.decide_refused": "Only coordinators of the whole scope of {id} can decide on it.",
     "content.four_eyes": "You submitted {id}: another coordinator must approve it (four-eyes "
     "rule).",
     "content.four_eyes_edit": "You changed {id} after it was approved: another coordinator "
@@ -227,7 +242,7 @@ EN: dict[str, str] = {
     "content.reason_too_long": "Reason too long ({limit} characters at most).",
     "content.has_pushes": "{id} has scheduled pushes: cancel them first (unpush).",
     "content.edit_refused": "Only its author (while it waits) and the coordinators of its "
-    "scope edit {id}.",
+    "scope can edit {id}.",
     "content.edit_decided": "{id} was already reviewed: ask a coordinator to change it.",
     "content.edit_hint": "Edit: /edit {id} new text · variant: /edit {id} x: short text · "
     "remove: /edit {id} x: -",
@@ -251,11 +266,10 @@ EN: dict[str, str] = {
     "push.bad_every": 'Repetition not understood ("{value}"): every day 08:00 until '
     "2027-01-15, every monday 08:00 10 times.",
     "push.bad_until": 'End date not understood: "{value}" (2027-01-15 or 15/01/2027).',
-    "push.no_end": 'A repetition must end: add "until 2027-01-15" or "10 times" ({n} runs '
-    "at most).",
-    "push.too_many_runs": "That would be {runs} runs; {n} at most per push.",
+    "push.no_end": 'A repetition must end: add "until 2027-01-15" or "10 times" ({runs} at most).',
+    "push.too_many_runs": "That would be {runs}; {n} at most per push.",
     "push.past": '"{value}" is already past: pick a time to come (at tomorrow 08:00).',
-    "push.too_far": "That is too far ahead: {days} days at most.",
+    "push.too_far": "That is too far ahead: {days} at most.",
     "push.no_targets": "Where to? to #tags, rooms, channel, mastodon, bluesky or x.",
     "push.bad_target": 'Unknown target: "{value}" (#tag, rooms, channel, mastodon, bluesky, x).',
     "push.not_configured": "{network} is not configured on this network.",
@@ -267,18 +281,19 @@ EN: dict[str, str] = {
     "push.x_quota": "X: that would make {count} posts in 24 h (around {at}) for a quota of "
     "{quota} a day. Drop x or pick another time.",
     "push.scheduled": "Push {id} of {content} scheduled {at} to {targets}. Cancel: /unpush {id}.",
-    "push.scheduled_every": "Push {id} of {content}: {runs} runs, the first {at}, to "
-    "{targets}. Cancel: /unpush {id}.",
+    "push.scheduled_every": "Push {id} of {content}: {runs}, the first {at}, to {targets}. "
+    "Cancel: /unpush {id}.",
     "push.scheduled_now": "Push {id}: going out now to {targets}. The report follows here.",
     "push.not_found": "Push {id} does not exist.",
     "push.already_cancelled": "{id} is already cancelled.",
     "push.finished": "{id} is finished: to publish again, push {content} …",
     "push.released": "{id}: the held run goes out now. The report follows here.",
     "push.moved_now": "{id}: the next run goes out now.",
-    "push.unpush_refused": "Only its author and the coordinators of all it touches cancel {id}.",
+    "push.unpush_refused": "Only its author and the coordinators of everything it touches can "
+    "cancel {id}.",
     "push.unpushed_clean": "{id} cancelled: nothing of it will go out.",
     "push.unpushed_partial": "{id} cancelled: nothing more will go out. Already out:",
-    "push.unpushed_rooms": "  {n} copy(ies) in rooms and channels (delivered or on their way)",
+    "push.unpushed_rooms": "  {copies}",
     "push.unpushed_sent": "  {network}: posted — {url} (take it down by hand if needed)",
     "push.unpushed_unsure": "  {network}: the post had started: check the account",
     # Pushes: runs and reports
@@ -310,20 +325,14 @@ EN: dict[str, str] = {
     "push.target.failed": "{network}: failed — {reason}",
     "push.target.unknown": "{network}: unknown — {reason}; check the account",
     "push.target.cancelled": "{network}: cancelled",
-    "push.state.queued": "waiting",
-    "push.state.sending": "being posted",
-    "push.state.sent": "posted",
-    "push.state.failed": "failed",
-    "push.state.unknown": "unknown",
-    "push.state.cancelled": "cancelled",
     "push.reason.not_configured": "the account is not configured any more",
     "push.reason.too_long": "too long ({length}/{limit})",
     "push.reason.clip_too_big": "without the clip: {size} MB for {limit} MB at most",
     "push.list_empty": "No push scheduled or recent.",
     "push.list_line": '**{id}** · {content} "{preview}" → {targets} · {when}{runs}',
-    "push.list_held": "run of {at} held: push P… now or unpush",
+    "push.list_held": "run of {at} held: push {id} now or unpush {id}",
     "push.list_run": "last run, {at}:",
-    "push.list_more": "… and more (the 10 most recent are shown).",
+    "push.list_more": "… and {more} (only the {shown} most recent are shown).",
     "push.when_cancelled": "cancelled by {name}",
     "push.when_done": "finished",
     # Share kits
@@ -343,10 +352,29 @@ EN: dict[str, str] = {
     # Stats
     "stats.which": 'stats C4 or stats P3 (not "{value}").',
     "stats.header": '📊 **{id}** "{preview}"',
-    "stats.pushes": "Pushes: {n} ({ids}), {runs} run(s)",
-    "stats.rooms": "Rooms and channels: {sent} copies delivered, {failed} failed",
-    "stats.kits": "Share kits: {kits} sent, {shared} shares done",
+    "stats.pushes": "Pushes: {n} ({ids}), {runs}",
+    "stats.rooms": "Rooms and channels: {sent}, {failed} failed",
+    "stats.kits": "Share kits: {kits}, {shared}",
     "stats.no_clicks": "Clicks: not counted (no short link: the web server is off, or the "
     "content has no link).",
     "stats.clicks": "Clicks: {clicks}",
+    "push.zero_times": '"{value}" would make no run: a repetition goes out at least once (1 '
+    "time, 10 times…).",
+    "push.when_held": "run held",
+    "content.network_typo": '"{value}:" is not a network: did you mean {suggestion}:? Nothing '
+    "was changed.",
+    "content.no_variant": "{id} has no {network} variant: nothing to remove.",
+    "push.count.queued_posts.one": "{n} waiting",
+    "push.count.queued_posts.many": "{n} waiting",
+    "push.count.sending_posts.one": "{n} being posted",
+    "push.count.sending_posts.many": "{n} being posted",
+    "push.count.sent_posts.one": "{n} posted",
+    "push.count.sent_posts.many": "{n} posted",
+    "push.count.failed_posts.one": "{n} failed",
+    "push.count.failed_posts.many": "{n} failed",
+    "push.count.unknown_posts.one": "{n} unknown",
+    "push.count.unknown_posts.many": "{n} unknown",
+    "push.count.cancelled_posts.one": "{n} cancelled",
+    "push.count.cancelled_posts.many": "{n} cancelled",
+    "stats.network_line": "{network}: {states}",
 }

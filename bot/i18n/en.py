@@ -2,10 +2,11 @@
 
 MESSAGES: dict[str, str] = {
     # Framework
-    "refused.join_first": "Join the network first with /join (you need to be a {role}).",
+    "refused.join_first": "Join the network first with {prefix}join (this command is for the "
+    "{role} role).",
     "refused.role": "Refused: this command is for the {role} role.",
     "refused.scope": "Refused: you need the {role} role in that scope.",
-    "refused.room_only": "The {command} command is used in a room, not in private.",
+    "refused.room_only": "The {command} command works in a room, not in private.",
     "input.too_long": "Message too long (over {limit} characters): nothing was done.",
     "usage.line": "{detail} Usage: {usage}",
     "unknown.suggest": "Unknown command: {command}. Did you mean {prefix}{suggestion}?",
@@ -13,7 +14,6 @@ MESSAGES: dict[str, str] = {
     "error.internal": "Sorry, an internal error occurred (error {error_id}). "
     "Nothing was changed; the tech team can find this error by its number.",
     "args.missing": "An argument is missing.",
-    "args.bad_id": '"{value}" is not a valid id (expected: {letter}17).',
     "args.bad_choice": '"{value}" is not recognised (choices: {choices}).',
     "args.too_long": "The {name} argument is too long (at most {limit} characters).",
     "args.bad_tag": '"{value}" is not a valid tag (letters, digits, : - _ .).',
@@ -41,7 +41,7 @@ MESSAGES: dict[str, str] = {
     "room.tags": "Tags of {room}: {tags}.",
     "room.lang_set": "Messages relayed into {room} will be in English.",
     "rooms.none": "No linked room yet.",
-    "rooms.header": "{count} linked:",
+    "rooms.header": "{rooms}:",
     "rooms.line": "{room} ({platform}) · {tags}",
     "rooms.unreachable": "· unreachable: {reason}",
     "alias.rm_one": "Give one tag to remove: alias rm #tag.",
@@ -57,8 +57,9 @@ MESSAGES: dict[str, str] = {
     "member.not_found": 'Nobody known as "{who}" here.',
     "member.ambiguous": '"{who}" matches several members ({ids}): use the id.',
     "member.already_joined": "You are already a member ({id}).",
-    "member.joined": "Welcome {name}! You are a member of the network ({id}). "
-    "To get alerts privately: {prefix}subscribe dept:075 (or no tag for everything).",
+    "member.joined": "Welcome {name}! You are a member of the network ({id}). To get this "
+    "room's alerts privately: {prefix}subscribe {tags} (or {prefix}subscribe alone for all of "
+    "them).",
     "member.dm_needed": "I cannot write to you privately yet: "
     "send me a private message to enable it.",
     "me.header": "{name} ({id})",
@@ -83,7 +84,7 @@ MESSAGES: dict[str, str] = {
     "alert.ack_button": "I'm on it",
     "alert.private": "in private",
     "alert.sent": "Alert {id} relayed to {rooms} and {members}.",
-    "alert.unreachable": "{n} recipient(s) unreachable: see /rooms and /me.",
+    "alert.unreachable": "{unreachable}: see /rooms and /me.",
     "alert.not_found": "Alert {id} does not exist.",
     "alert.is_cancelled": "Alert {id} is cancelled.",
     "alert.too_long": "Alert too long ({length} characters, at most {limit}).",
@@ -103,7 +104,7 @@ MESSAGES: dict[str, str] = {
     # Help
     "help.unknown": 'No command "{command}". Type {prefix}help for the list.',
     "help.aliases": "Other names: {aliases}",
-    "help.role": "For the role: {role}",
+    "help.role": "Role needed: {role}",
     "help.header": "{network} commands:",
     "help.footer": "One command in detail: {prefix}help <command>.",
     # Telegram (private chats need a start)
@@ -145,8 +146,7 @@ MESSAGES: dict[str, str] = {
     "clip.range_whole": "whole video",
     "clip.exists": "Already archived: {id}.",
     "clip.in_progress": "This clip is already being downloaded: {id}.",
-    "clip.too_many": "You already have {limit} clips waiting (the maximum); "
-    "try again when one is done.",
+    "clip.too_many": "You already have {clips} (the maximum); try again when one is done.",
     "clip.no_url": "Give the video link, for example: clip https://… from 12:30 to 13:10.",
     "clip.bad_attach": "{id} is neither an alert nor a task.",
     "clip.retry_usage": "Write: clip retry K9.",
@@ -177,4 +177,9 @@ MESSAGES: dict[str, str] = {
     "clip.fail.out_of_range": "the range starts after the end of the video.",
     # Clips: the uploaded video
     "clip.video_caption": "**Clip {id}** — {title} ({duration})",
+    "member.joined_no_tags": "Welcome {name}! You are a member of the network ({id}). To get "
+    "alerts privately: {prefix}subscribe followed by the tags you care about (or "
+    "{prefix}subscribe alone for all of them).",
+    "clips.more": "… and {more} (to search: {prefix}clips words).",
+    "alerts.more": "… and {more} (one alert in detail: {prefix}alerts {id}).",
 }

@@ -2,7 +2,7 @@
 
 MESSAGES: dict[str, str] = {
     # Framework
-    "refused.join_first": "Rejoignez d'abord le réseau avec /join (il faut être {role}).",
+    "refused.join_first": "Rejoignez d'abord le réseau avec {prefix}join (il faut être {role}).",
     "refused.role": "Refusé : cette commande est réservée au rôle {role}.",
     "refused.scope": "Refusé : il faut le rôle {role} sur ce périmètre.",
     "refused.room_only": "La commande {command} s'utilise dans un salon, pas en privé.",
@@ -13,7 +13,6 @@ MESSAGES: dict[str, str] = {
     "error.internal": "Désolé, une erreur interne est survenue (erreur {error_id}). "
     "Rien n'a été modifié ; l'équipe technique peut retrouver cette erreur par son numéro.",
     "args.missing": "Il manque un argument.",
-    "args.bad_id": "« {value} » n'est pas un identifiant valide (attendu : {letter}17).",
     "args.bad_choice": "« {value} » n'est pas reconnu (choix : {choices}).",
     "args.too_long": "L'argument {name} est trop long (au plus {limit} caractères).",
     "args.bad_tag": "« {value} » n'est pas un tag valide (lettres, chiffres, : - _ .).",
@@ -41,7 +40,7 @@ MESSAGES: dict[str, str] = {
     "room.tags": "Tags de {room} : {tags}.",
     "room.lang_set": "Les messages relayés dans {room} seront en français.",
     "rooms.none": "Aucun salon relié pour l'instant.",
-    "rooms.header": "{count} relié(s) :",
+    "rooms.header": "{rooms} :",
     "rooms.line": "{room} ({platform}) · {tags}",
     "rooms.unreachable": "· injoignable : {reason}",
     "alias.rm_one": "Donnez un seul tag à retirer : alias rm #tag.",
@@ -54,11 +53,12 @@ MESSAGES: dict[str, str] = {
     "alias.added": "C'est noté : #{a} et #{b} sont désormais synonymes.",
     # Members
     "member.no_subscriptions": "aucun",
-    "member.not_found": "Personne de connu sous « {who} » ici.",
+    "member.not_found": "Personne n'est connu sous « {who} » ici.",
     "member.ambiguous": "« {who} » désigne plusieurs membres ({ids}) : utilisez l'identifiant.",
     "member.already_joined": "Vous êtes déjà membre ({id}).",
-    "member.joined": "Bienvenue {name} ! Vous êtes membre du réseau ({id}). "
-    "Pour recevoir les alertes en privé : {prefix}subscribe dept:075 (ou sans tag pour tout).",
+    "member.joined": "Bienvenue {name} ! Vous êtes membre du réseau ({id}). Pour recevoir en "
+    "privé les alertes de ce salon : {prefix}subscribe {tags} (ou {prefix}subscribe seul pour "
+    "toutes).",
     "member.dm_needed": "Je ne peux pas encore vous écrire en privé : "
     "envoyez-moi un message privé pour l'activer.",
     "me.header": "{name} ({id})",
@@ -83,7 +83,7 @@ MESSAGES: dict[str, str] = {
     "alert.ack_button": "Je m'en occupe",
     "alert.private": "en privé",
     "alert.sent": "Alerte {id} relayée à {rooms} et {members}.",
-    "alert.unreachable": "{n} destinataire(s) injoignable(s) : voir /rooms et /me.",
+    "alert.unreachable": "{unreachable} : voir /rooms et /me.",
     "alert.not_found": "L'alerte {id} n'existe pas.",
     "alert.is_cancelled": "L'alerte {id} est annulée.",
     "alert.too_long": "Alerte trop longue ({length} caractères, au plus {limit}).",
@@ -149,8 +149,7 @@ MESSAGES: dict[str, str] = {
     "clip.range_whole": "vidéo entière",
     "clip.exists": "Déjà archivé : {id}.",
     "clip.in_progress": "Cet extrait est déjà en cours de téléchargement : {id}.",
-    "clip.too_many": "Vous avez déjà {limit} clips en attente (le maximum) ; "
-    "réessayez quand l'un est fini.",
+    "clip.too_many": "Vous avez déjà {clips} (le maximum) ; réessayez quand l'un est fini.",
     "clip.no_url": "Donnez le lien de la vidéo, par exemple : clip https://… de 12:30 à 13:10.",
     "clip.bad_attach": "{id} n'est ni une alerte ni une tâche.",
     "clip.retry_usage": "Écrivez : clip retry K9.",
@@ -181,4 +180,9 @@ MESSAGES: dict[str, str] = {
     "clip.fail.out_of_range": "la plage commence après la fin de la vidéo.",
     # Clips: the uploaded video
     "clip.video_caption": "**Extrait {id}** — {title} ({duration})",
+    "member.joined_no_tags": "Bienvenue {name} ! Vous êtes membre du réseau ({id}). Pour "
+    "recevoir les alertes en privé : {prefix}subscribe suivi des tags qui vous intéressent (ou "
+    "{prefix}subscribe seul pour toutes).",
+    "clips.more": "… et {more} (pour chercher : {prefix}clips mots).",
+    "alerts.more": "… et {more} (le détail d'une alerte : {prefix}alerts {id}).",
 }

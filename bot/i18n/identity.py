@@ -6,7 +6,7 @@ FR: dict[str, str] = {
     "autre plateforme, tapez : linkme {code} — en privé au bot de préférence.",
     "link.code_sent_privately": "Je vous ai envoyé le code en privé.",
     "link.private_first_link": "Le code ne s'envoie qu'en privé : ouvrez la conversation avec "
-    "le bot ({link}), il vous y attend.",
+    "le bot ({link}) et appuyez sur Démarrer, le code arrive aussitôt.",
     "link.private_first": "Le code ne s'envoie qu'en privé : écrivez linkme au bot en privé.",
     "link.bad_code": "Code inconnu : vérifiez-le, ou demandez-en un autre avec linkme.",
     "link.used_code": "Ce code a déjà servi : demandez-en un autre avec linkme.",
@@ -22,8 +22,8 @@ FR: dict[str, str] = {
     "historique sont réunis. Où recevoir vos alertes : {prefix}notify.",
     "link.notice": "Votre compte {platform} ({name}) vient d'être relié à celui-ci. Si ce "
     "n'était pas vous : {prefix}unlinkme {platform}.",
-    "link.needs_admin": "Ce compte a des rôles ({roles}) : un admin du réseau doit confirmer "
-    "la liaison ({n} prévenu·s).",
+    "link.needs_admin": "Ce compte a des rôles ({roles}) : un admin du réseau doit confirmer la "
+    "liaison ({admins}).",
     "link.approve_request": "Demande de liaison : {typer} ({typer_id}, {platform}, rôles : "
     "{roles}) veut rejoindre {owner} ({owner_id}, {owner_platforms}). Les deux comptes "
     "auront les rôles des deux. Pour confirmer : linkme confirm {code}.",
@@ -78,8 +78,8 @@ FR: dict[str, str] = {
     "digest.header_quiet": "**Pendant vos heures calmes : {alerts}.**",
     "digest.header_daily": "**Votre résumé : {alerts}.**",
     "digest.line": "{id} · {at} · {author} ({origin}) : {text} — {state}",
-    "digest.more": "… et {n} plus ancienne(s) : alerts.",
-    "digest.footer": "Le détail d'une alerte : alerts A17.",
+    "digest.more": "… et {older} : voir alerts.",
+    "digest.footer": "Le détail d'une alerte : alerts {id}.",
     "digest.state.cancelled": "annulée",
     "digest.state.done": "traitée",
     "digest.state.open": "en cours",
@@ -88,7 +88,6 @@ FR: dict[str, str] = {
     "alert.relay_urgent": "**🚨 URGENT — Alerte {id}** — {author} ({origin}) : {text}{tags}",
     "alert.urgent_refused": "Refusé : une alerte urgente (elle passe les heures calmes) est "
     "réservée aux coordinateurs de son périmètre ({role}).",
-    "alert.held": "{n} la recevront dans leur résumé (heures calmes).",
     "alert.urgent_sent": "Urgente : elle passe les heures calmes.",
     # me
     "me.notify": "Alertes privées : {where}",
@@ -101,19 +100,19 @@ FR: dict[str, str] = {
     "(alertes privées, heures calmes, fuseau), parrain et personnes amenées, invitations, "
     "alertes lancées, prises en charge, tâches, clips demandés, alertes en attente, entrées "
     "du journal d'audit et messages privés en file. Les alertes et le journal sont gardés "
-    "un temps limité (jours : alertes / journal / envois = {days}). Pour tout effacer : "
-    "{prefix}forgetme.",
-    "export.caption": "Vos données ({id}).",
-    "export.sent_privately": "Je vous ai envoyé vos données en privé ({platform}).",
+    "un temps limité : les alertes {alerts}, le journal {audit}, les envois {deliveries}. "
+    "Pour tout effacer : {prefix}forgetme.",
+    "export.caption": "Vos données ({id}) : fichier JSON, à garder pour vous.",
+    "export.sent_privately": "Je vous ai envoyé vos données en privé sur {platform}.",
     "export.no_files_here": "{platform} ne transmet pas de fichier : tapez {prefix}export "
     "{other} pour le recevoir sur votre compte {other}.",
     "export.no_files": "{platform} ne transmet pas de fichier : reliez un compte Telegram ou "
     "Discord ({prefix}linkme) et demandez-le là-bas.",
     "export.open_chat_link": "Vos données ne s'envoient qu'en privé : ouvrez la conversation "
-    "avec le bot ({link}), elles vous y attendent.",
+    "avec le bot ({link}) et appuyez sur Démarrer, le fichier arrive aussitôt.",
     "export.not_linked": "Pas de compte {platform} relié où vous écrire en privé "
     "({prefix}linkme pour le relier).",
-    "export.too_many": "Au plus {n} exports par heure : réessayez plus tard.",
+    "export.too_many": "Au plus {exports} par heure : réessayez plus tard.",
     # forget
     "forget.confirm_self": "Vous demandez à être oublié·e. Seront effacés : vos comptes, noms, "
     "abonnements, rôles, réglages et messages en attente ; dans l'historique, votre nom "
@@ -146,7 +145,7 @@ EN: dict[str, str] = {
     "type: linkme {code} — privately to the bot, preferably.",
     "link.code_sent_privately": "I sent you the code privately.",
     "link.private_first_link": "The code is only sent privately: open the chat with the bot "
-    "({link}), it is waiting for you there.",
+    "({link}) and press Start; the code comes right away.",
     "link.private_first": "The code is only sent privately: write linkme to the bot privately.",
     "link.bad_code": "Unknown code: check it, or ask for another one with linkme.",
     "link.used_code": "This code was already used: ask for another one with linkme.",
@@ -162,8 +161,8 @@ EN: dict[str, str] = {
     "merged. Where your alerts go: {prefix}notify.",
     "link.notice": "Your {platform} account ({name}) was just linked to this one. If it was "
     "not you: {prefix}unlinkme {platform}.",
-    "link.needs_admin": "This account holds roles ({roles}): a network admin must confirm "
-    "the link ({n} told).",
+    "link.needs_admin": "This account holds roles ({roles}): a network admin must confirm the "
+    "link ({admins}).",
     "link.approve_request": "Link request: {typer} ({typer_id}, {platform}, roles: {roles}) "
     "wants to join {owner} ({owner_id}, {owner_platforms}). Both accounts will hold both "
     "roles. To confirm: linkme confirm {code}.",
@@ -213,8 +212,8 @@ EN: dict[str, str] = {
     "digest.header_quiet": "**During your quiet hours: {alerts}.**",
     "digest.header_daily": "**Your digest: {alerts}.**",
     "digest.line": "{id} · {at} · {author} ({origin}): {text} — {state}",
-    "digest.more": "… and {n} older: alerts.",
-    "digest.footer": "One alert in detail: alerts A17.",
+    "digest.more": "… and {older}: see alerts.",
+    "digest.footer": "One alert in detail: alerts {id}.",
     "digest.state.cancelled": "cancelled",
     "digest.state.done": "done",
     "digest.state.open": "open",
@@ -223,7 +222,6 @@ EN: dict[str, str] = {
     "alert.relay_urgent": "**🚨 URGENT — Alert {id}** — {author} ({origin}): {text}{tags}",
     "alert.urgent_refused": "Refused: an urgent alert (it goes through quiet hours) is for "
     "the coordinators of its scope ({role}).",
-    "alert.held": "{n} will get it in their digest (quiet hours).",
     "alert.urgent_sent": "Urgent: it goes through quiet hours.",
     # me
     "me.notify": "Private alerts: {where}",
@@ -235,19 +233,19 @@ EN: dict[str, str] = {
     "file: your accounts (platform, id, name), roles, subscriptions, settings (private "
     "alerts, quiet hours, time zone), sponsor and people you brought in, invitations, alerts "
     "raised, acks, tasks, clips asked, alerts waiting, audit log entries and private "
-    "messages queued. Alerts and the log are kept for a limited time (days: alerts / log / "
-    "deliveries = {days}). To erase it all: {prefix}forgetme.",
-    "export.caption": "Your data ({id}).",
-    "export.sent_privately": "I sent you your data privately ({platform}).",
+    "messages queued. Alerts and the log are kept for a limited time: alerts {alerts}, the "
+    "log {audit}, deliveries {deliveries}. To erase it all: {prefix}forgetme.",
+    "export.caption": "Your data ({id}): a JSON file, keep it to yourself.",
+    "export.sent_privately": "I sent you your data privately on {platform}.",
     "export.no_files_here": "{platform} carries no files: type {prefix}export {other} to get "
     "it on your {other} account.",
     "export.no_files": "{platform} carries no files: link a Telegram or Discord account "
     "({prefix}linkme) and ask there.",
     "export.open_chat_link": "Your data is only sent privately: open the chat with the bot "
-    "({link}), it is waiting for you there.",
+    "({link}) and press Start; the file comes right away.",
     "export.not_linked": "No {platform} account linked where I may write to you privately "
     "({prefix}linkme to link it).",
-    "export.too_many": "At most {n} exports an hour: try again later.",
+    "export.too_many": "At most {exports} an hour: try again later.",
     # forget
     "forget.confirm_self": "You ask to be forgotten. Erased: your accounts, names, "
     "subscriptions, roles, settings and waiting messages; in history your name becomes "

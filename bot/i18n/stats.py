@@ -9,7 +9,7 @@ FR: dict[str, str] = {
     "stats.me.shares": "Partages : {bar} {mine} [{median_bar} {median}]",
     "stats.me.brought_in": "Personnes amenées (depuis le début) : {bar} {mine} "
     "[{median_bar} {median}]",
-    "stats.me_footer": "Le détail d'une alerte : stats A17.",
+    "stats.me_footer": "Le détail d'une alerte : stats {id}.",
     "stats.scope_header": "{where} — 7 derniers jours, puis les 7 d'avant :",
     "stats.scope.alerts": "Alertes : {bar} {now} | {before_bar} {before}",
     "stats.scope.first_ack": "Première prise en charge (médiane) : {now} | {before}{trend}",
@@ -20,8 +20,8 @@ FR: dict[str, str] = {
     "stats.none": "–",
     "stats.refused": "Refusé : les chiffres de {where} sont pour ses coordinateurs ({role}). "
     "Les vôtres : stats me.",
-    "stats.alert_copies": "Diffusion de {id} : {rooms}, {members} ; {sent} remises, "
-    "{waiting} en attente, {failed} échecs ; {held} dans un résumé à venir.",
+    "stats.alert_copies": "Diffusion de {id} : {rooms}, {members} ; {sent}, {waiting} en "
+    "attente, {failed} ; {held} dans un résumé à venir.",
     "stats.bad_id": "« {value} » : stats compte les alertes (A17), les contenus (C4) et "
     "les publications (P3).",
     "stats.bad_target": "« {value} » : écrivez stats me, stats #tag, stats network ou "
@@ -37,7 +37,7 @@ EN: dict[str, str] = {
     "stats.me.shares": "Shares: {bar} {mine} [{median_bar} {median}]",
     "stats.me.brought_in": "People brought in (since the start): {bar} {mine} "
     "[{median_bar} {median}]",
-    "stats.me_footer": "One alert in detail: stats A17.",
+    "stats.me_footer": "One alert in detail: stats {id}.",
     "stats.scope_header": "{where} — last 7 days, then the 7 before:",
     "stats.scope.alerts": "Alerts: {bar} {now} | {before_bar} {before}",
     "stats.scope.first_ack": "First ack (median): {now} | {before}{trend}",
@@ -48,8 +48,8 @@ EN: dict[str, str] = {
     "stats.none": "–",
     "stats.refused": "Refused: the figures of {where} are for its coordinators ({role}). "
     "Yours: stats me.",
-    "stats.alert_copies": "Copies of {id}: {rooms}, {members}; {sent} delivered, {waiting} "
-    "waiting, {failed} failed; {held} in a digest to come.",
+    "stats.alert_copies": "Copies of {id}: {rooms}, {members}; {sent}, {waiting} waiting, "
+    "{failed}; {held} in a digest to come.",
     "stats.bad_id": "\"{value}\": stats counts alerts (A17), content (C4) and pushes (P3).",
     "stats.bad_target": "\"{value}\": write stats me, stats #tag, stats network or stats A17.",
 }

@@ -33,12 +33,12 @@ FR: dict[str, str] = {
     "task.notice.created": "{name} ajoute la tâche {task}{text}.",
     "task.bad_attach": "{id} n'est pas une alerte : écrivez task A17 clip …",
     "task.alert_out_of_scope": "L'alerte {alert} concerne {scope} : seuls son auteur, ce "
-    "périmètre et ses coordinateurs y ajoutent des tâches.",
+    "périmètre et ses coordinateurs peuvent y ajouter des tâches.",
     "task.too_many_for_alert": "L'alerte {alert} a déjà {n} tâches (le maximum).",
     "task.tags_with_alert": "Une tâche d'alerte prend le périmètre de l'alerte : "
     "retirez les #tags.",
-    "task.needs_coordinator": "Une tâche sans alerte est créée par un coordinateur de son "
-    "périmètre ({scope}). Pour une alerte : task A17 …",
+    "task.needs_coordinator": "Seul un coordinateur de son périmètre ({scope}) peut créer une "
+    "tâche sans alerte. Pour une alerte : task A17 …",
     "task.too_many_created": "Vous avez déjà {n} tâches ouvertes créées par vous (le maximum).",
     "task.bad_due": "« {value} » n'est pas une échéance (écrivez due 30m, due 90s, due 21:30 "
     "ou due demain 08:00).",
@@ -63,12 +63,12 @@ FR: dict[str, str] = {
     "task.confirmed": "C'est noté : vous êtes toujours sur {task}.",
     "task.too_many_releases": "Vous avez lâché {n} tâches dans l'heure : reprenez-en plus tard.",
     "task.next_none": "Rien à prendre pour l'instant dans vos périmètres. Merci !",
-    "task.not_a_clip": "{task} n'est pas une tâche de clip : clip A17 … pour l'alerte.",
+    "task.not_a_clip": "{task} n'est pas une tâche de clip : écrivez clip <lien> sans elle.",
     # Assigning, dropping, finishing
     "task.assign_refused": "Seuls les coordinateurs de {scope} peuvent confier {task}.",
     "task.assign_not_member": "{name} n'est pas membre du réseau.",
-    "task.assign_pending": "La demande d'adhésion de {name} ({id}) attend encore : pas de "
-    "tâche avant qu'elle soit acceptée.",
+    "task.assign_pending": "{name} ({id}) attend encore l'acceptation de sa demande d'adhésion "
+    ": pas de tâche avant.",
     "task.assign_already": "{name} a déjà {task}.",
     "task.assign_outside": "{name} n'est pas dans le périmètre de {task} ({scope}).",
     "task.assigned": "{task} est confiée à {name}.",
@@ -117,7 +117,7 @@ FR: dict[str, str] = {
     "task.list_mine": "Vos tâches :",
     "task.list_open": "À prendre :",
     "task.list_alert": "Tâches de {alert} :",
-    "task.list_more": "… et {n} autres.",
+    "task.list_more": "… et {more}.",
     "task.list_none": "Aucune tâche.",
     "task.list_line": "{task} — {state}",
     "task.list_line_text": "{task} : {text} — {state}",
@@ -142,7 +142,7 @@ FR: dict[str, str] = {
     "task.event.dropped_alert": "{at} abandonnée : alerte annulée par {name}",
     "task.event.linked": "{at} clip {detail} demandé par {name}",
     # The rapid-response clock (alerts A17)
-    "clock.raised": "{at} alerte de {name}",
+    "clock.raised": "{at} alerte lancée par {name}",
     "clock.first_ack": "{at} première prise en charge : {name} (+{after})",
     "clock.claimed": "{at} {task} prise par {name} (+{after})",
     "clock.released": "{at} {task} de nouveau libre (+{after})",
@@ -157,6 +157,8 @@ FR: dict[str, str] = {
     "clock.part.share": "partage en {after}",
     "clock.summary": "Chrono : {parts}.",
     "clock.summary_none": "Chrono : rien de fait pour l'instant.",
+    "task.not_a_clip_alert": "{task} n'est pas une tâche de clip : pour un clip de l'alerte, "
+    "clip {alert} <lien>.",
 }
 
 EN: dict[str, str] = {
@@ -189,7 +191,7 @@ EN: dict[str, str] = {
     "task.notice.created": "{name} adds the task {task}{text}.",
     "task.bad_attach": "{id} is not an alert: write task A17 clip …",
     "task.alert_out_of_scope": "Alert {alert} is for {scope}: only its author, that scope and "
-    "its coordinators add tasks to it.",
+    "its coordinators can add tasks to it.",
     "task.too_many_for_alert": "Alert {alert} already has {n} tasks (the maximum).",
     "task.tags_with_alert": "An alert's task takes the alert's scope: remove the #tags.",
     "task.needs_coordinator": "A task without an alert is created by a coordinator of its "
@@ -217,12 +219,12 @@ EN: dict[str, str] = {
     "task.confirmed": "Noted: you are still on {task}.",
     "task.too_many_releases": "You let go of {n} tasks within the hour: take more later.",
     "task.next_none": "Nothing to take in your scopes right now. Thank you!",
-    "task.not_a_clip": "{task} is not a clip task: clip A17 … for the alert.",
+    "task.not_a_clip": "{task} is not a clip task: write clip <link> without it.",
     # Assigning, dropping, finishing
     "task.assign_refused": "Only the coordinators of {scope} may give {task} to someone.",
     "task.assign_not_member": "{name} is not a member of the network.",
-    "task.assign_pending": "{name}'s request to join ({id}) is still waiting: no task "
-    "until it is accepted.",
+    "task.assign_pending": "{name} ({id}) is still waiting for their request to join to be "
+    "accepted: no task until then.",
     "task.assign_already": "{name} already holds {task}.",
     "task.assign_outside": "{name} is not in the scope of {task} ({scope}).",
     "task.assigned": "{task} is given to {name}.",
@@ -269,7 +271,7 @@ EN: dict[str, str] = {
     "task.list_mine": "Your tasks:",
     "task.list_open": "To take:",
     "task.list_alert": "Tasks of {alert}:",
-    "task.list_more": "… and {n} more.",
+    "task.list_more": "… and {more}.",
     "task.list_none": "No tasks.",
     "task.list_line": "{task} — {state}",
     "task.list_line_text": "{task}: {text} — {state}",
@@ -294,7 +296,7 @@ EN: dict[str, str] = {
     "task.event.dropped_alert": "{at} dropped: alert cancelled by {name}",
     "task.event.linked": "{at} clip {detail} asked for by {name}",
     # The rapid-response clock (alerts A17)
-    "clock.raised": "{at} alert by {name}",
+    "clock.raised": "{at} alert raised by {name}",
     "clock.first_ack": "{at} first on it: {name} (+{after})",
     "clock.claimed": "{at} {task} taken by {name} (+{after})",
     "clock.released": "{at} {task} free again (+{after})",
@@ -309,4 +311,6 @@ EN: dict[str, str] = {
     "clock.part.share": "share in {after}",
     "clock.summary": "Clock: {parts}.",
     "clock.summary_none": "Clock: nothing done yet.",
+    "task.not_a_clip_alert": "{task} is not a clip task: for a clip of the alert, clip {alert} "
+    "<link>.",
 }

@@ -27,18 +27,20 @@ FR: dict[str, str] = {
     "join.accept_button": "Accepter",
     "join.refuse_button": "Refuser",
     "join.notify": "Demande d'adhésion {id} : {name} ({where}).",
-    "join.decided_accepted": "Demande {id} de {name} : acceptée par {by}.",
-    "join.decided_refused": "Demande {id} de {name} : refusée par {by}.",
-    "join.decided_invited": "Demande {id} de {name} : entré·e avec une invitation de {by}.",
+    "join.decided_accepted": "Demande {id} ({name}) : acceptée par {by}.",
+    "join.decided_refused": "Demande {id} ({name}) : refusée par {by}.",
+    "join.decided_invited": "Demande {id} ({name}) : entré·e, invité·e par {by}.",
     "join.accepted": "Bienvenue {name} ! {by} a accepté votre demande : vous êtes membre du "
-    "réseau ({id}).",
+    "réseau ({id}). Pour recevoir en privé les alertes de votre périmètre : "
+    "{prefix}subscribe {tags}",
     "join.refused": "Votre demande d'adhésion a été refusée.",
     "join.refused_reason": "Votre demande d'adhésion a été refusée : {reason}",
     "start.hello": "Bonjour ! {prefix}join pour demander à rejoindre le réseau (ou "
     "{prefix}join CODE avec une invitation), {prefix}help pour les commandes.",
     # Invitations
     "invite.welcome": "Bienvenue {name} ! Vous êtes membre du réseau ({id}), invité·e par "
-    "{sponsor}.",
+    "{sponsor}. Vous recevez en privé les alertes de {tags} ; pour en ajouter : "
+    "{prefix}subscribe suivi des tags.",
     "invite.too_many_tries": "Trop de codes erronés : réessayez dans une heure.",
     "invite.member": "Vous êtes déjà membre ({id}) : ce code reste valable pour quelqu'un "
     "d'autre.",
@@ -49,15 +51,14 @@ FR: dict[str, str] = {
     "invite.revoked": "Ce code d'invitation n'est plus valable : demandez-en un autre.",
     "invite.expired": "Ce code d'invitation a expiré : demandez-en un autre.",
     "invite.used_notice": "{name} ({id}) est entré·e avec votre invitation.",
-    "invite.cap": "Vous pouvez encore inviter {left} personne(s) (au plus {cap}, codes "
-    "ouverts compris).",
-    "invite.header": "{n} invitation(s), valables jusqu'au {until}, abonnement : {tags}. "
-    "Chaque code sert une fois :",
+    "invite.cap": "Vous pouvez encore inviter {people} (au plus {cap}, codes ouverts compris).",
+    "invite.header": "{invitations} jusqu'au {until}, abonnement : {tags}. Chaque code sert une "
+    "fois :",
     "invite.no_tags": "aucun",
     "invite.line": "{prefix}join {code}",
     "invite.line_link": "{prefix}join {code} — Telegram : {link}",
     "invite.footer": "Transmettez-les en privé : ils font entrer sans vérification.",
-    "invite.sent_privately": "Je vous ai envoyé {n} code(s) d'invitation en privé.",
+    "invite.sent_privately": "Je vous ai envoyé {codes} en privé.",
     "invite.dm_first": "Les codes s'envoient en privé : écrivez-moi d'abord en privé, puis "
     "refaites invite.",
     "invite.dm_first_link": "Les codes s'envoient en privé : ouvrez ce lien, appuyez sur "
@@ -77,7 +78,7 @@ FR: dict[str, str] = {
     "personne de s'identifier (NickServ) et de refaire join.",
     "accept.done": "{name} ({id}) est maintenant membre.",
     "refuse.member": "{id} est déjà membre : utilisez remove.",
-    "refuse.done": "Demande de {name} ({id}) refusée.",
+    "refuse.done": "Demande {id} ({name}) refusée.",
     "remove.not_member": "{who} ({id}) n'est pas membre.",
     "remove.self": "Vous ne pouvez pas vous retirer vous-même.",
     "remove.config_admin": "Refusé : {who} ({id}) est admin dans la configuration, on ne peut "
@@ -88,20 +89,20 @@ FR: dict[str, str] = {
     "remove.done": "{name} ({id}) n'est plus membre ; {codes}.",
     "count.codes.one": "{n} invitation non utilisée annulée",
     "count.codes.many": "{n} invitations non utilisées annulées",
-    "members.summary": "{members} ; {pending} demande(s) en attente.",
+    "members.summary": "{members} ; {requests}.",
     "pending.none": "Aucune demande que vous puissiez décider ({others} en attente en tout).",
-    "pending.header": "{n} demande(s) en attente :",
+    "pending.header": "{requests} :",
     "pending.line": "{id} · {name} · {where} · depuis {minutes} min",
     "pending.unverified": "(IRC, non identifié)",
-    "pending.more": "… et {n} autre(s).",
-    "pending.footer": "Décider : {prefix}accept M7 ou {prefix}refuse M7 [raison].",
+    "pending.more": "… et {more}.",
+    "pending.footer": "Décider : {prefix}accept {id} ou {prefix}refuse {id} [raison].",
     "tree.empty": "{name} ({id}) n'a encore fait entrer personne.",
     "tree.level": "niveau {level} : {n}",
-    "tree.summary": "Cascade de {name} ({id}) : {levels} — {total} en tout.",
+    "tree.summary": "{name} ({id}) a fait entrer : {levels} — {total} en tout.",
     # Audit
     "audit.none": "Le journal est vide.",
-    "audit.header": "Journal ({n} dernières entrées) :",
-    "audit.line": "{at} · {who} ({platform}, {where}) · {command} · {outcome} · {detail}",
+    "audit.header": "Journal ({entries}, les plus récentes d'abord) :",
+    "audit.line": "{at} · {who}, {where} · {command} : {outcome}",
     "audit.outcome.done": "fait",
     "audit.outcome.refused": "refusé",
     "audit.outcome.requested": "demandé",
@@ -114,8 +115,8 @@ FR: dict[str, str] = {
     "réseau : ajoutez un ou des #tags.",
     "alert.too_many_tags": "Trop de #tags : au plus {limit} (plus, c'est réservé aux "
     "coordinateurs de tous ces périmètres).",
-    "alert.rate_limited": "Vous avez atteint la limite de {n} alertes par heure. Prochaine "
-    "alerte possible à {at} (dans {minutes} min).",
+    "alert.rate_limited": "Vous avez atteint la limite de {alerts} par heure. Prochaine alerte "
+    "possible à {at} (dans {minutes} min).",
     # Clips
     "clip.not_attached": "{id} est archivé sans être rattaché à {alert} : seuls son auteur, "
     "ses coordinateurs et qui a pris une de ses tâches peuvent y rattacher un clip.",
@@ -151,14 +152,15 @@ EN: dict[str, str] = {
     "join.decided_refused": "Request {id} from {name}: refused by {by}.",
     "join.decided_invited": "Request {id} from {name}: came in with an invitation from {by}.",
     "join.accepted": "Welcome {name}! {by} accepted your request: you are a member of the "
-    "network ({id}).",
+    "network ({id}). To get your scope's alerts privately: {prefix}subscribe {tags}",
     "join.refused": "Your request to join was refused.",
     "join.refused_reason": "Your request to join was refused: {reason}",
     "start.hello": "Hello! {prefix}join to ask to join the network (or {prefix}join CODE with "
     "an invitation), {prefix}help for the commands.",
     # Invitations
     "invite.welcome": "Welcome {name}! You are a member of the network ({id}), invited by "
-    "{sponsor}.",
+    "{sponsor}. You get the alerts of {tags} privately; to add more: {prefix}subscribe "
+    "followed by the tags.",
     "invite.too_many_tries": "Too many wrong codes: try again in an hour.",
     "invite.member": "You are already a member ({id}): this code stays valid for someone else.",
     "invite.identify": "An invitation code only works for someone identified: identify with "
@@ -168,14 +170,13 @@ EN: dict[str, str] = {
     "invite.revoked": "This invitation code is no longer valid: ask for another one.",
     "invite.expired": "This invitation code has expired: ask for another one.",
     "invite.used_notice": "{name} ({id}) came in with your invitation.",
-    "invite.cap": "You may invite {left} more person(s) (at most {cap}, open codes included).",
-    "invite.header": "{n} invitation(s), valid until {until}, subscription: {tags}. Each code "
-    "works once:",
+    "invite.cap": "You may invite {people} (at most {cap}, open codes included).",
+    "invite.header": "{invitations} until {until}, subscription: {tags}. Each code works once:",
     "invite.no_tags": "none",
     "invite.line": "{prefix}join {code}",
     "invite.line_link": "{prefix}join {code} — Telegram: {link}",
     "invite.footer": "Pass them on privately: they let people in without vetting.",
-    "invite.sent_privately": "I sent you {n} invitation code(s) privately.",
+    "invite.sent_privately": "I sent you {codes} privately.",
     "invite.dm_first": "Codes are sent privately: write to me privately first, then invite "
     "again.",
     "invite.dm_first_link": "Codes are sent privately: open this link, press Start, then "
@@ -206,20 +207,20 @@ EN: dict[str, str] = {
     "remove.done": "{name} ({id}) is no longer a member; {codes}.",
     "count.codes.one": "{n} unused invitation cancelled",
     "count.codes.many": "{n} unused invitations cancelled",
-    "members.summary": "{members}; {pending} request(s) waiting.",
+    "members.summary": "{members}; {requests}.",
     "pending.none": "No request you can decide ({others} waiting in all).",
-    "pending.header": "{n} request(s) waiting:",
+    "pending.header": "{requests}:",
     "pending.line": "{id} · {name} · {where} · for {minutes} min",
     "pending.unverified": "(IRC, not identified)",
-    "pending.more": "… and {n} more.",
-    "pending.footer": "Decide: {prefix}accept M7 or {prefix}refuse M7 [reason].",
+    "pending.more": "… and {more}.",
+    "pending.footer": "Decide: {prefix}accept {id} or {prefix}refuse {id} [reason].",
     "tree.empty": "{name} ({id}) has not brought anyone in yet.",
     "tree.level": "level {level}: {n}",
-    "tree.summary": "Cascade of {name} ({id}): {levels} — {total} in all.",
+    "tree.summary": "{name} ({id}) brought in: {levels} — {total} in all.",
     # Audit
     "audit.none": "The audit log is empty.",
-    "audit.header": "Audit log (latest {n} entries):",
-    "audit.line": "{at} · {who} ({platform}, {where}) · {command} · {outcome} · {detail}",
+    "audit.header": "Audit log ({entries}, newest first):",
+    "audit.line": "{at} · {who}, {where} · {command}: {outcome}",
     "audit.outcome.done": "done",
     "audit.outcome.refused": "refused",
     "audit.outcome.requested": "requested",
@@ -231,8 +232,8 @@ EN: dict[str, str] = {
     "coordinators: add one or more #tags.",
     "alert.too_many_tags": "Too many #tags: at most {limit} (more is for coordinators of all "
     "those scopes).",
-    "alert.rate_limited": "You reached the limit of {n} alerts per hour. You may alert again "
-    "at {at} (in {minutes} min).",
+    "alert.rate_limited": "You reached the limit of {alerts} per hour. You may alert again at "
+    "{at} (in {minutes} min).",
     # Clips
     "clip.not_attached": "{id} is archived without being attached to {alert}: only its author, "
     "its coordinators and whoever took one of its tasks can attach a clip to it.",

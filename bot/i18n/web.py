@@ -11,18 +11,16 @@ FR: dict[str, str] = {
     "short.bad_scheme": "Seules les adresses http:// et https:// peuvent être raccourcies.",
     "short.credentials": "Refusé : l'adresse contient un identifiant ou un mot de passe.",
     "short.too_many_tags": "Au plus {limit} #tags par lien.",
-    "short.rate_limited": "Vous avez déjà fait {n} liens courts dans l'heure : réessayez plus "
-    "tard.",
+    "short.rate_limited": "Vous avez déjà fait {links} dans l'heure : réessayez plus tard.",
     "links.none": "Vous n'avez encore aucun lien court : short <url>.",
-    "links.header": "Vos {links} lien(s) ont apporté {visits} visite(s) :",
-    "links.line": "{link} — {visits} visite(s), {recent} ces {days} derniers jours{expired} — "
-    "{url}",
+    "links.header": "Vos liens courts ({links}) ont apporté {visits} :",
+    "links.line": "{link} — {visits}, {recent} ces {days} derniers jours{expired} — {url}",
     "links.expired": " (expiré)",
     "links.kits": "kits de partage",
     "links.bad_which": "« {value} » : écrivez links, links mine ou links C4.",
     "links.content_refused": "Les liens de {id} sont pour les coordinateurs de son périmètre.",
     "links.content_none": "Aucun lien court pour {id} (pas encore diffusé avec un lien).",
-    "links.content_header": "Liens de {id} : {visits} visite(s).",
+    "links.content_header": "Liens de {id} : {visits}.",
     "links.push_line": "{id} — publications : {posted} ; kits de partage : {kits} (par membre "
     ": {sharers})",
     "links.none_posted": "aucune",
@@ -33,7 +31,7 @@ FR: dict[str, str] = {
     "refaites dashboard.",
     "dashboard.dm_first_link": "Le lien s'envoie en privé : ouvrez {link}, appuyez sur "
     "Démarrer, puis refaites dashboard.",
-    "dashboard.too_many": "Déjà {n} liens de connexion dans l'heure : utilisez le dernier.",
+    "dashboard.too_many": "Déjà {links} dans l'heure : utilisez le dernier.",
     "clip.card_link": "**Clip {id}** — {title}\nSource : {source}\nDemandé par : {requester}\n"
     "Plage : {range} · {duration} · {size}\nsha256 {sha}…\nFichier : {link}",
     # Pages: frame
@@ -103,7 +101,7 @@ FR: dict[str, str] = {
     "web.now.col.state": "État",
     "web.now.col.scope": "Périmètre",
     "web.now.col.due": "Échéance",
-    "web.now.task_counts": "{open} libre(s), {claimed} prise(s), {done} faite(s)",
+    "web.now.task_counts": "{open}, {claimed}, {done}",
     "web.now.after": "+{after}",
     "web.now.content": "Contenus à valider ({n})",
     "web.now.content_none": "Rien à valider.",
@@ -159,7 +157,7 @@ FR: dict[str, str] = {
     "web.baro.col.visits": "Visites des liens",
     "web.baro.times": "Temps de réponse par semaine",
     "web.baro.times_note": "Médiane et 90e centile, en minutes, des alertes lancées chaque "
-    "semaine ({alerts} alerte(s) sur la période).",
+    "semaine ({alerts} sur la période).",
     "web.baro.measure.ack": "Jusqu'à la 1re prise en charge",
     "web.baro.measure.clip": "Jusqu'au 1er clip",
     "web.baro.measure.rebuttal": "Jusqu'à la 1re riposte",
@@ -179,6 +177,7 @@ FR: dict[str, str] = {
     "web.pushes.unpush": "Annuler la diffusion",
     "web.action.done": "C'est fait : {what}",
     "web.unavailable": "Cette partie arrive avec la validation des contenus et les diffusions.",
+    "links.more": "… et {more} (les {shown} plus visités sont montrés).",
 }
 
 EN: dict[str, str] = {
@@ -190,17 +189,16 @@ EN: dict[str, str] = {
     "short.bad_scheme": "Only http:// and https:// addresses can be shortened.",
     "short.credentials": "Refused: the address contains a user name or a password.",
     "short.too_many_tags": "At most {limit} #tags per link.",
-    "short.rate_limited": "You already made {n} short links this hour: try again later.",
+    "short.rate_limited": "You already made {links} this hour: try again later.",
     "links.none": "You have no short link yet: short <url>.",
-    "links.header": "Your {links} link(s) brought {visits} visit(s):",
-    "links.line": "{link} — {visits} visit(s), {recent} in the last {days} days{expired} — "
-    "{url}",
+    "links.header": "Your short links ({links}) brought {visits}:",
+    "links.line": "{link} — {visits}, {recent} in the last {days} days{expired} — {url}",
     "links.expired": " (expired)",
     "links.kits": "share kits",
     "links.bad_which": '"{value}": write links, links mine or links C4.',
     "links.content_refused": "The links of {id} are for the coordinators of its scope.",
     "links.content_none": "No short link for {id} (not pushed with a link yet).",
-    "links.content_header": "Links of {id}: {visits} visit(s).",
+    "links.content_header": "Links of {id}: {visits}.",
     "links.push_line": "{id} — posts: {posted}; share kits: {kits} (per member: {sharers})",
     "links.none_posted": "none",
     "dashboard.link": "Your dashboard link (works once, valid {minutes} min): {link}",
@@ -209,7 +207,7 @@ EN: dict[str, str] = {
     "dashboard again.",
     "dashboard.dm_first_link": "The link is sent privately: open {link}, press Start, then run "
     "dashboard again.",
-    "dashboard.too_many": "Already {n} login links this hour: use the latest one.",
+    "dashboard.too_many": "Already {links} this hour: use the latest one.",
     "clip.card_link": "**Clip {id}** — {title}\nSource: {source}\nAsked for by: {requester}\n"
     "Range: {range} · {duration} · {size}\nsha256 {sha}…\nFile: {link}",
     # Pages: frame
@@ -277,7 +275,7 @@ EN: dict[str, str] = {
     "web.now.col.state": "State",
     "web.now.col.scope": "Scope",
     "web.now.col.due": "Due",
-    "web.now.task_counts": "{open} free, {claimed} taken, {done} done",
+    "web.now.task_counts": "{open}, {claimed}, {done}",
     "web.now.after": "+{after}",
     "web.now.content": "Content to approve ({n})",
     "web.now.content_none": "Nothing to approve.",
@@ -333,7 +331,7 @@ EN: dict[str, str] = {
     "web.baro.col.visits": "Link visits",
     "web.baro.times": "Response times per week",
     "web.baro.times_note": "Median and 90th percentile, in minutes, of the alerts raised each "
-    "week ({alerts} alert(s) in the period).",
+    "week ({alerts} in the period).",
     "web.baro.measure.ack": "To the first ack",
     "web.baro.measure.clip": "To the first clip",
     "web.baro.measure.rebuttal": "To the first rebuttal",
@@ -353,4 +351,5 @@ EN: dict[str, str] = {
     "web.pushes.unpush": "Cancel the push",
     "web.action.done": "Done: {what}",
     "web.unavailable": "This part comes with content approval and pushes.",
+    "links.more": "… and {more} (the {shown} most visited are shown).",
 }

@@ -12,7 +12,7 @@ from bot.domain.content import Content
 from bot.domain.durations import format_local_time
 from bot.domain.messages import OutgoingMessage, Span
 from bot.domain.pushes import Push, PushRun, PushTarget, RunOutcome, TargetState
-from bot.i18n import count, pick_lang, spans, text
+from bot.i18n import count, pick_lang, spans, text, text_from
 from bot.pushes.decisions import REPORT, push_origin
 from bot.pushes.setup import PushSetup
 from bot.scheduler import cancel, schedule
@@ -39,12 +39,10 @@ def target_line(target: PushTarget, lang: str) -> str:
     state = target.state.value
     if target.state is TargetState.SENT and target.reason:
         state = "sent_note"
-    return text(
+    return text_from(
         lang,
         f"push.target.{state}",
-        network=target.network.label,
-        url=target.url or "",
-        reason=target.reason or "",
+        {"network": target.network.label, "url": target.url or "", "reason": target.reason or ""},
     )
 
 
@@ -113,14 +111,19 @@ async def check(tx: Tx, setup: PushSetup, run_id: int, attempt: int, now: float)
         await plan_report(tx, run, now, attempt + 1)
 
 
-def describe_push(push: Push, content: Content, lang: str, zone: str, now: float) -> str:
-    """`P3 · C4 « Le vrai chiffre… » → #retraites, mastodon · 25/03 08:00 (2/5)`."""
+def describe_push(
+    push: Push, content: Content, lang: str, zone: str, now: float, *, held: bool = False
+) -> str:
+    """`P3 · C4 « Le vrai chiffre… » → #retraites, mastodon · 25/03 08:00 (2/5)`; `held`:
+    a run waits for a coordinator's decision (`push P3 now` or `unpush P3`)."""
     words = " ".join(push.targets.words()) or "rooms"
     preview = content.text.replace("\n", " ")
     if len(preview) > 40:
         preview = preview[:39] + "…"
     if push.status.value == "cancelled":
         when = text(lang, "push.when_cancelled", name=push.cancelled_name or "?")
+    elif held:
+        when = text(lang, "push.when_held")
     elif push.next_at is not None and push.status.value == "scheduled":
         when = format_local_time(push.next_at, zone, now)
     else:

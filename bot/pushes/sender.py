@@ -182,7 +182,7 @@ class SocialSender:
             )
 
     async def idle(self) -> None:
-        """Until nothing is queued or in flight (tests)."""
+        """Until nothing is queued or in flight (tests; the console at the end of its input)."""
         while True:
             async with self._db.transaction() as tx:
                 waiting = await tx.pushes.queued_networks()

@@ -83,6 +83,20 @@ class AlertRepository:
         rows = await self._conn.fetchall(query, (limit,))
         return [await self._load(row) for row in rows]
 
+    async def open_count(self) -> int:
+        """Open alerts in all: what a capped list says it leaves out."""
+        value = await self._conn.fetchval("SELECT COUNT(*) FROM alerts WHERE status = 'open'")
+        return int(value or 0)
+
+    async def latest_involving(self, member_id: int) -> int | None:
+        """The newest alert this member raised or took on, if any."""
+        value = await self._conn.fetchval(
+            "SELECT MAX(id) FROM (SELECT id FROM alerts WHERE author_member_id = ?"
+            " UNION SELECT alert_id FROM alert_acks WHERE member_id = ?) AS mine",
+            (member_id, member_id),
+        )
+        return int(value) if value is not None else None
+
     async def _load(self, row: Row) -> Alert:
         rows = await self._conn.fetchall(
             "SELECT member_id, member_name, at FROM alert_acks WHERE alert_id = ? ORDER BY at",

@@ -314,20 +314,29 @@ class ClipRepository:
 
     async def search(self, words: list[str], limit: int) -> list[Clip]:
         """Clips whose title, source or note hold every word; no words: the latest."""
-        query = "SELECT * FROM clips"
-        like = self._conn.dialect.like
-        params: list[object] = []
-        if words:
-            clauses = []
-            for word in words:
-                clauses.append(
-                    f"(title {like} ? ESCAPE '\\' OR url {like} ? ESCAPE '\\'"
-                    f" OR webpage_url {like} ? ESCAPE '\\' OR note {like} ? ESCAPE '\\')"
-                )
-                escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                params += [f"%{escaped}%"] * 4
-            query += " WHERE " + " AND ".join(clauses)
-        query += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
-        rows = await self._conn.fetchall(query, params)
+        where, params = _matching(words, self._conn.dialect.like)
+        rows = await self._conn.fetchall(
+            f"SELECT * FROM clips{where} ORDER BY id DESC LIMIT ?", [*params, limit]
+        )
         return [_row(r) for r in rows]
+
+    async def search_count(self, words: list[str]) -> int:
+        """How many clips `search` would find without its limit."""
+        where, params = _matching(words, self._conn.dialect.like)
+        return int(await self._conn.fetchval(f"SELECT COUNT(*) FROM clips{where}", params) or 0)
+
+
+def _matching(words: list[str], like: str) -> tuple[str, list[object]]:
+    """The WHERE clause (with its values) of clips holding every word in a searched field."""
+    if not words:
+        return "", []
+    clauses: list[str] = []
+    params: list[object] = []
+    for word in words:
+        clauses.append(
+            f"(title {like} ? ESCAPE '\\' OR url {like} ? ESCAPE '\\'"
+            f" OR webpage_url {like} ? ESCAPE '\\' OR note {like} ? ESCAPE '\\')"
+        )
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params += [f"%{escaped}%"] * 4
+    return " WHERE " + " AND ".join(clauses), params

@@ -4,7 +4,7 @@ import json
 import time
 from collections.abc import Iterable
 
-from bot.domain.members import Identity, Member, Standing, effective_grants
+from bot.domain.members import Identity, Member, Standing, effective_grants, name_key
 from bot.domain.membership import MAX_CASCADE_DEPTH, JoinRequest
 from bot.domain.quiet import NotifyPrefs, QuietWindow
 from bot.domain.roles import Grant, Role
@@ -110,8 +110,27 @@ class MemberRepository:
             (platform, handle, handle, handle),
         )
         ids = [r["member_id"] for r in rows]
+        if not ids and not handle.isascii():
+            ids = await self._find_folded(platform, handle)
         found = [await self.get(member_id) for member_id in ids]
         return [member for member in found if member is not None]
+
+    async def _find_folded(self, platform: str, handle: str) -> list[int]:
+        """`@élodie` for `Élodie`, `@François` (combining cedilla) for `François`: the
+        engines' case-insensitive equality folds ASCII only, so names with accents are
+        compared here, composed and case-folded."""
+        wanted = name_key(handle)
+        rows = await self._conn.fetchall(
+            "SELECT member_id, username, display_name FROM identities WHERE platform = ?"
+            " ORDER BY member_id",
+            (platform,),
+        )
+        ids: list[int] = []
+        for row in rows:
+            names = (row["username"], row["display_name"])
+            if any(n and name_key(n) == wanted for n in names) and row["member_id"] not in ids:
+                ids.append(row["member_id"])
+        return ids
 
     async def network_admins(self) -> list[Member]:
         """Admins of the whole network: unscoped admin grants, and the config's admins."""

@@ -605,10 +605,24 @@ class OutboxRepository:
                 [(o.status, o.error[:MAX_ERROR_LENGTH], o.row_id, *extra) for o in failed],
             )
         if sent or failed:
-            await self._conn.execute(
-                "DELETE FROM outbox WHERE subject = ? AND status IN ('sent', 'failed', 'skipped')",
-                (EPHEMERAL_SUBJECT,),
-            )
+            await self._forget_ephemeral()
+
+    async def _forget_ephemeral(self) -> None:
+        """Ephemeral rows whose outcome is known go, and their bodies with them (the code or
+        login link they carried): nothing else points to those."""
+        done = "subject = ? AND status IN ('sent', 'failed', 'skipped')"
+        rows = await self._conn.fetchall(
+            f"SELECT DISTINCT payload_id FROM outbox WHERE {done}", (EPHEMERAL_SUBJECT,)
+        )
+        if not rows:
+            return
+        await self._conn.execute(f"DELETE FROM outbox WHERE {done}", (EPHEMERAL_SUBJECT,))
+        dialect = self._conn.dialect
+        await self._conn.execute(
+            f"DELETE FROM outbox_payloads WHERE {dialect.in_int_list('id')}"
+            " AND NOT EXISTS (SELECT 1 FROM outbox WHERE payload_id = outbox_payloads.id)",
+            (dialect.list_param(int(r["payload_id"]) for r in rows),),
+        )
 
     async def release(self, row_ids: Sequence[int], owner: str | None = None) -> None:
         """Claimed rows that were not sent go back to the queue untouched."""

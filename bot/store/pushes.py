@@ -143,6 +143,15 @@ class PushRepository:
         )
         return [_push(r) for r in rows]
 
+    async def recent_count(self, since: float) -> int:
+        """How many pushes `recent` would list without its limit."""
+        value = await self._conn.fetchval(
+            "SELECT COUNT(*) FROM pushes WHERE status = 'scheduled' OR created_at >= ?"
+            " OR id IN (SELECT push_id FROM push_runs WHERE due_at >= ? OR status = 'held')",
+            (since, since),
+        )
+        return int(value or 0)
+
     async def scheduled(self) -> list[Push]:
         rows = await self._conn.fetchall(
             f"SELECT {_PUSH} FROM pushes WHERE status = 'scheduled' ORDER BY id"

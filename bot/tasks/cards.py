@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bot.domain.alerts import Alert, AlertStatus
-from bot.domain.durations import format_local_time
+from bot.domain.durations import format_elapsed, format_local_time
 from bot.domain.ids import Kind, format_id
 from bot.domain.messages import Button, OutgoingMessage, Span
 from bot.domain.tags import NATIONAL
 from bot.domain.tasks import Task, TaskStatus
-from bot.i18n import spans, text
+from bot.domain.timeline import AlertClock, Entry
+from bot.i18n import spans, text, text_from
 
 CARD_TEXT = 60
 """Characters of a task's text shown on a card line."""
@@ -74,14 +75,11 @@ def state(task: Task, lang: str, timezone: str, now: float) -> str:
 
 def line(task: Task, lang: str, timezone: str, now: float) -> str:
     """`T5 · riposte : Répondre sur le blog — pris par Paul`."""
-    return text(
-        lang,
-        "task.line_text" if task.text else "task.line",
-        id=task.short_id,
-        kind=kind_label(task, lang),
-        text=excerpt(task.text, CARD_TEXT),
-        state=state(task, lang, timezone, now),
-    )
+    kind, shown = kind_label(task, lang), state(task, lang, timezone, now)
+    if task.text:
+        return text(lang, "task.line_text", id=task.short_id, kind=kind,
+                    text=excerpt(task.text, CARD_TEXT), state=shown)  # fmt: skip
+    return text(lang, "task.line", id=task.short_id, kind=kind, state=shown)
 
 
 def ack_button(lang: str, alert_id: str) -> Button:
@@ -140,3 +138,20 @@ def with_late(message: tuple[Span, ...], lang: str, late: str | None) -> tuple[S
     if late is None:
         return message
     return (*message, Span(" "), *spans(lang, "task.late", late=late))
+
+
+def clock_line(clock: AlertClock, entry: Entry, lang: str, at: str) -> str:
+    """One step of the rapid-response clock (`20:49 first ack: Marc (+2 min)`), `at` being
+    its time as the reader shows times; each step's message takes the words it needs."""
+    return text_from(
+        lang,
+        f"clock.{entry.what.value}",
+        {
+            "at": at,
+            "after": format_elapsed(entry.at - clock.raised_at),
+            "name": entry.who or "?",
+            "task": title(entry.task, lang) if entry.task else "",
+            "detail": f" — {entry.detail}" if entry.detail else "",
+            "clip": entry.detail or "",
+        },
+    )

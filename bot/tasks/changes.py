@@ -17,7 +17,7 @@ from bot.domain.durations import format_local_time
 from bot.domain.members import Member
 from bot.domain.messages import Button, OutgoingMessage, Target, TargetKind
 from bot.domain.tasks import Task, TaskEventKind, TaskKind, TaskStatus, parse_kind
-from bot.i18n import LANGS, pick_lang, spans
+from bot.i18n import LANGS, pick_lang, spans_from
 from bot.store.outbox import CopyRef, Priority
 from bot.store.transaction import Tx
 from bot.tasks import cards, deadlines
@@ -75,7 +75,8 @@ def notice(task: Task, key: str, *, buttons: str | None = None, **params: object
     "claim" for a task to take, "ask" for "still on it?"."""
 
     def build(lang: str) -> OutgoingMessage:
-        body = spans(lang, key, task=cards.title(task, lang), id=task.short_id, **params)
+        values = {"task": cards.title(task, lang), "id": task.short_id, **params}
+        body = spans_from(lang, key, values)
         shown: tuple[Button, ...] = ()
         if buttons == "claim":
             shown = (cards.claim_button(task, lang),)

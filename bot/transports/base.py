@@ -39,6 +39,9 @@ class PlatformLimits:
     dm_link_template: str | None = None
     """Where a user opens a private chat with the bot, when the platform has such a link:
     `{bot}` is the bot's username, `{payload}` what the bot is told on arrival."""
+    lone_bot: bool = False
+    """The only bot reading its chats (the console): every line gets an answer, a line that
+    is not a command a hint, where a group chat shared with other bots stays quiet."""
     max_merged: int | None = None
     """Most queued messages merged into one for a paced chat (Discord: 10, as a message
     carries at most 10 embeds, one per merged card); None: as many as fit its length."""

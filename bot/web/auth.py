@@ -160,9 +160,10 @@ class Sessions:
     async def switch_lang(self, request: web.Request, viewer: Viewer,
                           form: dict[str, str]) -> web.StreamResponse:
         lang = form.get("lang", "")
-        if lang in LANGS:
-            async with self._runtime.db.transaction() as tx:
-                await tx.web_sessions.set_lang(viewer.cookie, lang)
+        if lang not in LANGS:
+            raise Forbidden(400, "web.error.bad_request")
+        async with self._runtime.db.transaction() as tx:
+            await tx.web_sessions.set_lang(viewer.cookie, lang)
         back = form.get("back", "")
         if not back.startswith("/dash/") or "//" in back or "\\" in back or len(back) > 300:
             back = "/dash/now"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.domain import Counted
 from bot.domain.barometer import (
     MEASURES,
     PeriodError,
@@ -89,7 +90,8 @@ class BarometerPage:
         body = [
             self._filters(viewer, period.first.isoformat(), period.last.isoformat(), tag),
             el("section", el("h2", viewer.t("web.baro.times")),
-               el("p", viewer.t("web.baro.times_note", alerts=len(times)), class_="muted"),
+               el("p", viewer.t("web.baro.times_note",
+                                     alerts=Counted("count.alerts", len(times))), class_="muted"),
                el("div", [self._times_plot(viewer, weeks, m) for m in MEASURES]),
                id="times"),
             el("section", el("h2", viewer.t("web.baro.tags")),

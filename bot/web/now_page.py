@@ -15,6 +15,7 @@ from bot.domain.alerts import Alert
 from bot.domain.content import ContentStatus
 from bot.domain.durations import format_elapsed, format_local_time
 from bot.domain.ids import Kind, parse_short_id
+from bot.domain.messages import Counted
 from bot.domain.oversight import watches
 from bot.domain.tasks import Task, TaskStatus
 from bot.domain.timeline import AlertClock, ArchivedClip, alert_clock
@@ -141,9 +142,10 @@ class NowPage:
             counts = {s: sum(t.status is s for t in tasks) for s in TaskStatus}
             cells.append(el("td", viewer.t(
                 "web.now.task_counts",
-                open=counts[TaskStatus.OPEN] + counts[TaskStatus.EXPIRED],
-                claimed=counts[TaskStatus.CLAIMED],
-                done=counts[TaskStatus.DONE],
+                open=Counted("count.tasks_free",
+                             counts[TaskStatus.OPEN] + counts[TaskStatus.EXPIRED]),
+                claimed=Counted("count.tasks_taken", counts[TaskStatus.CLAIMED]),
+                done=Counted("count.tasks_done", counts[TaskStatus.DONE]),
             )))
             lines.append(el("tr", cells, id=f"alert-{alert.short_id}"))
         more = el("p", viewer.t("web.now.more", n=total - len(rows)), class_="muted") \
@@ -191,15 +193,7 @@ class NowPage:
             clock = await clock_of(tx, alert)
         lines = []
         for entry in clock.entries:
-            what = viewer.t(
-                f"clock.{entry.what.value}",
-                at=self._time(entry.at),
-                after=format_elapsed(entry.at - clock.raised_at),
-                name=entry.who or "?",
-                task=cards.title(entry.task, viewer.lang) if entry.task else "",
-                detail=f" — {entry.detail}" if entry.detail else "",
-                clip=entry.detail or "",
-            )
+            what = cards.clock_line(clock, entry, viewer.lang, self._time(entry.at))
             lines.append(el("li", what))
         body = el(
             "section",

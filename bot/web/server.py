@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.i18n import pick_lang
 from bot.web.auth import VIEWER, Forbidden, FormHandler, Sessions
@@ -38,6 +39,11 @@ log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 1.0
 MAX_QUERY = 2048
 """Longer query strings are refused with 414 before any handler runs."""
+MAX_PATH = 1024
+"""Longer paths too (no route of ours comes near)."""
+MAX_LINE = 32 * 1024
+"""The longest request line or header aiohttp reads (its default is 8190): up to this, an
+over-long address gets our 414 page, not the parser's bare 400."""
 MAX_BODY = 64 * 1024
 HOUSEKEEPING_SECONDS = 3600.0
 CSP = (
@@ -119,7 +125,17 @@ class WebServer:
         async def wrapped(request: web.Request) -> web.StreamResponse:
             viewer = await self.sessions.viewer(request)
             request[VIEWER] = viewer
-            posted = await request.post()
+            try:
+                posted = await request.post()
+            except web.HTTPException:
+                raise  # 413: the body is over the size allowed
+            except (
+                HttpProcessingError, ValueError, UnicodeDecodeError, AssertionError, LookupError
+            ) as error:
+                # A broken multipart body, bytes that are not UTF-8, an unknown charset:
+                # aiohttp's form parser raises these on hostile input.
+                log.info("web: unreadable form on %s: %s", request.path, error)
+                raise Forbidden(400, "web.error.bad_request") from None
             fields = {k: v for k, v in posted.items() if isinstance(v, str)}
             self.sessions.check_form(request, viewer, fields)
             return await handler(request, viewer, fields)
@@ -134,7 +150,9 @@ class WebServer:
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            if len(request.query_string) > MAX_QUERY:
+            if len(request.query_string) > MAX_QUERY or len(request.raw_path) > MAX_PATH + (
+                MAX_QUERY + 1
+            ):
                 response: web.StreamResponse = message_page(self._lang, 414,
                                                             "web.error.too_long")
             else:
@@ -172,7 +190,13 @@ class WebServer:
         """Listen on `[web] listen`; an address that cannot be bound raises OSError."""
         settings = self.runtime.settings.web
         host, _, port = settings.listen.rpartition(":")
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
+        runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_SECONDS,
+            max_line_size=MAX_LINE,
+            max_field_size=MAX_LINE,
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, host.strip("[]"), int(port), reuse_address=True)

@@ -159,7 +159,12 @@ class WorkflowPages:
                 await self._audit(tx, viewer, command, "done", what(result))
         runtime.on_commit()
         if refusal is not None:
-            status = 403 if isinstance(refusal, Refused) else 409
+            if isinstance(refusal, Refused):
+                status = 403
+            elif refusal.key.endswith(".not_found"):
+                status = 404
+            else:
+                status = 409
             raise Forbidden(status, refusal.key, **refusal.params)
         return result
 
@@ -180,15 +185,19 @@ class WorkflowPages:
             found = await tx.pushes.recent(now - RECENT_SECONDS, PUSHES_SHOWN)
             scheduled = {p.id: p for p in await tx.pushes.scheduled()}
             pushes: list[tuple[Push, Content]] = []
+            held: set[int] = set()
             for push in [*scheduled.values(), *(p for p in found if p.id not in scheduled)]:
                 content = await tx.content.get(push.content_id)
                 if content is not None and watches(viewer.view, content.scope, viewer.aliases):
                     pushes.append((push, content))
+                    if await tx.pushes.held_run(push.id) is not None:
+                        held.add(push.id)
         pushes.sort(key=lambda pc: (pc[0].status is not PushStatus.SCHEDULED,
                                     pc[0].next_at or pc[0].created_at))
         rows = []
         for push, content in pushes[:PUSHES_SHOWN]:
-            line = describe_push(push, content, viewer.lang, str(zone), now)
+            line = describe_push(push, content, viewer.lang, str(zone), now,
+                                 held=push.id in held)
             upcoming = ""
             if push.status is PushStatus.SCHEDULED and push.rule.recurring:
                 times = occurrences(push.rule, push.first_at, zone, start=push.runs_done)

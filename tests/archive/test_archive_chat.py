@@ -354,5 +354,5 @@ def test_a_member_cannot_queue_more_clips_than_allowed(tmp_path: Path, media: Me
     session = run_console(config, [f"/clip {url} +5s", f"/clip {url} 0:30-0:35"])
     assert session.returncode == 0, session.stderr
     sent = session.sent_to("#general")
-    assert sent[1].startswith("Vous avez déjà 1 clips en attente")
+    assert sent[1].startswith("Vous avez déjà 1 clip en attente")
     assert len(clip_rows(tmp_path)) == 1

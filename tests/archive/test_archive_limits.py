@@ -76,7 +76,7 @@ def test_retry_is_for_the_requester_or_a_coordinator_and_counts_in_their_queue(
         "Seul le demandeur du clip K1 ou un coordinateur de son périmètre peut le relancer."
     )
     assert sent[1].startswith("Clip K2 : téléchargement…")
-    assert sent[2].startswith("Vous avez déjà 1 clips en attente")
+    assert sent[2].startswith("Vous avez déjà 1 clip en attente")
     assert sent[3].startswith("Clip K1 : téléchargement…")
     retried, slow_clip = clip_rows(tmp_path)
     assert retried["attempts"] == 2 and retried["queued_by"] == retried["requested_by"]

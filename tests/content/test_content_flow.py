@@ -252,9 +252,9 @@ async def test_share_kits_go_privately_with_each_variant_a_task_and_stats_count_
         "Vous avez déjà le kit de partage de P1 (en privé)."
     ]
     stats = "\n".join(await net.say("#paris", "claire", "/stats C1"))
-    assert "Publications : 1 (P1), 1 envoi(s)" in stats
-    assert "Salons et canaux : 1 copies remises, 0 en échec" in stats
-    assert "Kits de partage : 3 envoyés, 1 partages faits" in stats
+    assert "Publications : 1 (P1), 1 envoi\n" in stats
+    assert "Salons et canaux : 1 copie remise, 0 en échec" in stats
+    assert "Kits de partage : 3 envoyés, 1 partage fait" in stats
     assert "Clics : pas comptés (pas de lien court" in stats
 
 

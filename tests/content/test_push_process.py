@@ -13,6 +13,7 @@ from pathlib import Path
 from tests.content.social import ENV, social_fakes
 from tests.fakes.bot_process import BotProcess, start_bot
 from tests.fakes.config_files import write_config
+from tests.fakes.console_session import run_console
 
 GRACE = 12
 
@@ -108,3 +109,28 @@ async def test_pushes_survive_kill_9_are_held_after_the_grace_and_never_posted_t
             assert len(fakes.mastodon.calls("/api/v1/statuses")) == calls + 1
         finally:
             assert await bot.finish() == 0
+
+
+async def test_the_push_report_arrives_when_the_console_input_ends_during_the_post(
+    tmp_path: Path,
+) -> None:
+    async with social_fakes() as fakes:
+        config = write_config(
+            tmp_path, push={"four_eyes": False, "timeout": 10}, **fakes.sections()
+        )
+        # The post is still on its way when stdin ends.
+        fakes.mastodon.fail_next("/statuses", 0, delay=4.0)
+        session = await asyncio.to_thread(
+            run_console,
+            config,
+            [
+                "#paris alice: /link dept:075",
+                "/submit Le vrai chiffre https://blog.example.org/vrai",
+                "/push C1 now to mastodon",
+            ],
+            extra_env=ENV,
+        )
+        assert session.returncode == 0, session.stderr
+        report = "\n".join(session.lines)
+        assert "📣 P1 (C1)" in report and "Mastodon : publié" in report
+        assert len(fakes.mastodon.statuses) == 1

@@ -157,7 +157,7 @@ async def test_dana_links_telegram_and_irc_and_gets_each_alert_once_where_she_ch
                 await dana.say("ripdana", "export")
                 await dana.wait_text("ripdana", "export telegram")
                 await dana.say("ripdana", "export telegram")
-                await dana.wait_text("ripdana", "en privé (telegram)")
+                await dana.wait_text("ripdana", "en privé sur Telegram")
                 await api.wait_for(lambda: api.documents, WAIT)
                 [(name, content)] = api.documents.values()
                 assert name.startswith("riposte-export-M2-")

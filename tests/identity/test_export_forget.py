@@ -221,7 +221,7 @@ async def test_forgetme_leaves_no_name_nor_id_anywhere_and_keeps_the_counts(
 
         # History reads "ancien membre"; the forgotten person is a stranger if they return.
         clock = await net.dm("telegram", "alice", "/alerts A1")
-        assert "alerte de ancien membre" in clock
+        assert "alerte lancée par ancien membre" in clock
         await net.dm("telegram", NAME, "/me")
         async with db.transaction() as tx:
             [again] = await tx.members.find("telegram", NAME)

@@ -170,5 +170,5 @@ async def test_in_a_group_the_code_is_only_given_privately(tmp_path: Path) -> No
         assert "envoyé le code en privé" in net.texts_to("telegram", "#paris")[-1]
         assert "Votre code" in net.texts_to("telegram", "dana")[-1]
         await net.say("telegram", "#paris", "dana", "/export")
-        assert "en privé (telegram)" in net.texts_to("telegram", "#paris")[-1]
+        assert "en privé sur Telegram" in net.texts_to("telegram", "#paris")[-1]
         assert any(r.message.document for r in net.telegram.sent if r.target.address == "dana")

@@ -36,7 +36,7 @@ async def test_alerts_at_night_wait_for_one_digest_with_their_state(tmp_path: Pa
 
         net.clock.now = _local(net.clock.now, 23, 30)
         receipt = await net.say("telegram", "#paris", "alice", "/alert Un https://e.org/1")
-        assert "1 la recevront dans leur résumé" in receipt[0]
+        assert "1 membre la recevra dans son résumé" in receipt[0]
         await net.say("telegram", "#paris", "alice", "/alert Deux https://e.org/2")
         await net.say("telegram", "#paris", "alice", "/alert Trois https://e.org/3")
         await net.say("telegram", "#paris", "bob", "/ack A1")

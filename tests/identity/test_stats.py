@@ -158,7 +158,7 @@ async def test_stats_answers_each_form_and_keeps_scopes_to_their_coordinators(
         assert "Nouveaux membres : ██████████ 2" in network_wide
 
         clock = await net.dm("telegram", "bob", "/stats A1")
-        assert "Chrono" in clock and "Diffusion de A1 : 1 salon, 0 membre ; 1 remises" in clock
+        assert "Chrono" in clock and "Diffusion de A1 : 1 salon, 0 membre ; 1 remise," in clock
         for typed, expected in (
             ("/stats A999", "n'existe pas"),
             ("/stats T5", "stats compte les alertes"),

@@ -38,7 +38,7 @@ async def test_join_with_a_code_on_irc_admits_once_and_members_keep_it(
     bob, carol = await humans(server, "bob", "#lyon"), await humans(server, "carol", "#lyon")
     await bot_joined(bob, "#lyon", bot.nick)
     bot.console("@root: /invite 2 dept:069")
-    await bot.wait_console("-> @root: 2 invitation(s)")
+    await bot.wait_console("-> @root: 2 invitations")
     await bot.wait_console("Transmettez-les")
     first, second = CODE.findall(bot.out.text)
 
@@ -58,14 +58,14 @@ async def test_join_with_a_code_on_irc_admits_once_and_members_keep_it(
     await carol.wait_text(bot.nick, "a expiré", "carol")
 
     await bob.say(bot.nick, "invite 2")  # a plain member: one invitation at most
-    await bob.wait_text(bot.nick, "encore inviter 1 personne(s)", "bob")
+    await bob.wait_text(bot.nick, "encore inviter 1 personne", "bob")
     await bob.say(bot.nick, "invite")
     bob_code = CODE.findall((await bob.wait_text(bot.nick, "join ", "bob")).param(1))
     assert len(bob_code) == 1
     await carol.say(bot.nick, f"join {bob_code[0]}")
     await carol.wait_text(bot.nick, "invité·e par bob", "carol")
     bot.console("#paris root: /members tree M2")  # @names are per platform; ids everywhere
-    line = await bot.wait_console("Cascade de bob")
+    line = await bot.wait_console("bob (M2) a fait entrer")
     assert "niveau 1 : 1" in line
 
 

@@ -171,7 +171,7 @@ async def test_bad_input_gets_one_line_in_the_members_language_and_changes_nothi
         == "Take T1 (clip, A1) first (/claim T1), then /done T1."
     )
     assert answers["/assign T1 @bob"].startswith("Refused: this command is for the coordinator")
-    assert answers["/claim x17"].startswith('"x17" is not a valid id (expected: T17).')
+    assert answers["/claim x17"].startswith('"x17" is not a task id: write it like T5.')
     assert outside == "bob n'est pas dans le périmètre de T1 (clip, A1) (#dept:075)."
     assert finished.startswith("T1 (clip, A1) est déjà terminée")
     assert {k: dict(v) for k, v in after.items()} == {k: dict(v) for k, v in before.items()}
@@ -295,7 +295,7 @@ async def test_alerts_shows_the_rapid_response_clock(tmp_path: Path) -> None:
         await bot.say("#paris", "alice", "/alerts A1")
         clock = last(bot, "#paris").splitlines()
     assert clock[0] == "A1 — alice (#paris) : Le député X ment"
-    assert clock[1].endswith("alerte de alice")
+    assert clock[1].endswith("alerte lancée par alice")
     assert clock[2].endswith("première prise en charge : bob (+0 s)")
     assert clock[3].endswith("T2 (riposte, A1) prise par bob (+0 s)")
     assert clock[4].endswith(

@@ -112,7 +112,10 @@ def test_clip_for_a_task_takes_it_and_completes_it_once_archived(
     )
     assert session.returncode == 0, session.stderr
     lyon, paris = session.sent_to("#lyon"), session.sent_to("#paris")
-    assert "T2 (riposte, A1) n'est pas une tâche de clip : clip A17 … pour l'alerte." in lyon
+    assert (
+        "T2 (riposte, A1) n'est pas une tâche de clip : pour un clip de l'alerte, clip A1 <lien>."
+        in lyon
+    )
     assert "C'est noté : vous prenez T1 (clip, A1). Une fois fait : /done T1 [lien]." not in lyon
     assert "lea prend T1 (clip, A1)." in paris
     assert "✅ lea a fait T1 (clip, A1) — K1." in paris

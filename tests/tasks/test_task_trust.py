@@ -38,8 +38,7 @@ async def test_a_pending_person_can_neither_take_nor_finish_work_nor_be_given_it
     )
     assert answers == [waiting] * 4
     assert assigned == (
-        "La demande d'adhésion de eve (M6) attend encore : pas de tâche avant qu'elle soit "
-        "acceptée."
+        "eve (M6) attend encore l'acceptation de sa demande d'adhésion : pas de tâche avant."
     )
     assert {k: dict(v) for k, v in after.items()} == {k: dict(v) for k, v in before.items()}
     refused = [(c, o) for c, o, _ in audit_rows(tmp_path, "eve")]

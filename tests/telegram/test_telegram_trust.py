@@ -18,7 +18,7 @@ async def test_invitation_deep_link_admits_once_with_sponsor_and_subscriptions(
     bot = vetted_bot
     bot.api.add_user(DAVE, "Dave", username="dave")
     await bot.converse(ALICE, ALICE, "/start", "Bonjour")
-    sent = await bot.converse(ALICE, ALICE, "/invite 2 dept:069", "2 invitation(s)")
+    sent = await bot.converse(ALICE, ALICE, "/invite 2 dept:069", "2 invitations")
     first, second = DEEP_LINK.findall(sent.text)
 
     # Bob taps the link: Telegram opens the chat and sends `/start CODE`.
@@ -44,9 +44,9 @@ async def test_invitation_deep_link_admits_once_with_sponsor_and_subscriptions(
     await bot.converse(DAVE, DAVE, f"/start {second}", "Bienvenue Dave")
 
     capped = await bot.converse(BOB, BOB, "/invite 11", "encore inviter")
-    assert "encore inviter 10 personne(s)" in capped.text
-    await bot.converse(BOB, BOB, "/invite 10", "10 invitation(s)")
-    await bot.converse(BOB, BOB, "/invite", "encore inviter 0 personne(s)")
+    assert "encore inviter 10 personnes" in capped.text
+    await bot.converse(BOB, BOB, "/invite 10", "10 invitations")
+    await bot.converse(BOB, BOB, "/invite", "encore inviter 0 personne")
     async with bot.app.db.transaction() as tx:  # type: ignore[union-attr]
         carol = (await tx.members.find("telegram", str(CAROL)))[0]
         dave = (await tx.members.find("telegram", str(DAVE)))[0]
@@ -100,4 +100,4 @@ async def test_when_no_coordinator_can_be_written_to_the_buttons_come_with_the_a
     bot.api.callback_query(ALICE, answer, answer.buttons[0]["callback_data"])
     await bot.wait_sent(LYON, "Bienvenue Bob ! Alice a accepté votre demande")
     await bot.api.wait_for(lambda: answer.edits == 1)
-    assert answer.text == "Demande M2 de Bob : acceptée par Alice." and not answer.buttons
+    assert answer.text == "Demande M2 (Bob) : acceptée par Alice." and not answer.buttons

@@ -87,7 +87,7 @@ async def test_the_calendar_lists_pushes_and_unpush_cancels_one(tmp_path: Path) 
             async with alice.post("/dash/pushes/P1/unpush", data={"csrf": _csrf(page)}) as done:
                 assert "P1 annulée" in await done.text()
             async with alice.post("/dash/pushes/P99/unpush", data={"csrf": _csrf(page)}) as missing:
-                assert missing.status == 409
+                assert missing.status == 404
         async with bot.db.transaction() as tx:
             push = await tx.pushes.get(1)
         assert push is not None and push.status.value == "cancelled"

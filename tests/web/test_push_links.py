@@ -41,10 +41,10 @@ async def test_each_place_a_push_posts_to_and_each_sharer_get_their_own_link(
         stats = "\n".join(await net.say("#paris", "claire", "/stats C1"))
         assert "mastodon 5" in stats and "kits de partage 7" in stats
         answer = "\n".join(await net.say("#paris", "claire", "/links C1"))
-        assert "Liens de C1 : 12 visite(s)." in answer
+        assert "Liens de C1 : 12 visites." in answer
         assert "P1 — publications : fake 0, mastodon 5 ; kits de partage : 7" in answer
         assert "bob 7" in answer
-        assert "1 lien(s) ont apporté 7 visite(s)" in (await net.say("#lyon", "bob", "/links"))[0]
+        assert "(1 lien) ont apporté 7 visites" in (await net.say("#lyon", "bob", "/links"))[0]
         # A member outside the content's scope does not read its figures.
         assert "coordinat" in (await net.say("#lyon", "bob", "/links C1"))[0]
         assert "links mine ou links C4" in (await net.say("#lyon", "bob", "/links tout"))[0]

@@ -54,7 +54,7 @@ async def test_a_short_link_redirects_and_counts_visits_per_day_for_its_owner(
         await web.server.counter.flush()
         await bot.say("#lyon", "bob", "/links")
         answer = bot.transport.texts_to("#lyon")[-1]
-        assert "1 lien(s) ont apporté 3 visite(s)" in answer
+        assert "(1 lien) ont apporté 3 visites" in answer
         assert "https://blog.example.org/retraites" in answer
         async with bot.db.transaction() as tx:
             visits = await tx.links.visits_by_owner("nothing")

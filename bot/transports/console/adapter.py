@@ -31,6 +31,7 @@ CONSOLE_LIMITS = PlatformLimits(
     dm_without_prompt=True,
     command_prefix="/",
     max_in_flight=1,
+    lone_bot=True,
 )
 
 _EOF = object()

@@ -10,6 +10,8 @@ from bot.domain.messages import IncomingMessage
 PLATFORM = "console"
 _ROOM_LINE = re.compile(r"^(#[^\s:]{1,64})\s+([^\s:#@][^\s:]{0,63}):\s?(.*)$", re.DOTALL)
 _PRIVATE_LINE = re.compile(r"^@([^\s:]{1,64}):\s?(.*)$", re.DOTALL)
+# What a terminal leaves in a line: arrow keys' escape sequences, a bell, a stray ^X.
+_TERMINAL_NOISE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b.?|[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,10 @@ class Speaker:
 
 def parse_line(line: str, last: Speaker) -> tuple[IncomingMessage | None, Speaker]:
     line = line.rstrip("\r\n")
+    cleaned = _TERMINAL_NOISE.sub("", line)
+    # A line of noise alone still gets an answer (a hint), an empty line none.
+    noisy = cleaned != line
+    line = cleaned
     room_match = _ROOM_LINE.match(line)
     private_match = _PRIVATE_LINE.match(line) if room_match is None else None
     if room_match:
@@ -37,7 +43,7 @@ def parse_line(line: str, last: Speaker) -> tuple[IncomingMessage | None, Speake
     else:
         speaker = last
         body = line
-    if not body.strip():
+    if not body.strip() and not noisy:
         return None, speaker
     message = IncomingMessage(
         platform=PLATFORM,
