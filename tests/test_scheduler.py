@@ -186,4 +186,5 @@ async def test_timers_beyond_the_horizon_wait_in_the_table_until_their_hour(
     await asyncio.wait_for(recorder.fired.wait(), 5)
     service.stop()
     await asyncio.wait_for(running, 2)
-    assert recorder.firings[0].late_by < 0.5
+    # Fired at its hour, not before; the bound only catches a timer left to a far poll.
+    assert 0 <= recorder.firings[0].late_by < 3
