@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
 import os
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -37,6 +39,12 @@ DEFAULT_CONFIG = "config.toml"
 EXIT_UNHEALTHY = 1
 EXIT_REFUSED = 2
 HEALTHY_HEARTBEAT_SECONDS = 60.0
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(RuntimeError):
+    """A command line that cannot be carried out as given; the message says why."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -229,6 +237,26 @@ async def _status(settings: Settings) -> None:
             )
 
 
+def _check_backup(destination: str) -> None:
+    target = Path(destination)
+    if target.is_dir():
+        raise UsageError(f"{destination} is a directory: give the backup's file name")
+    if not target.parent.is_dir():
+        raise UsageError(f"{target.parent}: no such directory")
+
+
+def _check_copy(source: str, target: str) -> None:
+    """Before anything is opened: opening a SQLite path creates it, and a typo in the
+    source must not become an empty store copied over."""
+    source_store, target_store = _target(source), _target(target)
+    if source_store == target_store:
+        raise UsageError("the source and the target are the same store")
+    if isinstance(source_store, Path) and not source_store.is_file():
+        raise UsageError(f"{source}: no such database")
+    if isinstance(target_store, Path) and not target_store.parent.is_dir():
+        raise UsageError(f"{target_store.parent}: no such directory")
+
+
 async def _backup(settings: Settings, destination: str) -> None:
     async with _open(settings, readonly=True) as db:
         await db.backup(Path(destination))
@@ -339,20 +367,27 @@ def _main(args: argparse.Namespace) -> int:
 
             return asyncio.run(run_app(settings, roles))
         if args.command == "copy-db":
+            _check_copy(args.source, args.target)
             asyncio.run(_copy(settings, args.source, args.target))
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
         elif args.command == "status":
             asyncio.run(_status(settings))
         elif args.command == "backup":
+            _check_backup(args.destination)
             asyncio.run(_backup(settings, args.destination))
         elif args.command == "health":
             return asyncio.run(_health(settings))
-    except RoleError as error:
+    except (RoleError, UsageError) as error:
         print(f"riposte {args.command}: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except (SchemaRefused, DatabaseMissing) as error:
-        print(f"{describe(settings.storage.database)}: {error}", file=sys.stderr)
+        where = (
+            f"riposte {args.command}"
+            if args.command == "copy-db"
+            else describe(settings.storage.database)
+        )
+        print(f"{where}: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except DatabaseUnavailable as error:
         print(f"cannot use the database: {error}", file=sys.stderr)
@@ -362,4 +397,16 @@ def _main(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130
+    except (OSError, sqlite3.Error) as error:
+        # A file that is not a database, a directory, a disk full, a permission: one line.
+        log.debug("riposte %s failed", args.command, exc_info=True)
+        where = "" if args.command == "copy-db" else f"{describe(settings.storage.database)}: "
+        print(f"riposte {args.command}: {where}{_one_line(error)}", file=sys.stderr)
+        return EXIT_UNHEALTHY
     return 0
+
+
+def _one_line(error: BaseException) -> str:
+    """An error as one line: its message, else its type."""
+    text = " ".join(str(error).split())
+    return text or type(error).__name__

@@ -7,7 +7,9 @@ so a typo is fixed in one go. Unknown keys are errors. Secrets are written
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -421,8 +423,13 @@ def _describe_type(hint: Any) -> str:
         float: "a number",
         bool: "true or false",
         Path: "a path (string)",
-        Secret: '"env:NAME" or a string',
+        Secret: '"env:NAME"',
     }.get(hint, str(hint))
+
+
+MAX_NUMBER = 1_000_000_000
+"""No setting needs more (a billion seconds is 31 years); beyond, a duration added to the
+clock overflows the dates it is shown as, long after the file was accepted."""
 
 
 class _Loader:
@@ -459,10 +466,17 @@ class _Loader:
         if hint is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 self.expected(path, hint, value)
+            elif abs(value) > MAX_NUMBER and not path.endswith("]"):
+                # Lists of integers are ids (Discord's guilds: 18-digit snowflakes).
+                self.fail(path, f"expected at most {MAX_NUMBER}, got {value}")
+                return 0
             return value
         if hint is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 self.expected(path, hint, value)
+                return 0.0
+            if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+                self.fail(path, f"expected at most {MAX_NUMBER}, got {value}")
                 return 0.0
             return float(value)
         if hint is str:
@@ -477,11 +491,21 @@ class _Loader:
             return candidate if candidate.is_absolute() else self.source.parent / candidate
         if hint is Secret:
             if not isinstance(value, str) or not value:
-                self.expected(path, hint, value)
+                # Not even a wrong value is shown: it may be the secret, mistyped.
+                kind = {bool: "true or false", int: "an integer", float: "a number",
+                        list: "a list", dict: "a table", str: "an empty string"}.get(
+                    type(value), "something else")  # fmt: skip
+                self.fail(path, f'expected "env:NAME", got {kind}')
                 return Secret("")
             if value.startswith("env:"):
                 return Secret("", env=value[4:])
-            return Secret(value)
+            # Never echoed: the value is the secret itself, and this message is logged.
+            self.fail(
+                path,
+                'a secret is never written in the file (it would end up in backups and'
+                ' repositories): write "env:NAME" and set NAME in the environment',
+            )
+            return Secret("")
         raise TypeError(f"unsupported config type {hint!r}")  # pragma: no cover
 
     def section(self, name: str, cls: type[Any], table: Any) -> Any:
@@ -545,13 +569,17 @@ _ESCALATION_KEYS = ("ask_again_after", "release_after", "repeat", "steps")
 
 def _duration(loader: _Loader, path: str, value: Any) -> float | None:
     """A duration written `"90s"`/`"5m"`/`"1h"`, or a number of seconds."""
+    found: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return parse_duration(value)
-        except DurationError:
-            pass
+        found = float(value)
+    elif isinstance(value, str):
+        with contextlib.suppress(DurationError):
+            found = parse_duration(value)
+    if found is not None and math.isfinite(found) and found <= MAX_NUMBER:
+        return found
+    if found is not None:
+        loader.fail(path, f"expected at most {MAX_NUMBER} seconds, got {_describe_value(value)}")
+        return None
     loader.fail(path, f"expected {_DURATION_HINT}, got {_describe_value(value)}")
     return None
 
@@ -780,6 +808,12 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
     ):
         if getattr(settings.irc, key) < 0:
             loader.fail(f"irc.{key}", "expected a number >= 0")
+    for key in ("join_timeout", "ping_interval", "ping_timeout", "reconnect_min"):
+        if getattr(settings.irc, key) == 0:
+            # 0 would spin: a reconnect or a ping every instant.
+            loader.fail(f"irc.{key}", "expected a number > 0")
+    if settings.irc.reconnect_max < settings.irc.reconnect_min:
+        loader.fail("irc.reconnect_max", "expected a number >= irc.reconnect_min")
     irc = settings.irc
     if irc.enabled and bool(irc.sasl_username) != bool(irc.sasl_password):
         loader.fail("irc.sasl_password", "sasl_username and sasl_password go together")
@@ -796,10 +830,14 @@ def _check_semantics(loader: _Loader, settings: Settings) -> None:
     ):
         if getattr(archive, key) <= 0:
             loader.fail(f"archive.{key}", "expected a number > 0")
+    if archive.max_queued_per_member < 1:
+        loader.fail("archive.max_queued_per_member", "expected an integer >= 1")
     if archive.concurrency < 1:
         loader.fail("archive.concurrency", "expected an integer >= 1")
     if archive.retries < 0:
         loader.fail("archive.retries", "expected an integer >= 0")
+    if settings.delivery.lease <= 0:
+        loader.fail("delivery.lease", "expected a number of seconds > 0")
     if settings.delivery.drain_timeout < 0:
         loader.fail("delivery.drain_timeout", "expected a number >= 0")
     if settings.delivery.keep_days < 0:

@@ -18,7 +18,7 @@ from bot.domain.membership import (
     invitation_problem,
     normalize_code,
 )
-from bot.domain.rights import may_decide_request
+from bot.domain.rights import invite_still_allowed, may_decide_request
 from bot.domain.roles import has_role
 from bot.i18n import pick_lang, spans, text
 from bot.store import Priority
@@ -279,6 +279,12 @@ async def redeem(ctx: Context, raw_code: str) -> None:
     inviter = await tx.members.get(invitation.inviter_id) if invitation else None
     if problem is None and (inviter is None or inviter.role < Role.MEMBER):
         problem = "invite.revoked"  # the inviter is no longer in (codes are revoked then too)
+    if problem is None and inviter is not None and not invite_still_allowed(
+        inviter.grants,
+        ctx.settings.members.invites_per_member,
+        await tx.invitations.used_count(inviter.id),
+    ):
+        problem = "invite.revoked"  # made as a coordinator, beyond what a member may invite
     if problem is not None or invitation is None or inviter is None:
         await ctx.audit("join", "bad_code", problem or "")
         raise UserError(problem or "invite.unknown")

@@ -9,9 +9,7 @@ member's hourly allowance is counted.
 from __future__ import annotations
 
 from bot.commands import Context, Id, Rest, Router, UserError
-from bot.digests import DigestSetup, plan_releases, quiet_now
 from bot.domain import (
-    NATIONAL,
     Alert,
     AlertStatus,
     AlertTextError,
@@ -23,12 +21,15 @@ from bot.domain import (
     Target,
     TargetKind,
     format_id,
-    is_network_wide,
     parse_alert_text,
-    plan_fanout,
 )
-from bot.domain.alert_limits import canonical_url, duplicate_covers, next_alert_at
-from bot.domain.alerts import AlertDraft, alert_subject, split_urgent
+from bot.domain.alert_limits import (
+    canonical_url,
+    duplicate_covers,
+    next_alert_at,
+    widened_scope,
+)
+from bot.domain.alerts import AlertDraft, split_urgent
 from bot.domain.durations import format_elapsed, format_local_time
 from bot.domain.rights import (
     alert_limit_applies,
@@ -37,22 +38,30 @@ from bot.domain.rights import (
     may_cancel_alert,
 )
 from bot.domain.timeline import AlertClock, ArchivedClip, Entry, Milestone, alert_clock
-from bot.i18n import LANGS, count, pick_lang, spans
+from bot.i18n import count, pick_lang, spans
 from bot.store import Priority
-from bot.store.fanout import Holding
 from bot.tasks import TaskSetup, alert_cancelled, cancellation, cards, changes
+from handlers.relay import relay
 
 router = Router("alerts")
 
 RECENT_LIMIT = 10
+RECENT_SCANNED = 200
+"""Open alerts looked at for `alerts`: those the member may see among the latest."""
 
 
 def _clock(ctx: Context, at: float) -> str:
     return format_local_time(at, ctx.network.timezone, ctx.clock())
 
 
-async def _load(ctx: Context, alert_id: int) -> Alert:
+async def load_visible(ctx: Context, alert_id: int, command: str) -> Alert:
+    """The alert, if this member may see it (`bot.domain.rights.may_see`); otherwise the
+    answer is the one for an id that does not exist, so nothing of it leaks (the audit
+    log keeps the attempt)."""
     alert = await ctx.tx.alerts.get(alert_id)
+    if alert is not None and not ctx.sees(alert.scope, alert.author_member_id):
+        await ctx.audit(command, "refused", f"{alert.short_id} out of sight")
+        alert = None
     if alert is None:
         raise UserError("alert.not_found", id=format_id(Kind.ALERT, alert_id))
     return alert
@@ -91,23 +100,30 @@ async def alert(ctx: Context, text: str) -> None:
     draft = await _settle_scope(ctx, draft)
     if urgent and not ctx.has_role(Role.COORDINATOR, draft.scope):
         await ctx.refuse(
-            "alert", "alert.urgent_refused", detail=" ".join(draft.scope) or "network-wide",
-            role=ctx.t("role.coordinator"),
+            "alert", "alert.urgent_scope_refused",
+            detail=" ".join(draft.scope) or "network-wide",
+            scope=ctx.scope_text(draft.scope),
         )
     url_key = canonical_url(draft.url) if draft.url else None
+    to_widen: Alert | None = None
     if url_key is not None and settings.duplicate_window > 0:
         since = ctx.clock() - settings.duplicate_window
-        for earlier in await ctx.tx.alerts.open_with_url(url_key, since):
+        earlier_ones = await ctx.tx.alerts.open_with_url(url_key, since)
+        for earlier in earlier_ones:
             if duplicate_covers(earlier.scope, draft.scope, ctx.aliases):
-                await ctx.reply(
-                    "alert.duplicate",
-                    buttons=(cards.ack_button(ctx.lang, earlier.short_id),),
-                    id=earlier.short_id,
-                    at=_clock(ctx, earlier.created_at.timestamp()),
-                )
+                await _duplicate(ctx, earlier)
                 return
+        # Reaching further than an alert of the same link you can see: that alert is
+        # widened, so the work stays in one place (one clock, one set of tasks). One you
+        # cannot see (another scope's) is left alone: your scope never got it.
+        to_widen = next(
+            (e for e in earlier_ones if ctx.sees(e.scope, e.author_member_id)), None
+        )
     if alert_limit_applies(ctx.member.grants, draft.scope, ctx.aliases):
         await _check_allowance(ctx, settings.per_member_per_hour)
+    if to_widen is not None:
+        await _widen(ctx, to_widen, draft.scope)
+        return
     created = await ctx.tx.alerts.create(
         draft,
         author_member_id=ctx.member.id,
@@ -120,72 +136,62 @@ async def alert(ctx: Context, text: str) -> None:
         urgent=urgent,
         now=ctx.clock(),
     )
-    plan = plan_fanout(
-        draft.scope, await ctx.tx.rooms.all(), (), ctx.aliases, ctx.origin, ctx.member.id
-    )
-    subject = alert_subject(created.id)
     setup = TaskSetup(ctx.settings, ctx.platforms)
-    zone, now = ctx.network.timezone, ctx.clock()
-    tasks = await changes.auto_tasks(ctx.tx, setup, created, ctx.member, now)
-    rendered = {lang: cards.render_alert(created, tasks, lang, zone, now) for lang in LANGS}
-    rows = [
-        (
-            r.target,
-            rendered[pick_lang(r.lang, ctx.network.lang)],
-            pick_lang(r.lang, ctx.network.lang),
-        )
-        for r in plan.rooms
-    ]
-    await ctx.tx.outbox.enqueue_many(rows, Priority.ALERT, subject=subject)
-    digests = DigestSetup.of(ctx.settings, ctx.platforms)
-    holding = Holding(
-        alert_id=created.id,
-        now=now,
-        network_tz=zone,
-        quiet_active=await quiet_now(ctx.tx, digests, now) if not urgent else (),
-        urgent=urgent,
-    )
-    members = await ctx.tx.fanout.enqueue_for_subscribers(
-        scope=ctx.aliases.canonical_set(draft.scope),
-        network_wide=is_network_wide(draft.scope, ctx.aliases),
-        national=ctx.aliases.canonical(NATIONAL),
-        author_member_id=ctx.member.id,
-        messages=rendered,
-        default_lang=ctx.network.lang,
-        no_dm_platforms=ctx.no_dm_platforms,
-        priority=Priority.ALERT,
-        subject=subject,
-        holding=holding,
-    )
-    await plan_releases(ctx.tx, members.held_windows, now)
-    # Subscribers of platforms without DMs (Discord) are reached by the role their scope
-    # mentions in those rooms: counted when one of the rooms there gets the alert.
-    in_rooms = await ctx.tx.fanout.count_notified_in_rooms(
-        scope=ctx.aliases.canonical_set(draft.scope),
-        network_wide=is_network_wide(draft.scope, ctx.aliases),
-        national=ctx.aliases.canonical(NATIONAL),
-        author_member_id=ctx.member.id,
-        platforms={r.target.platform for r in plan.rooms} & ctx.no_dm_platforms,
-        no_dm_platforms=ctx.no_dm_platforms,
-    )
+    tasks = await changes.auto_tasks(ctx.tx, setup, created, ctx.member, ctx.clock())
+    reach = await relay(ctx, created, tasks, leave_out=ctx.origin)
     receipt = spans(
         ctx.lang,
         "alert.sent",
         id=created.short_id,
-        rooms=count(ctx.lang, "count.rooms", len(plan.rooms)),
-        members=count(ctx.lang, "count.members", members.queued + in_rooms + members.held),
+        rooms=count(ctx.lang, "count.rooms", reach.rooms),
+        members=count(ctx.lang, "count.members", reach.members),
     )
-    if members.held:
-        receipt += (Span(" "), Span(count(ctx.lang, "alert.held", members.held)))
+    if reach.held:
+        receipt += (Span(" "), Span(count(ctx.lang, "alert.held", reach.held)))
     if urgent:
         receipt += (Span(" "), *spans(ctx.lang, "alert.urgent_sent"))
     if tasks:
         names = ", ".join(cards.title(task, ctx.lang) for task in tasks)
         receipt += (Span(" "), *spans(ctx.lang, "task.auto_created", tasks=names))
     await ctx.reply_message(OutgoingMessage(receipt))
-    unreachable = len(plan.unreachable_rooms) + members.unreachable
-    if unreachable:
-        await ctx.reply("alert.unreachable", unreachable=Counted("count.unreachable", unreachable))
+    if reach.unreachable:
+        await ctx.reply(
+            "alert.unreachable", unreachable=Counted("count.unreachable", reach.unreachable)
+        )
+
+
+async def _duplicate(ctx: Context, earlier: Alert) -> None:
+    """The same link, already alerted for at least this scope: no second relay."""
+    visible = ctx.sees(earlier.scope, earlier.author_member_id)
+    await ctx.reply(
+        "alert.duplicate",
+        buttons=(cards.ack_button(ctx.lang, earlier.short_id),) if visible else (),
+        id=earlier.short_id,
+        at=_clock(ctx, earlier.created_at.timestamp()),
+    )
+
+
+async def _widen(ctx: Context, earlier: Alert, scope: tuple[str, ...]) -> None:
+    """The same link alerted for tags its alert did not reach: those get that alert."""
+    wider = widened_scope(earlier.scope, scope, ctx.aliases)
+    await ctx.tx.alerts.widen(earlier.id, wider)
+    widened = await ctx.tx.alerts.get(earlier.id)
+    assert widened is not None
+    tasks = await ctx.tx.tasks.for_alert(earlier.id)
+    kind = TargetKind.USER if earlier.origin_private else TargetKind.ROOM
+    first_origin = Target(earlier.origin_platform, kind, earlier.origin_chat_id)
+    reach = await relay(ctx, widened, tasks, leave_out=first_origin, reached=earlier.scope)
+    await ctx.audit("alert", "widened", f"{earlier.short_id} {' '.join(scope) or '*'}")
+    added = tuple(t for t in wider if t not in earlier.scope)
+    await ctx.reply(
+        "alert.duplicate_widened",
+        buttons=(cards.ack_button(ctx.lang, earlier.short_id),),
+        id=earlier.short_id,
+        at=_clock(ctx, earlier.created_at.timestamp()),
+        rooms=count(ctx.lang, "count.rooms", reach.rooms),
+        members=count(ctx.lang, "count.members", reach.members),
+        scope=ctx.scope_text(added),
+    )
 
 
 async def _settle_scope(ctx: Context, draft: AlertDraft) -> AlertDraft:
@@ -238,7 +244,7 @@ async def _check_allowance(ctx: Context, per_hour: int) -> None:
     usage="ack A17",
 )
 async def ack(ctx: Context, alert: int) -> None:
-    found = await _load(ctx, alert)
+    found = await load_visible(ctx, alert, "ack")
     if found.status is not AlertStatus.OPEN:
         raise UserError("alert.is_cancelled", id=found.short_id)
     if not await ctx.tx.alerts.ack(
@@ -274,9 +280,13 @@ async def ack(ctx: Context, alert: int) -> None:
 )
 async def alerts(ctx: Context, alert: int | None) -> None:
     if alert is not None:
-        await show_clock(ctx, await _load(ctx, alert))
+        await show_clock(ctx, await load_visible(ctx, alert, "alerts"))
         return
-    recent = await ctx.tx.alerts.recent(RECENT_LIMIT)
+    recent = [
+        item
+        for item in await ctx.tx.alerts.recent(RECENT_SCANNED)
+        if ctx.sees(item.scope, item.author_member_id)
+    ][:RECENT_LIMIT]
     if not recent:
         await ctx.reply("alerts.none")
         return
@@ -316,7 +326,7 @@ async def alerts(ctx: Context, alert: int | None) -> None:
     ),
 )
 async def cancel(ctx: Context, alert: int) -> None:
-    found = await _load(ctx, alert)
+    found = await load_visible(ctx, alert, "cancel")
     if not may_cancel_alert(
         ctx.member.id, ctx.member.grants, found.author_member_id, found.scope, ctx.aliases
     ):
@@ -327,7 +337,7 @@ async def cancel(ctx: Context, alert: int) -> None:
     await ctx.tx.alerts.cancel(found.id, ctx.member.id, ctx.clock())
     if found.author_member_id != ctx.member.id:
         await ctx.audit("cancel", "done", found.short_id)
-    cancelled = await _load(ctx, alert)
+    cancelled = await load_visible(ctx, alert, "cancel")
     setup = TaskSetup(ctx.settings, ctx.platforms)
     now = ctx.clock()
     await alert_cancelled(ctx.tx, setup, cancelled, ctx.member, now)

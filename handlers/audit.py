@@ -39,8 +39,8 @@ _ROLES = frozenset(role.name.lower() for role in Role)
 )
 async def audit(ctx: Context, n: int | None, member: str | None) -> None:
     if not may_read_audit(ctx.member.grants, ctx.aliases):
-        await ctx.refuse("audit", "refused.scope", detail="network admin",
-                         role=ctx.t("role.admin"))
+        await ctx.refuse("audit", "refused.network_admin", detail="network admin",
+                         command="audit")
     who = await ctx.find_member(member) if member is not None else None
     rows = await ctx.tx.audit.recent(n or DEFAULT_SHOWN, who.id if who else None)
     if not rows:

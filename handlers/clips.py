@@ -24,7 +24,8 @@ from bot.domain.rights import may_attach_clip
 from bot.domain.tasks import Task
 from bot.domain.web_urls import clip_url
 from bot.store import Priority
-from handlers.tasks import attach_clip, hold_for_clip
+from handlers.alerts import load_visible
+from handlers.tasks import attach_clip, hold_for_clip, own_clip_tasks
 
 router = Router("clips")
 
@@ -144,11 +145,11 @@ async def clip(ctx: Context, request: str) -> None:
             alert_id = task.alert_id
             words = words[1:]
         elif attached is not None and attached.kind is Kind.ALERT:
-            target = await ctx.tx.alerts.get(attached.number)
-            if target is None:
-                raise UserError("alert.not_found", id=str(attached))
+            target = await load_visible(ctx, attached.number, "clip")
             if await _may_attach(ctx, target):
                 alert_id = target.id
+                # The holder of one of its clip tasks: the clip is for that task.
+                task = next(iter(await own_clip_tasks(ctx, target.id)), None)
             else:
                 # Archived all the same, but its card will not go to the alert's rooms.
                 refused_alert = target.short_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands import Context, Router, UserError, Word
 from bot.domain import Role
+from bot.domain.members import Standing
 
 router = Router("help")
 
@@ -32,7 +33,17 @@ async def help_(ctx: Context, command: str | None) -> None:
         await ctx.reply_text("\n".join(lines))
         return
     lines = [ctx.t("help.header", network=ctx.network.name)]
-    for spec in ctx.registry.visible_to(max(ctx.member.role, Role.MEMBER)):
+    # Only what this person may run: someone not (yet) a member sees the open commands
+    # and what they are waiting for, not a list that would answer "refused" line by line.
+    for spec in ctx.registry.visible_to(ctx.member.role):
         lines.append(f"{prefix}{spec.usage.get(ctx.lang)} — {spec.summary.get(ctx.lang)}")
+    standing = ctx.member.standing
+    if ctx.member.role < Role.MEMBER:
+        if standing is Standing.PENDING:
+            lines.append(ctx.t("help.pending", id=ctx.member.short_id))
+        elif standing in (Standing.REFUSED, Standing.REMOVED):
+            lines.append(ctx.t("help.closed"))
+        else:
+            lines.append(ctx.t("help.not_member", prefix=prefix))
     lines.append(ctx.t("help.footer", prefix=prefix))
     await ctx.reply_text("\n".join(lines))

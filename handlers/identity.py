@@ -257,8 +257,8 @@ async def _ask_admins(ctx: Context, owner: Member, typer: Member) -> None:
 
 async def _confirm(ctx: Context, raw: str) -> None:
     if not has_role(ctx.member.grants, Role.ADMIN, None, ctx.aliases):
-        await ctx.refuse("linkme", "refused.scope", detail="confirm: network admin",
-                         role=ctx.t("role.admin"))
+        await ctx.refuse("linkme", "refused.network_admin", detail="confirm: network admin",
+                         command="linkme confirm")
     code = normalize_code(raw)
     found = await ctx.tx.identities.find_code(code_digest(code), "approve") if code else None
     now = ctx.clock()
@@ -437,7 +437,12 @@ async def quiet(ctx: Context, window: str | None) -> None:
         return
     if window.strip().casefold() in _OFF:
         await ctx.tx.identities.set_quiet(member.id, None)
-        await ctx.reply("quiet.off")
+        if member.prefs.digest_at is not None:
+            # The daily digest still holds every alert: "at once" would be untrue.
+            await ctx.reply("quiet.off_digest", at=format_clock(member.prefs.digest_at),
+                            prefix=ctx.limits.command_prefix)  # fmt: skip
+        else:
+            await ctx.reply("quiet.off")
         await _settle(ctx)
         return
     try:
@@ -488,7 +493,10 @@ async def digest(ctx: Context, when: str | None) -> None:
     words = when.split()
     if len(words) == 1 and words[0].casefold() in _OFF:
         await ctx.tx.identities.set_digest(member.id, None)
-        await ctx.reply("digest.off")
+        if member.prefs.quiet is not None:
+            await ctx.reply("digest.off_quiet", window=member.prefs.quiet.label, zone=zone)
+        else:
+            await ctx.reply("digest.off")
         await _settle(ctx)
         return
     if words and words[0].casefold() in _DAILY:

@@ -9,12 +9,16 @@ from zoneinfo import ZoneInfo
 from bot.commands import Context, Number, Router, Tags
 from bot.domain import Counted, OutgoingMessage, Role, Span
 from bot.domain.membership import code_digest, new_invite_code
-from bot.domain.rights import invite_allowance
+from bot.domain.rights import invite_allowance, invite_scopes, invite_tags_refused
+from bot.domain.scopes import scope_matches
 from handlers import admission
 
 router = Router("invitations")
 
 MAX_PER_COMMAND = 50
+MAX_OPEN = 200
+"""Open codes anyone may hold at once, coordinators included: a code is a way in, and a
+thousand of them leaked from one account is a flood no one vets."""
 DAY = 86400.0
 
 
@@ -44,6 +48,23 @@ async def invite(ctx: Context, n: int | None, tags: tuple[str, ...]) -> None:
             "invite", "invite.cap", detail=f"{wanted} > {allowance}",
             people=Counted("count.people", allowance), cap=settings.invites_per_member,
         )
+    already_open = await ctx.tx.invitations.open_count(ctx.member.id, now)
+    if already_open + wanted > MAX_OPEN:
+        await ctx.refuse("invite", "invite.too_many_open", detail=f"{already_open} open",
+                         open=already_open, max=MAX_OPEN)  # fmt: skip
+    outside = invite_tags_refused(ctx.member, tags, ctx.aliases)
+    if outside:
+        mine = invite_scopes(ctx.member, ctx.aliases) or ()
+        shown = " ".join(f"#{t}" for t in outside)
+        if mine:
+            await ctx.refuse("invite", "invite.out_of_scope", detail=f"outside {shown}",
+                             scopes=" ".join(f"#{t}" for t in mine), tags=shown)  # fmt: skip
+        await ctx.refuse("invite", "invite.no_scope_yet", detail=f"outside {shown}", tags=shown)
+    defaulted = (
+        not tags and bool(ctx.member.scope) and invite_scopes(ctx.member, ctx.aliases) is not None
+    )
+    if defaulted:
+        tags = ctx.member.scope  # the invitees come in where their sponsor did
     destination = admission.private_destination(ctx, "invite.dm_first")
     codes = [new_invite_code() for _ in range(wanted)]
     expires_at = now + settings.invite_days * DAY
@@ -72,6 +93,13 @@ async def invite(ctx: Context, n: int | None, tags: tuple[str, ...]) -> None:
     await ctx.send_secret(destination, body)
     if destination != ctx.origin:
         await ctx.reply("invite.sent_privately", codes=Counted("count.invite_codes", wanted))
+    if defaulted:
+        await ctx.reply("invite.scope_default", tags=" ".join(f"#{t}" for t in tags))
+    rooms = await ctx.tx.rooms.all()
+    unused = [t for t in tags if not any(scope_matches((t,), r.tags, ctx.aliases) for r in rooms)]
+    if unused:
+        await ctx.reply("invite.unused_tags", tags=" ".join(f"#{t}" for t in unused),
+                        prefix=ctx.limits.command_prefix)  # fmt: skip
 
 
 def _date(ctx: Context, moment: float) -> str:

@@ -70,12 +70,15 @@ async def start(ctx: Context, payload: str | None) -> None:
         await ctx.reply("start.group", prefix=ctx.limits.command_prefix)
         return
     await ctx.tx.members.set_dm_reachable(ctx.message.platform, ctx.message.user_id, True)
-    if payload is not None and payload.casefold() in ("linkme", "export"):
-        # The link `linkme` or `export` gave in a group: the chat is open, carry on here.
+    if payload is not None and payload.casefold() in ("linkme", "export", "forgetme"):
+        # The link `linkme`, `export` or `forgetme` gave in a group: the chat is open,
+        # carry on here.
         if payload.casefold() == "linkme":
             await identity_commands.linkme(ctx, None, None)
-        else:
+        elif payload.casefold() == "export":
             await privacy_commands.export(ctx, None)
+        else:
+            await privacy_commands.forgetme(ctx, None)
     elif payload is not None and payload.casefold() != "join":
         await admission.redeem(ctx, payload)
     elif payload is not None and not ctx.member.joined:
@@ -192,10 +195,13 @@ async def role(ctx: Context, member: str, role: Role, scope: tuple[str, ...]) ->
         raise UserError("role.one_scope")
     tag = scope[0] if scope else None
     if not may_grant_role(ctx.member.grants, tag, ctx.aliases):
-        await ctx.refuse(
-            "role", "refused.scope", detail=f"admin over {tag or '*'}",
-            role=ctx.t("role.admin"),
-        )
+        if tag is None:
+            await ctx.refuse(
+                "role", "role.network_refused", detail="admin over *",
+                prefix=ctx.limits.command_prefix, role=ctx.t(f"role.{role.name.lower()}"),
+            )
+        await ctx.refuse("role", "role.scope_refused", detail=f"admin over {tag}",
+                         scope=f"#{tag}")  # fmt: skip
     target = await ctx.find_member(member)
     if role > Role.MEMBER and not target.joined:
         raise UserError("role.not_member", who=target.display_name, id=target.short_id)
@@ -285,9 +291,8 @@ async def lang(ctx: Context, target: str | None, lang: str) -> None:
         if ctx.room is None:
             raise UserError("room.not_linked")
         if not may_manage_room(ctx.member.grants, ctx.room.tags, ctx.room.tags, ctx.aliases):
-            await ctx.refuse(
-                "lang", "refused.scope", detail="room", role=ctx.t("role.admin")
-            )
+            await ctx.refuse("lang", "room.scope_refused", detail="room",
+                             scope=ctx.scope_text(ctx.room.tags))  # fmt: skip
         await ctx.tx.rooms.set_lang(ctx.room.id, lang)
         await ctx.audit("lang", "done", f"room {lang}")
         ctx.lang = lang

@@ -143,6 +143,12 @@ def _destination(ctx: Context, member: Member, platform: str) -> tuple[Target | 
     ),
 )
 async def forgetme(ctx: Context, code: str | None) -> None:
+    if not ctx.message.is_private:
+        # Nothing of it happens in a group: no code, no name, no "you are forgotten".
+        link = ctx.dm_link_on(ctx.message.platform, "forgetme")
+        if link is not None:
+            raise UserError("forget.private_first_link", link=link)
+        raise UserError("forget.private_first", prefix=ctx.limits.command_prefix)
     await _check_identified(ctx, "forgetme")
     member = ctx.member
     await _check_refusal(ctx, "forgetme", member)
@@ -174,8 +180,8 @@ async def forgetme(ctx: Context, code: str | None) -> None:
 )
 async def forget(ctx: Context, member: str, code: str | None) -> None:
     if not has_role(ctx.member.grants, Role.ADMIN, None, ctx.aliases):
-        await ctx.refuse("forget", "refused.scope", detail="network admin",
-                         role=ctx.t("role.admin"))  # fmt: skip
+        await ctx.refuse("forget", "refused.network_admin", detail="network admin",
+                         command="forget")  # fmt: skip
     target = await ctx.find_member(member)
     if target.id == ctx.member.id:
         raise UserError("forget.self", prefix=ctx.limits.command_prefix)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from bot.commands import Choice, Context, Router, Tags, UsageError, UserError, Where
 from bot.domain import Counted, Role, is_network_wide, plan_alias
 from bot.domain.rights import may_manage_room, may_redefine_scopes
+from bot.domain.roles import has_role
+from bot.domain.tags import NationalAlias
 
 router = Router("rooms")
 
@@ -42,7 +44,13 @@ async def _check_room_change(
     if any(is_network_wide(side, ctx.aliases) for side in sides):
         shown = ctx.t("scope.network")
     else:
-        shown = " ".join(f"#{t}" for t in dict.fromkeys(t for side in sides for t in side))
+        # Only the tags the member lacks: those they already administer are no news.
+        missing = [
+            t
+            for t in dict.fromkeys(t for side in sides for t in side)
+            if not has_role(ctx.member.grants, Role.ADMIN, (t,), ctx.aliases)
+        ]
+        shown = " ".join(f"#{t}" for t in missing)
     await ctx.refuse(command, "room.scope_refused", detail=f"admin over {shown}", scope=shown)
 
 
@@ -188,10 +196,24 @@ async def alias(ctx: Context, action: str | None, tags: tuple[str, ...]) -> None
     if len(tags) != 2:
         raise UserError("alias.two")
     first, second = tags
-    updates = plan_alias(ctx.aliases, first, second)
+    try:
+        updates = plan_alias(ctx.aliases, first, second)
+    except NationalAlias:
+        await ctx.refuse("alias", "alias.national", detail=f"{first}={second}")
     if not updates:
         await ctx.reply("alias.already", a=first, b=second)
         return
+    # Roles limited to either side now reach the other: say so, by name.
+    touched = {*ctx.aliases.synonyms(first), *ctx.aliases.synonyms(second)}
+    widened = await ctx.tx.members.scoped_grants(touched)
     await ctx.tx.tags.upsert(updates)
     await ctx.audit("alias", "done", f"{first}={second}")
     await ctx.reply("alias.added", a=first, b=second)
+    if widened:
+        shown = ", ".join(
+            f"{name} ({short}, {ctx.t(f'role.{role.name.lower()}')} #{scope})"
+            for short, name, role, scope in widened[:20]
+        )
+        if len(widened) > 20:
+            shown += " …"
+        await ctx.reply("alias.widened", grants=shown)

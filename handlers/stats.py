@@ -24,7 +24,7 @@ from bot.domain.stats import (
 )
 from bot.domain.tags import InvalidTag, normalize_tag
 from bot.i18n import count
-from handlers.alerts import show_clock
+from handlers.alerts import load_visible, show_clock
 from handlers.pushes import content_stats, push_stats
 
 router = Router("stats")
@@ -171,22 +171,32 @@ def _trend(now: float | None, before: float | None) -> str:
 
 
 async def _alert(ctx: Context, alert_id: int) -> None:
-    alert = await ctx.tx.alerts.get(alert_id)
-    if alert is None:
-        raise UserError("alert.not_found", id=format_id(Kind.ALERT, alert_id))
+    alert = await load_visible(ctx, alert_id, "stats")
     copies = await ctx.tx.stats.deliveries(alert_subject(alert_id))
     held = await ctx.tx.stats.held(alert_id)
     await show_clock(ctx, alert)
-    await ctx.reply(
-        "stats.alert_copies",
-        id=alert.short_id,
-        rooms=count(ctx.lang, "count.rooms", copies.rooms),
-        members=count(ctx.lang, "count.members", copies.members),
-        sent=Counted("count.delivered", copies.sent),
-        waiting=copies.waiting,
-        failed=Counted("count.failures", copies.failed),
-        held=held,
-    )
+    # The members the receipts announced (private copies, role mentions, digests), as
+    # kept on the alert; older alerts: what the outbox and the digests still hold.
+    members = alert.reach_members if alert.reach_members is not None else copies.members + held
+    digest = alert.reach_digest if alert.reach_digest is not None else held
+    lines = [
+        ctx.t(
+            "stats.alert_copies",
+            id=alert.short_id,
+            rooms=count(ctx.lang, "count.rooms", copies.rooms),
+            members=count(ctx.lang, "count.members", members),
+            sent=Counted("count.delivered", copies.sent),
+            waiting=copies.waiting,
+            failed=Counted("count.failures", copies.failed),
+        )
+    ]
+    if digest:
+        lines.append(
+            ctx.t(
+                "stats.alert_digests", digest=digest, held=held, released=max(0, digest - held)
+            )
+        )
+    await ctx.reply_text("\n".join(lines))
 
 
 # -- stats C4, stats P3: content and pushes ----------------------------------------------------

@@ -38,6 +38,7 @@ from bot.domain.tasks import (
 )
 from bot.i18n import text_from
 from bot.tasks import Actor, TaskSetup, cards, changes, deadlines
+from handlers.alerts import load_visible
 
 router = Router("tasks")
 
@@ -85,6 +86,13 @@ def _may_take(ctx: Context, task: Task) -> bool:
     room_tags = ctx.room.tags if ctx.room is not None else ()
     scopes = member_scopes(ctx.member, room_tags)
     return in_scope(task.scope, scopes, ctx.aliases) or _coordinates(ctx, task)
+
+
+def _may_see(ctx: Context, task: Task) -> bool:
+    """A task's text and history are shown as its alert is (`may_see`), and to whoever
+    created, holds or finished it."""
+    mine = ctx.member.id in (task.created_by, task.claimed_by, task.done_by)
+    return mine or ctx.sees(task.scope)
 
 
 async def _refuse_out_of_scope(ctx: Context, command: str, task: Task) -> NoReturn:
@@ -135,9 +143,7 @@ async def task(ctx: Context, request: str) -> None:
     rest = request
     attached = parse_short_id(words[0]) if words else None
     if attached is not None and attached.kind is Kind.ALERT:
-        alert = await ctx.tx.alerts.get(attached.number)
-        if alert is None:
-            raise UserError("alert.not_found", id=str(attached))
+        alert = await load_visible(ctx, attached.number, "task")
         rest = words[1] if len(words) > 1 else ""
     elif attached is not None:
         raise UserError("task.bad_attach", id=str(attached))
@@ -296,8 +302,30 @@ async def hold_for_clip(ctx: Context, number: int) -> Task:
     return await _load(ctx, number)
 
 
-async def attach_clip(ctx: Context, task: Task, clip: Clip) -> None:
-    """The clip completes the task once archived (at once if it already is)."""
+async def attach_clip(ctx: Context, task: Task, clip: Clip, *, closing: bool = False) -> None:
+    """The clip completes the task once archived (at once if it already is), but only the
+    task of whoever holds it: a coordinator's clip for someone else's task goes to the task's
+    alert and leaves the task with its holder, who closes it (`done T5 K9`) if it suits.
+    `closing`: a coordinator's `done T5 K9`, which closes the task on purpose."""
+    held = task.status is TaskStatus.CLAIMED and task.claimed_by == ctx.member.id
+    if not held and not closing:
+        await ctx.tx.tasks.add_event(
+            task.id,
+            TaskEventKind.LINKED,
+            ctx.member.id,
+            ctx.member.display_name,
+            ctx.clock(),
+            clip.short_id,
+        )
+        await ctx.reply(
+            "task.clip_offered",
+            task=_title(ctx, task),
+            clip=clip.short_id,
+            name=task.claimer_name or "?",
+            id=task.short_id,
+            prefix=ctx.limits.command_prefix,
+        )
+        return
     if clip.status is ClipStatus.DONE:
         await changes.finished(
             ctx.tx,
@@ -319,6 +347,17 @@ async def attach_clip(ctx: Context, task: Task, clip: Clip) -> None:
         ctx.clock(),
         clip.short_id,
     )
+
+
+async def own_clip_tasks(ctx: Context, alert_id: int) -> list[Task]:
+    """`clip A17 URL` by whoever holds a clip task of A17: that clip is theirs for the task."""
+    return [
+        task
+        for task in await ctx.tx.tasks.for_alert(alert_id)
+        if task.kind is TaskKind.CLIP
+        and task.status is TaskStatus.CLAIMED
+        and task.claimed_by == ctx.member.id
+    ]
 
 
 @router.command(
@@ -487,7 +526,7 @@ async def done(ctx: Context, task: int, result: str | None) -> None:
     if clip_id is not None:
         clip = await ctx.tx.clips.get(clip_id)
         assert clip is not None
-        await attach_clip(ctx, found, clip)
+        await attach_clip(ctx, found, clip, closing=True)
         if clip.status is not ClipStatus.DONE:
             await ctx.reply("task.done_pending_clip", task=_title(ctx, found), clip=clip.short_id)
         return
@@ -551,12 +590,14 @@ async def tasks(ctx: Context, which: str | None) -> None:
     word = (which or "").casefold()
     short = parse_short_id(which) if which else None
     if short is not None and short.kind is Kind.TASK:
-        await _detail(ctx, await _load(ctx, short.number))
+        shown = await _load(ctx, short.number)
+        if not _may_see(ctx, shown):
+            await ctx.audit("tasks", "refused", f"{shown.short_id} out of sight")
+            raise UserError("task.not_found", id=shown.short_id)
+        await _detail(ctx, shown)
         return
     if short is not None and short.kind is Kind.ALERT:
-        alert = await ctx.tx.alerts.get(short.number)
-        if alert is None:
-            raise UserError("alert.not_found", id=str(short))
+        alert = await load_visible(ctx, short.number, "tasks")
         found = await ctx.tx.tasks.for_alert(alert.id)
         await _list(ctx, [("task.list_alert", found)], alert=alert.short_id)
         return

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import time
 
-from bot.commands import Choice, Context, Handle, Id, Rest, Router, UsageError, UserError
+from bot.commands import (
+    Choice,
+    Context,
+    Handle,
+    Id,
+    Rest,
+    Router,
+    UsageError,
+    UserError,
+    clean_text,
+)
 from bot.domain import Counted, Kind, Member, OutgoingMessage, Role, format_id
 from bot.domain.members import Standing
 from bot.domain.membership import JoinRequest
@@ -12,6 +22,7 @@ from bot.domain.rights import may_decide_request, removal_refusal
 from bot.i18n import count, pick_lang, spans
 from bot.store import Priority
 from bot.tasks import Actor, TaskSetup, member_removed
+from bot.tasks.changes import dm_target
 from handlers import admission
 
 router = Router("vetting")
@@ -26,6 +37,16 @@ _SUBCOMMANDS = {
     "arbre": "tree",
     "cascade": "tree",
 }
+
+
+def _reason(raw: str | None) -> str | None:
+    """A reason given to the person: one plain line (no control or bidi characters, no
+    line breaks forging lines of the bot's own), refused beyond `MAX_REASON` rather than
+    cut mid-sentence."""
+    note = " ".join(clean_text(raw or "").split())
+    if len(note) > MAX_REASON:
+        raise UserError("reason.too_long", length=len(note), limit=MAX_REASON)
+    return note or None
 
 
 async def _target(ctx: Context, member_id: int) -> tuple[Member, JoinRequest | None]:
@@ -128,7 +149,7 @@ async def refuse(ctx: Context, member: int, reason: str | None) -> None:
     if not target.is_pending:
         raise UserError("vetting.no_request", id=target.short_id)
     await _check_decider(ctx, "refuse", request)
-    note = (reason or "")[:MAX_REASON] or None
+    note = _reason(reason)
     await ctx.tx.members.close(target.id, Standing.REFUSED, ctx.member.id, note)
     await ctx.audit("refuse", "done", f"{target.short_id} {note or ''}".strip())
     await admission.close_notifications(
@@ -160,15 +181,26 @@ async def refuse(ctx: Context, member: int, reason: str | None) -> None:
 )
 async def remove(ctx: Context, member: str, reason: str | None) -> None:
     target = await ctx.find_member(member)
-    if not target.joined:
-        raise UserError("remove.not_member", who=target.display_name, id=target.short_id)
     config_admin = any(i.key in ctx.settings.admin_keys for i in target.identities)
+    if not target.joined and not config_admin:
+        raise UserError("remove.not_member", who=target.display_name, id=target.short_id)
     refusal = removal_refusal(ctx.member, target, ctx.aliases, target_is_config_admin=config_admin)
     if refusal is not None:
         await ctx.refuse("remove", refusal, detail=f"{target.short_id} {refusal}",
                          who=target.display_name, id=target.short_id)
-    note = (reason or "")[:MAX_REASON] or None
+    note = _reason(reason)
     await ctx.tx.members.close(target.id, Standing.REMOVED, ctx.member.id, note)
+    # The person hears it from the bot, privately, in their language (never in a group).
+    private = dm_target(target, TaskSetup(ctx.settings, ctx.platforms))
+    if private is not None:
+        lang = pick_lang(target.lang, ctx.network.lang)
+        by = ctx.member.display_name
+        told = (
+            spans(lang, "remove.told_reason", by=by, reason=note)
+            if note
+            else spans(lang, "remove.told", by=by)
+        )
+        await ctx.send(private, OutgoingMessage(told), Priority.REPLY, lang=lang)
     revoked = await ctx.tx.invitations.revoke_unused(target.id)
     setup = TaskSetup(ctx.settings, ctx.platforms)
     await member_removed(ctx.tx, setup, target.id, Actor(ctx.member, ctx.origin), ctx.clock())

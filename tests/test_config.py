@@ -31,9 +31,12 @@ def test_the_example_config_is_valid_offline() -> None:
 
 
 def test_a_wrong_type_names_file_key_expectation_and_value(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, "[telegram]\ntoken = 12\n")
-    assert problems == [f'{tmp_path / "config.toml"}: telegram.token: expected "env:NAME" or a '
-                        "string, got 12"]
+    problems = _problems(tmp_path, '[irc]\nnick = 12\n[telegram]\ntoken = 12\n')
+    assert problems == [
+        f'{tmp_path / "config.toml"}: irc.nick: expected a string, got 12',
+        # A secret's wrong value is not shown: it may be the secret itself, mistyped.
+        f'{tmp_path / "config.toml"}: telegram.token: expected "env:NAME", got an integer',
+    ]
 
 
 def test_unknown_keys_and_sections_are_errors(tmp_path: Path) -> None:
@@ -86,7 +89,7 @@ def test_check_config_exits_non_zero_with_the_message(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 2
-    assert 'telegram.token: expected "env:NAME" or a string, got 12' in done.stderr
+    assert 'telegram.token: expected "env:NAME", got an integer' in done.stderr
     ok = subprocess.run(
         [sys.executable, "-m", "bot", "check-config", str(ROOT / "config.example.toml")],
         capture_output=True, text=True, timeout=60, check=False,
@@ -117,3 +120,20 @@ def test_riposte_data_dir_holds_relative_data_paths_but_not_other_files(tmp_path
     assert absolute.storage.database == Path("/srv/r.db")
     beside = parse_settings({}, source, {})
     assert beside.storage.database == tmp_path / "etc" / "riposte.db"
+
+
+def test_a_secret_in_clear_is_refused_by_key_without_echoing_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[network]\nname = "T"\nadmins = ["console:a"]\n'
+        '[telegram]\nenabled = true\ntoken = "123456:AAF-very-secret"\n'
+        "[delivery]\nlease = 0\n[irc]\nreconnect_min = 0\n[archive]\nmax_section = 1e300\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+    message = str(raised.value)
+    assert "telegram.token: a secret is never written in the file" in message
+    assert 'write "env:NAME"' in message and "very-secret" not in message
+    assert "delivery.lease: expected a number of seconds > 0" in message
+    assert "irc.reconnect_min: expected a number > 0" in message
+    assert "archive.max_section: expected at most 1000000000" in message

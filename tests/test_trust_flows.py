@@ -104,7 +104,13 @@ async def test_an_invitation_admits_once_with_a_sponsor_and_subscriptions(tmp_pa
         await bot.say("#lyon", "bob", "/invite 3")
         assert "encore inviter 2 personnes" in bot.transport.texts_to("#lyon")[-1]
         await bot.say("#lyon", "bob", "/invite 2")
-        assert "envoyé 2 codes" in bot.transport.texts_to("#lyon")[-1]
+        sent, default, unused = bot.transport.texts_to("#lyon")[-3:]
+        assert "envoyé 2 codes" in sent
+        # Without tags, bob's guests come in where he did; no room has those tags yet.
+        assert default == (
+            "Sans tag, vos invité·es entrent dans votre périmètre : #dept:069 #theme:retraites."
+        )
+        assert unused.startswith("Attention : aucun salon relié n'a #dept:069 #theme:retraites.")
         assert len(_codes(bot.transport.texts_to("bob"))) == 2  # in private, never the room
         assert not _codes(bot.transport.texts_to("#lyon"))
         await bot.say("#lyon", "bob", "/invite")

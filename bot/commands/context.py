@@ -20,6 +20,7 @@ from bot.config import NetworkSettings, Settings
 from bot.domain.ids import Kind, parse_short_id
 from bot.domain.members import Member
 from bot.domain.messages import Button, IncomingMessage, OutgoingMessage, Span, Target, TargetKind
+from bot.domain.rights import may_see
 from bot.domain.roles import Role, has_role
 from bot.domain.rooms import Room
 from bot.domain.tags import TagAliases
@@ -121,6 +122,17 @@ class Context:
 
     def t(self, key: str, /, **params: object) -> str:
         return text(self.lang, key, **params)
+
+    def sees(self, scope: Iterable[str], author_id: int | None = None) -> bool:
+        """Whether something of this scope (an alert, its tasks) is shown to this member,
+        here: `bot.domain.rights.may_see`."""
+        room_tags = self.room.tags if self.room is not None else ()
+        return may_see(self.member, scope, self.aliases, author_id=author_id, room_tags=room_tags)
+
+    def scope_text(self, scope: Iterable[str] | None) -> str:
+        """`#dept:069 #dept:075`, or "the whole network" for an empty scope."""
+        shown = " ".join(f"#{tag}" for tag in scope or ())
+        return shown or self.t("scope.network")
 
     def has_role(self, needed: Role, scope: Iterable[str] | None = None) -> bool:
         """At least `needed` over *every* tag of `scope`; no scope: over the whole network."""

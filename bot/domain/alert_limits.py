@@ -61,6 +61,23 @@ def next_alert_at(recent: Sequence[float], per_hour: int, now: float) -> float |
     return window[-per_hour] + HOUR
 
 
+def widened_scope(
+    earlier_scope: Iterable[str], new_scope: Iterable[str], aliases: TagAliases
+) -> tuple[str, ...]:
+    """The scope of an alert that the same link, alerted for `new_scope`, widens: both
+    together (network-wide, `()`, when either is)."""
+    earlier, new = tuple(earlier_scope), tuple(new_scope)
+    if is_network_wide(earlier, aliases) or is_network_wide(new, aliases):
+        return ()
+    have = set(aliases.canonical_set(earlier))
+    added: list[str] = []
+    for tag in new:
+        if aliases.canonical(tag) not in have:
+            have.add(aliases.canonical(tag))
+            added.append(tag)
+    return (*earlier, *added)
+
+
 def duplicate_covers(
     earlier_scope: Iterable[str], new_scope: Iterable[str], aliases: TagAliases
 ) -> bool:

@@ -44,6 +44,11 @@ class Alert:
     acks: tuple[AlertAck, ...] = field(default=())
     urgent: bool = False
     """Raised `!urgent` by a coordinator: it goes through quiet hours and digests."""
+    reach_members: int | None = None
+    """Members its receipts announced (private copies, role mentions, digests); None for
+    alerts raised before this was kept."""
+    reach_digest: int | None = None
+    """Of those, the members who got it (or will) in a digest."""
 
     @property
     def short_id(self) -> str:

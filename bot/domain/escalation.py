@@ -93,6 +93,17 @@ def step_due(opened_at: float, plan: tuple[PlannedStep, ...], index: int) -> flo
     return opened_at + plan[index].offset
 
 
+def latest_due(opened_at: float, plan: tuple[PlannedStep, ...], index: int, now: float) -> int:
+    """The step to act on when step `index` fires at `now`: the last one already due.
+
+    A bot down for an hour finds several steps overdue; sending them all at once
+    would be a burst of stale reminders, so the earlier ones are passed over.
+    """
+    while (due := step_due(opened_at, plan, index + 1)) is not None and due <= now:
+        index += 1
+    return index
+
+
 def steps_due(
     opened_at: float, plan: tuple[PlannedStep, ...], after_index: int, now: float
 ) -> tuple[PlannedStep, ...]:

@@ -20,7 +20,8 @@ from bot.domain.content import NETWORK_WORDS, SOCIAL_NETWORKS, ContentError, Net
 from bot.domain.durations import DurationError, parse_duration
 from bot.domain.ids import Kind, format_id
 from bot.domain.messages import Counted
-from bot.domain.tags import InvalidTag, normalize_tag
+from bot.domain.scopes import scope_matches
+from bot.domain.tags import InvalidTag, TagAliases, normalize_tag
 
 MAX_AHEAD_SECONDS = 366 * 86_400
 MAX_AHEAD_DAYS = MAX_AHEAD_SECONDS // 86_400
@@ -160,6 +161,27 @@ class Targets:
     @property
     def any_rooms(self) -> bool:
         return self.rooms or bool(self.tags)
+
+    def reaches_room(
+        self, content_scope: Iterable[str], room_tags: Iterable[str], aliases: TagAliases
+    ) -> bool:
+        """A room with `room_tags` gets the push: the content's scope (`rooms`) or one of
+        the tags named reaches it."""
+        room_tags = tuple(room_tags)
+        return (self.rooms and scope_matches(content_scope, room_tags, aliases)) or (
+            bool(self.tags) and scope_matches(self.tags, room_tags, aliases)
+        )
+
+    def tags_without_rooms(
+        self, rooms_tags: Iterable[Iterable[str]], aliases: TagAliases
+    ) -> tuple[str, ...]:
+        """The tags named that no room carries: a push to them would reach nobody there."""
+        linked = [tuple(tags) for tags in rooms_tags]
+        return tuple(
+            tag
+            for tag in self.tags
+            if not any(scope_matches((tag,), tags, aliases) for tags in linked)
+        )
 
     def words(self) -> list[str]:
         shown: list[str] = []

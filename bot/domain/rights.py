@@ -17,8 +17,32 @@ from collections.abc import Collection, Iterable
 
 from bot.domain.members import Member
 from bot.domain.roles import Grant, Role, has_role, has_role_somewhere
-from bot.domain.scopes import is_network_wide
+from bot.domain.scopes import is_network_wide, scope_matches
 from bot.domain.tags import TagAliases
+from bot.domain.tasks import member_scopes
+
+
+def may_see(
+    member: Member,
+    scope: Iterable[str],
+    aliases: TagAliases,
+    *,
+    author_id: int | None = None,
+    room_tags: Iterable[str] = (),
+) -> bool:
+    """Whether an alert (its text, clock, tasks and figures) is shown to `member`.
+
+    The dashboard's rule, for everyone: network-wide alerts are everyone's; the
+    others are seen where they reached, by whoever shares a tag with them (after
+    aliases) through the scope they came in by, what they follow, where they hold
+    a role, or the room they type in. Their author and the network's coordinators
+    see them all. Anything else answers as an unknown id: its text does not leak.
+    """
+    if author_id is not None and author_id == member.id:
+        return True
+    if has_role(member.grants, Role.COORDINATOR, None, aliases):
+        return True
+    return scope_matches(scope, member_scopes(member, room_tags), aliases)
 
 
 def may_manage_room(
@@ -193,6 +217,38 @@ def invite_allowance(grants: Iterable[Grant], cap: int, in_use: int) -> int | No
     if has_role_somewhere(grants, Role.COORDINATOR):
         return None
     return max(0, cap - in_use)
+
+
+def invite_scopes(member: Member, aliases: TagAliases) -> tuple[str, ...] | None:
+    """The tags someone may invite into; None: anywhere (the network's coordinators).
+
+    An invitation's tags become the invitees' scope, and that scope decides whose
+    coordinators answer for them (who may remove them). Others invite only into the
+    scope they came in by and the scopes of their roles, never into one they merely
+    follow: a Paris member handing out Lyon invitations would put people Lyon never
+    vetted under Lyon, out of Paris's reach.
+    """
+    if has_role(member.grants, Role.COORDINATOR, None, aliases):
+        return None
+    found = dict.fromkeys((*member.scope, *(g.scope for g in member.grants if g.scope)))
+    return tuple(found)
+
+
+def invite_tags_refused(
+    member: Member, tags: Iterable[str], aliases: TagAliases
+) -> tuple[str, ...]:
+    """The tags of `tags` outside `invite_scopes` (empty: the invitation may go out)."""
+    allowed = invite_scopes(member, aliases)
+    if allowed is None:
+        return ()
+    mine = aliases.canonical_set(allowed)
+    return tuple(tag for tag in tags if aliases.canonical(tag) not in mine)
+
+
+def invite_still_allowed(grants: Iterable[Grant], cap: int, used: int) -> bool:
+    """An invitation admits while its inviter may still invite that many: a coordinator's
+    codes made without a cap stop at the member cap once the role is gone."""
+    return has_role_somewhere(grants, Role.COORDINATOR) or used < cap
 
 
 def may_read_audit(grants: Iterable[Grant], aliases: TagAliases) -> bool:

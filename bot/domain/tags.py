@@ -49,9 +49,19 @@ def normalize_tags(raws: Iterable[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class TagAliases:
-    """Alias -> canonical tag. Always flat: a canonical tag is never itself an alias."""
+    """Alias -> canonical tag. Always flat: a canonical tag is never itself an alias.
+
+    `national` is never part of a synonym, whatever the rows say: it is what a
+    network-wide right is checked against, so `national` = `dept:069` would make
+    every admin of `dept:069` an admin of the whole network.
+    """
 
     mapping: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if any(NATIONAL in pair for pair in self.mapping.items()):
+            kept = {a: c for a, c in self.mapping.items() if NATIONAL not in (a, c)}
+            object.__setattr__(self, "mapping", kept)
 
     def canonical(self, tag: str) -> str:
         return self.mapping.get(tag, tag)
@@ -66,13 +76,20 @@ class TagAliases:
         return (root, *others)
 
 
+class NationalAlias(ValueError):
+    """`national` cannot be made a synonym of anything, nor anything of it."""
+
+
 def plan_alias(aliases: TagAliases, alias: str, target: str) -> dict[str, str]:
     """The rows to write so that `alias` and `target` mean the same.
 
     Keeps the mapping flat: if `alias` was the canonical of other aliases, they
     move to the new canonical too. Returns alias -> canonical rows to upsert;
-    empty when the two are already equal.
+    empty when the two are already equal. Raises `NationalAlias` when either is
+    `national`: a scoped right would become a network-wide one.
     """
+    if NATIONAL in (alias, target):
+        raise NationalAlias(alias if alias == NATIONAL else target)
     root_target = aliases.canonical(target)
     root_alias = aliases.canonical(alias)
     if root_alias == root_target:

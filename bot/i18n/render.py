@@ -23,6 +23,7 @@ from bot.i18n import (
     fr,
     hints,
     identity,
+    rights,
     stats,
     tasks,
     trust,
@@ -43,6 +44,7 @@ _FAMILIES: tuple[tuple[Mapping[str, str], Mapping[str, str]], ...] = (
     (identity.FR, identity.EN),
     (stats.FR, stats.EN),
     (web.FR, web.EN),
+    (rights.FR, rights.EN),
 )
 """(French, English) catalogues of command families kept apart from `fr.py` / `en.py`.
 

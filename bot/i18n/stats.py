@@ -20,8 +20,10 @@ FR: dict[str, str] = {
     "stats.none": "–",
     "stats.refused": "Refusé : les chiffres de {where} sont pour ses coordinateurs ({role}). "
     "Les vôtres : stats me.",
-    "stats.alert_copies": "Diffusion de {id} : {rooms}, {members} ; {sent}, {waiting} en "
-    "attente, {failed} ; {held} dans un résumé à venir.",
+    "stats.alert_copies": "Diffusion de {id} : {rooms}, {members} ; copies : {sent}, "
+    "{waiting} en attente, {failed}.",
+    "stats.alert_digests": "Dont {digest} par leur résumé (heures calmes ou résumé "
+    "quotidien) : {held} encore en attente, {released} déjà remis.",
     "stats.bad_id": "« {value} » : stats compte les alertes (A17), les contenus (C4) et "
     "les publications (P3).",
     "stats.bad_target": "« {value} » : écrivez stats me, stats #tag, stats network ou "
@@ -48,8 +50,10 @@ EN: dict[str, str] = {
     "stats.none": "–",
     "stats.refused": "Refused: the figures of {where} are for its coordinators ({role}). "
     "Yours: stats me.",
-    "stats.alert_copies": "Copies of {id}: {rooms}, {members}; {sent}, {waiting} waiting, "
-    "{failed}; {held} in a digest to come.",
+    "stats.alert_copies": "Copies of {id}: {rooms}, {members}; copies: {sent}, "
+    "{waiting} waiting, {failed}.",
+    "stats.alert_digests": "Of those, {digest} through their digest (quiet hours or daily "
+    "digest): {held} still waiting, {released} already out.",
     "stats.bad_id": "\"{value}\": stats counts alerts (A17), content (C4) and pushes (P3).",
     "stats.bad_target": "\"{value}\": write stats me, stats #tag, stats network or stats A17.",
 }

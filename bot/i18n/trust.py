@@ -81,8 +81,8 @@ FR: dict[str, str] = {
     "refuse.done": "Demande {id} ({name}) refusée.",
     "remove.not_member": "{who} ({id}) n'est pas membre.",
     "remove.self": "Vous ne pouvez pas vous retirer vous-même.",
-    "remove.config_admin": "Refusé : {who} ({id}) est admin dans la configuration, on ne peut "
-    "pas l'exclure.",
+    "remove.config_admin": "Refusé : {who} ({id}) est admin du fichier de configuration : on ne "
+    "peut pas l'exclure (l'opérateur le retire d'abord de [network] admins).",
     "remove.scope": "Refusé : {who} ({id}) est entré·e par un autre périmètre que le vôtre.",
     "remove.privileged": "Refusé : {who} ({id}) a un rôle ; seul un admin de ce périmètre peut "
     "l'exclure.",
@@ -199,8 +199,8 @@ EN: dict[str, str] = {
     "refuse.done": "Request from {name} ({id}) refused.",
     "remove.not_member": "{who} ({id}) is not a member.",
     "remove.self": "You cannot remove yourself.",
-    "remove.config_admin": "Refused: {who} ({id}) is an admin in the configuration and cannot "
-    "be removed.",
+    "remove.config_admin": "Refused: {who} ({id}) is an admin of the configuration file and "
+    "cannot be removed (the operator takes them out of [network] admins first).",
     "remove.scope": "Refused: {who} ({id}) came in through another scope than yours.",
     "remove.privileged": "Refused: {who} ({id}) holds a role; only an admin of that scope can "
     "remove them.",

@@ -42,7 +42,7 @@ from bot.domain.pushes import (
 )
 from bot.domain.roles import Role, has_role
 from bot.domain.tags import NATIONAL, TagAliases
-from bot.i18n import pick_lang, spans
+from bot.i18n import pick_lang, spans, text
 from bot.pushes.setup import PushSetup, length_limits
 from bot.scheduler import cancel, schedule
 from bot.store.outbox import Priority
@@ -344,6 +344,40 @@ async def check_targets(tx: Tx, setup: PushSetup, content: Content, targets: Tar
         raise too_long_error(found, content)
 
 
+async def check_rooms(
+    tx: Tx,
+    setup: PushSetup,
+    content: Content,
+    targets: Targets,
+    aliases: TagAliases,
+    lang: str | None = None,
+) -> None:
+    """Every tag named, and the content's own scope when its rooms are asked for, has a
+    linked room: a push that would reach no room there is refused now, not found out later."""
+    if not targets.any_rooms:
+        return
+    rooms = [room for room in await tx.rooms.all() if room.platform in setup.limits]
+    missing = targets.tags_without_rooms((room.tags for room in rooms), aliases)
+    if missing:
+        known = sorted({f"#{tag}" for room in rooms for tag in room.tags})
+        raise ContentError(
+            "push.tag_no_room",
+            tags=" ".join(f"#{tag}" for tag in missing),
+            known=" ".join(known[:20]) or text(
+                pick_lang(lang, setup.default_lang), "push.no_rooms_known"
+            ),
+        )
+    if targets.rooms and not any(
+        dataclasses.replace(targets, tags=()).reaches_room(content.scope, room.tags, aliases)
+        for room in rooms
+    ):
+        raise ContentError(
+            "push.no_room_in_scope",
+            id=content.short_id,
+            scope=" ".join(f"#{tag}" for tag in content.scope) or "#national",
+        )
+
+
 async def schedule_push(
     tx: Tx,
     setup: PushSetup,
@@ -360,6 +394,7 @@ async def schedule_push(
     if not coordinates(actor.member, scope, aliases):
         raise Refused("push.refused", id=content.short_id, scope=" ".join(f"#{t}" for t in scope))
     await check_targets(tx, setup, content, request.targets)
+    await check_rooms(tx, setup, content, request.targets, aliases, actor.lang)
     if Network.X in request.targets.networks:
         planned = occurrences(request.rule, request.first_at, setup.zone)
         overflow = await x_quota(tx, setup, planned, now)

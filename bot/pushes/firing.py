@@ -27,7 +27,6 @@ from bot.domain.pushes import (
     late_decision,
     next_run,
 )
-from bot.domain.scopes import scope_matches
 from bot.domain.tags import TagAliases
 from bot.domain.timers import Firing
 from bot.i18n import pick_lang, spans, text
@@ -171,10 +170,7 @@ async def _to_rooms(
         for room in await tx.rooms.all():
             if room.platform not in setup.limits or room.unreachable_reason:
                 continue
-            hit = (targets.rooms and scope_matches(content.scope, room.tags, aliases)) or (
-                bool(targets.tags) and scope_matches(targets.tags, room.tags, aliases)
-            )
-            if hit:
+            if targets.reaches_room(content.scope, room.tags, aliases):
                 chosen[Target(room.platform, TargetKind.ROOM, room.chat_id)] = room.lang
     if targets.channels:
         for channel in setup.channels():

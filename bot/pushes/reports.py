@@ -87,7 +87,14 @@ async def report(tx: Tx, setup: PushSetup, run: PushRun, *, final: bool, now: fl
         content=content.short_id,
         at=format_local_time(run.due_at, setup.settings.network.timezone, now),
     )
-    body = "\n".join(outcome_lines(found, lang, kits))
+    lines = outcome_lines(found, lang, kits)
+    if push.targets.any_rooms and not (
+        found.rooms_sent + found.rooms_failed + found.rooms_waiting
+    ):
+        # Rooms were asked for and none was there any more (unlinked since): said, not hidden.
+        where = " ".join(f"#{t}" for t in push.targets.tags) or content.short_id
+        lines.insert(0, text(lang, "push.rooms_vanished", targets=where))
+    body = "\n".join(lines)
     message = OutgoingMessage((*header, Span("\n" + body)))
     await tx.outbox.enqueue(push_origin(push), message, Priority.TASK, lang=lang)
     return True

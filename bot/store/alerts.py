@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from bot.domain.alerts import Alert, AlertAck, AlertDraft, AlertStatus
@@ -52,6 +53,23 @@ class AlertRepository:
         alert = await self.get(int(alert_id))
         assert alert is not None
         return alert
+
+    async def add_reach(self, alert_id: int, members: int, digest: int) -> None:
+        """Count what a receipt announced: members reached, of whom in a digest."""
+        await self._conn.execute(
+            "UPDATE alerts SET reach_members = COALESCE(reach_members, 0) + ?,"
+            " reach_digest = COALESCE(reach_digest, 0) + ? WHERE id = ?",
+            (members, digest, alert_id),
+        )
+
+    async def widen(self, alert_id: int, scope: Iterable[str]) -> None:
+        """The alert now reaches `scope` (the same link alerted for more tags), and so do
+        its tasks, which always carry their alert's scope."""
+        shown = json.dumps(list(scope))
+        await self._conn.execute("UPDATE alerts SET scope = ? WHERE id = ?", (shown, alert_id))
+        await self._conn.execute(
+            "UPDATE tasks SET scope = ? WHERE alert_id = ?", (shown, alert_id)
+        )
 
     async def get(self, alert_id: int) -> Alert | None:
         row = await self._conn.fetchone("SELECT * FROM alerts WHERE id = ?", (alert_id,))
@@ -122,6 +140,8 @@ class AlertRepository:
             cancelled_at=_dt(row["cancelled_at"]),
             acks=acks,
             urgent=bool(row["urgent"]),
+            reach_members=row["reach_members"],
+            reach_digest=row["reach_digest"],
         )
 
     async def ack(

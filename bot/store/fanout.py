@@ -47,6 +47,38 @@ _MATCHES = """
     )
 """
 
+_NOT_REACHED = """
+    AND NOT EXISTS (
+        SELECT 1 FROM subscriptions s LEFT JOIN tag_aliases a ON a.alias = s.tag
+        WHERE s.member_id = m.id AND (
+            COALESCE(a.canonical, s.tag) = :national
+            OR COALESCE(a.canonical, s.tag) IN (SELECT value FROM json_each(:reached))
+        )
+    )
+"""
+"""With `reached` (an alert widened to more tags): members its first scope reached are
+left out, they have their copy already."""
+
+
+_NOT_SKIPPED = " AND CAST(m.id AS TEXT) NOT IN (SELECT value FROM json_each(:skipped))"
+"""With `skip`: members left out by id (ids as JSON strings, compared as text on both
+engines)."""
+
+
+def _matching(
+    reached: Iterable[str] | None, params: dict[str, object], skip: Iterable[int] = ()
+) -> str:
+    matches = _MATCHES
+    skipped = sorted({str(member_id) for member_id in skip})
+    if skipped:
+        params["skipped"] = json.dumps(skipped)
+        matches += _NOT_SKIPPED
+    if reached is None:
+        return matches
+    params["reached"] = json.dumps(sorted(set(reached)))
+    return matches + _NOT_REACHED
+
+
 CHOSEN_SQL = "(m.notify = 'all' OR i.platform = COALESCE(m.notify, m.home_platform))"
 """The identities a member's alerts go to: `bot.domain.members.Member.notify_identities`."""
 
@@ -131,6 +163,8 @@ class FanoutRepository:
         priority: int,
         subject: str,
         holding: Holding | None = None,
+        reached: Iterable[str] | None = None,
+        skip: Iterable[int] = (),
     ) -> SubscriberFanout:
         """Queue one private message per matching, reachable subscriber, in their language.
 
@@ -140,6 +174,9 @@ class FanoutRepository:
         member gets one copy where `notify` says, or one per identity with
         `notify all`. With `holding`, members in their quiet hours or on a daily
         digest get a `held_alerts` row instead (urgent alerts are never held).
+        `reached` (canonical tags): the scope an alert already reached before it was
+        widened; its subscribers are left out. `skip`: member ids left out (those who
+        gave up the task a reminder asks help for).
         """
         langs = sorted(messages)
         payload_case = " ".join(
@@ -163,6 +200,7 @@ class FanoutRepository:
             "network_tz": holding.network_tz if holding else "",
             "quiet_active": json.dumps(list(holding.quiet_active) if holding else []),
         }
+        matches = _matching(reached, params, skip)
         for lang in langs:
             params[f"payload_{lang}"] = await self._outbox.payload_id(messages[lang])
         lang_expr = f"(CASE m.lang {lang_case} ELSE CAST(:default AS TEXT) END)"
@@ -171,7 +209,7 @@ class FanoutRepository:
         not_holding = f" AND NOT {HOLDING_SQL}" if hold else ""
         if self._conn.dialect.postgres:
             queued, unreachable = await self._enqueue_postgres(
-                params, lang_expr, payload_case, not_holding
+                params, lang_expr, payload_case, not_holding, matches
             )
         else:
             queued = await self._conn.execute(
@@ -181,14 +219,14 @@ class FanoutRepository:
                 f" {lang_expr}, CAST(:priority AS INTEGER), CAST(:subject AS TEXT),"
                 " CAST(:now AS DOUBLE PRECISION), CAST(:now AS DOUBLE PRECISION)"
                 f" FROM members m JOIN identities i ON i.member_id = m.id AND {CHOSEN_SQL}"
-                f" WHERE {_MATCHES} AND {REACHABLE_SQL} AND {DIRECT_SQL}{not_holding}",
+                f" WHERE {matches} AND {REACHABLE_SQL} AND {DIRECT_SQL}{not_holding}",
                 params,
             )
-            unreachable = await self._count_unreachable(params)
+            unreachable = await self._count_unreachable(params, matches)
         held = 0
         windows: tuple[tuple[str, int | None, int | None, int | None], ...] = ()
         if hold and holding is not None and holding.keep:
-            held, windows = await self._hold(holding, params)
+            held, windows = await self._hold(holding, params, matches)
         if bulk:
             await self._conn.execute("RESET enable_nestloop")
             await self._conn.execute("RESET work_mem")
@@ -219,7 +257,7 @@ class FanoutRepository:
         return True
 
     async def _hold(
-        self, holding: Holding, params: dict[str, object]
+        self, holding: Holding, params: dict[str, object], matches: str
     ) -> tuple[int, tuple[tuple[str, int | None, int | None, int | None], ...]]:
         """`held_alerts` rows for the members holding now: those on a daily digest, then
         those in their quiet hours (each statement walks its own partial index)."""
@@ -230,14 +268,14 @@ class FanoutRepository:
             " FROM members m WHERE "
         )
         held = await self._conn.execute(
-            insert + f"m.digest_at IS NOT NULL AND {_MATCHES} AND {CAN_RECEIVE_SQL}"
+            insert + f"m.digest_at IS NOT NULL AND {matches} AND {CAN_RECEIVE_SQL}"
             " ON CONFLICT DO NOTHING",
             params,
         )
         if holding.quiet_active:
             held += await self._conn.execute(
                 insert + f"m.quiet_start IS NOT NULL AND m.digest_at IS NULL AND {QUIET_NOW_SQL}"
-                f" AND {_MATCHES} AND {CAN_RECEIVE_SQL} ON CONFLICT DO NOTHING",
+                f" AND {matches} AND {CAN_RECEIVE_SQL} ON CONFLICT DO NOTHING",
                 params,
             )
         if not held:
@@ -254,24 +292,29 @@ class FanoutRepository:
         )
         return held, windows
 
-    async def _count_unreachable(self, params: dict[str, object]) -> int:
+    async def _count_unreachable(self, params: dict[str, object], matches: str) -> int:
         """Matching members none of whose chosen identities can get the alert privately
         nor is on a platform that notifies in rooms. Few are: the reachability is tested
         first, the subscription match only for them."""
         row = await self._conn.fetchone(
-            f"SELECT COUNT(*) {_unreachable('members m')} AND {_MATCHES}", params
+            f"SELECT COUNT(*) {_unreachable('members m')} AND {matches}", params
         )
         return int(row[0]) if row else 0
 
     async def _enqueue_postgres(
-        self, params: dict[str, object], lang_expr: str, payload_case: str, not_holding: str
+        self,
+        params: dict[str, object],
+        lang_expr: str,
+        payload_case: str,
+        not_holding: str,
+        matches: str,
     ) -> tuple[int, int]:
         """PostgreSQL: the rows and the count of the unreachable in one statement, the
         subscribers matched once (a materialized CTE) for both. (queued, unreachable)"""
         row = await self._conn.fetchone(
             "WITH m AS MATERIALIZED (SELECT m.id, m.lang, m.notify, m.home_platform, m.joined,"
             " m.digest_at, m.quiet_start, m.quiet_end, m.tz"
-            f" FROM members m WHERE {_MATCHES}),"
+            f" FROM members m WHERE {matches}),"
             " written AS (INSERT INTO outbox (platform, target_kind, address, payload_id, lang,"
             " priority, subject, not_before, created_at)"
             f" SELECT i.platform, 'user', i.user_id, (CASE {lang_expr} {payload_case} END),"
@@ -294,6 +337,7 @@ class FanoutRepository:
         author_member_id: int,
         platforms: Iterable[str],
         no_dm_platforms: Iterable[str] = (),
+        reached: Iterable[str] | None = None,
     ) -> int:
         """Matching subscribers reached on `platforms`, which notify them in rooms (Discord
         roles) rather than privately: counted in the receipt when a room there gets the
@@ -301,6 +345,15 @@ class FanoutRepository:
         wanted = sorted(set(platforms))
         if not wanted:
             return 0
+        params: dict[str, object] = {
+            "author": author_member_id,
+            "wide": int(network_wide),
+            "national": national,
+            "scope": json.dumps(sorted(set(scope))),
+            "platforms": json.dumps(wanted),
+            "no_dm_platforms": json.dumps(sorted(set(no_dm_platforms) | set(wanted))),
+        }
+        matches = _matching(reached, params)
         row = await self._conn.fetchone(
             "SELECT COUNT(*) FROM members m WHERE ("
             " (m.notify IS NULL AND m.home_platform IN (SELECT value FROM json_each(:platforms)))"
@@ -308,14 +361,7 @@ class FanoutRepository:
             f"  WHERE i.member_id = m.id AND {CHOSEN_SQL}"
             "   AND i.platform IN (SELECT value FROM json_each(:platforms)))"
             f"  AND NOT {CAN_RECEIVE_SQL}))"
-            f" AND {_MATCHES}",
-            {
-                "author": author_member_id,
-                "wide": int(network_wide),
-                "national": national,
-                "scope": json.dumps(sorted(set(scope))),
-                "platforms": json.dumps(wanted),
-                "no_dm_platforms": json.dumps(sorted(set(no_dm_platforms) | set(wanted))),
-            },
+            f" AND {matches}",
+            params,
         )
         return int(row[0]) if row else 0

@@ -53,13 +53,23 @@ class InvitationRepository:
         return None if row is None else _invitation(row)
 
     async def use(self, invitation_id: int, member_id: int) -> bool:
-        """Spend the code; False when someone spent it first (it is single-use)."""
+        """Spend the code; False when someone spent it first (it is single-use), or it was
+        revoked or expired meanwhile."""
+        now = time.time()
         changed = await self._conn.execute(
             "UPDATE invitations SET used_by = ?, used_at = ?"
-            " WHERE id = ? AND used_by IS NULL AND revoked_at IS NULL",
-            (member_id, time.time(), invitation_id),
+            " WHERE id = ? AND used_by IS NULL AND revoked_at IS NULL AND expires_at > ?",
+            (member_id, now, invitation_id, now),
         )
         return changed == 1
+
+    async def used_count(self, inviter_id: int) -> int:
+        """Codes of this inviter that brought someone in."""
+        row = await self._conn.fetchone(
+            "SELECT COUNT(*) FROM invitations WHERE inviter_id = ? AND used_by IS NOT NULL",
+            (inviter_id,),
+        )
+        return int(row[0]) if row else 0
 
     async def in_use(self, inviter_id: int, now: float) -> int:
         """Codes that count against the inviter's cap: used ones and those still open."""

@@ -10,6 +10,11 @@ from bot.domain.quiet import NotifyPrefs, QuietWindow
 from bot.domain.roles import Grant, Role
 from bot.store.connection import Connection, Row
 
+IN_CASCADE_SQL = "(m.joined = 1 OR (m.forgotten_at IS NOT NULL AND m.joined_at IS NOT NULL))"
+"""Who counts in a sponsor's cascade: members, and those forgotten while members (their
+nameless row stays so that counts do not move; `forget` clears `joined_at` of anyone who
+was no longer a member)."""
+
 
 def _request(row: Row) -> JoinRequest:
     return JoinRequest(
@@ -97,6 +102,12 @@ class MemberRepository:
                 )
         member = await self.get(int(member_id))
         assert member is not None
+        if not member.joined and f"{platform}:{user_id}" in self._config_admins:
+            # The file's admins are members whatever the database says: counted, shown,
+            # reached like anyone (and never removed, see `removal_refusal`).
+            await self.admit(member.id, platform)
+            member = await self.get(member.id)
+            assert member is not None
         return member
 
     async def find(self, platform: str, handle: str) -> list[Member]:
@@ -270,7 +281,8 @@ class MemberRepository:
     async def brought_in(self, member_id: int) -> int:
         """How many members this person sponsored directly."""
         row = await self._conn.fetchone(
-            "SELECT COUNT(*) FROM members WHERE sponsor_id = ? AND joined = 1", (member_id,)
+            f"SELECT COUNT(*) FROM members m WHERE m.sponsor_id = ? AND {IN_CASCADE_SQL}",
+            (member_id,),
         )
         return int(row[0]) if row else 0
 
@@ -286,7 +298,7 @@ class MemberRepository:
             "  SELECT CAST(? AS BIGINT), 0"
             "  UNION ALL"
             "  SELECT m.id, tree.depth + 1 FROM members m JOIN tree ON m.sponsor_id = tree.id"
-            "  WHERE m.joined = 1 AND tree.depth < ? AND m.id != ?"
+            f"  WHERE {IN_CASCADE_SQL} AND tree.depth < ? AND m.id != ?"
             ")"
             " SELECT depth, COUNT(*) FROM tree WHERE depth > 0 GROUP BY depth ORDER BY depth",
             (root, MAX_CASCADE_DEPTH, root),
@@ -296,8 +308,8 @@ class MemberRepository:
     async def sponsor_edges(self) -> dict[int, list[int]]:
         """Sponsor -> members they brought in (tests pin the SQL cascade to the pure rule)."""
         rows = await self._conn.fetchall(
-            "SELECT sponsor_id, id FROM members WHERE joined = 1 AND sponsor_id IS NOT NULL"
-            " ORDER BY id"
+            "SELECT m.sponsor_id, m.id FROM members m"
+            f" WHERE {IN_CASCADE_SQL} AND m.sponsor_id IS NOT NULL ORDER BY m.id"
         )
         edges: dict[int, list[int]] = {}
         for sponsor, member in rows:
@@ -333,6 +345,21 @@ class MemberRepository:
         return await self._conn.execute(
             "DELETE FROM grants WHERE member_id = ? AND scope = ?", (member_id, scope)
         )
+
+    async def scoped_grants(self, tags: Iterable[str]) -> list[tuple[str, str, Role, str]]:
+        """(member short id, name, role, scope) of the privileged grants limited to one of
+        `tags`: whose reach a synonym of those tags changes."""
+        wanted = sorted(set(tags))
+        if not wanted:
+            return []
+        marks = ", ".join("?" for _ in wanted)
+        rows = await self._conn.fetchall(
+            "SELECT g.member_id, m.display_name, g.role, g.scope FROM grants g"
+            f" JOIN members m ON m.id = g.member_id WHERE g.scope IN ({marks})"
+            " ORDER BY g.scope, g.role DESC, g.member_id",
+            wanted,
+        )
+        return [(f"M{r[0]}", str(r[1]), Role(r[2]), str(r[3])) for r in rows]
 
     async def subscribe(self, member_id: int, tags: Iterable[str]) -> None:
         await self._conn.executemany(

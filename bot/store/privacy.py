@@ -525,7 +525,10 @@ class PrivacyRepository:
             "DELETE FROM grants WHERE member_id = :m",
             "DELETE FROM subscriptions WHERE member_id = :m",
             "DELETE FROM identities WHERE member_id = :m",
+            # Forgotten while a member, they still count under their sponsor (the
+            # cascade reads `joined_at`); someone who had left counts no more than before.
             "UPDATE members SET display_name = :r, lang = NULL, joined = 0,"
+            " joined_at = CASE WHEN joined = 1 THEN joined_at END,"
             " standing = 'removed', home_platform = NULL, notify = NULL, tz = NULL,"
             " quiet_start = NULL, quiet_end = NULL, digest_at = NULL,"
             " request_platform = NULL, request_chat_id = NULL, decision_note = NULL,"

@@ -162,9 +162,10 @@ class TaskRepository:
         return int(row[0]) if row else 0
 
     async def waiting_for_clip(self, clip_id: int) -> list[Task]:
-        """Unfinished tasks that this clip completes once archived."""
+        """Tasks this clip completes once archived: still held by whoever linked it (a
+        release unlinks it; see `release`)."""
         rows = await self._conn.fetchall(
-            f"SELECT * FROM tasks WHERE clip_id = ? AND status IN {_ACTIVE} ORDER BY id",
+            "SELECT * FROM tasks WHERE clip_id = ? AND status = 'claimed' ORDER BY id",
             (clip_id,),
         )
         return [_task(r) for r in rows]
@@ -177,6 +178,15 @@ class TaskRepository:
             (member_id, since),
         )
         return int(row[0]) if row else 0
+
+    async def releasers(self, task_id: int) -> set[int]:
+        """Members who gave this task up (by `drop`, or by not answering)."""
+        rows = await self._conn.fetchall(
+            "SELECT DISTINCT member_id FROM task_events WHERE task_id = ? AND event = 'released'"
+            " AND member_id IS NOT NULL",
+            (task_id,),
+        )
+        return {int(r[0]) for r in rows}
 
     async def released_by(self, member_id: int) -> set[int]:
         """Tasks this member gave up: `next` does not hand them back."""
@@ -243,7 +253,7 @@ class TaskRepository:
         query = (
             "UPDATE tasks SET status = 'open', opened_at = ?, claimed_by = NULL,"
             " claimer_name = NULL, claimed_at = NULL, claim_platform = NULL,"
-            " claim_chat_id = NULL, claim_private = 0"
+            " claim_chat_id = NULL, claim_private = 0, clip_id = NULL"
             " WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
         )
         params: list[object] = [now, task_id, claimer]

@@ -12,7 +12,7 @@ import logging
 
 from bot.domain.alerts import alert_subject
 from bot.domain.durations import format_elapsed, format_local_time
-from bot.domain.escalation import PlannedStep, StepAction, plan_steps
+from bot.domain.escalation import PlannedStep, StepAction, latest_due, plan_steps
 from bot.domain.messages import OutgoingMessage, Target, TargetKind
 from bot.domain.quiet import active_quiet_keys
 from bot.domain.roles import Role
@@ -80,9 +80,12 @@ class TaskTimers:
         aliases = await tx.tags.aliases()
         setup = self._setup
         plan = plan_steps(setup.escalation.steps_for(task.scope, aliases), setup.escalation.repeat)
-        index = int(payload.get("step", 0))
-        if not 0 <= index < len(plan):
+        fired = int(payload.get("step", 0))
+        if not 0 <= fired < len(plan):
             return
+        index = latest_due(task.opened_at, plan, fired, firing.now)
+        if index > fired:
+            log.info("task %d: steps %d-%d overdue, passed over", task.id, fired, index - 1)
         step = plan[index]
         together = await self._together(tx, task, step.action, firing.now)
         if together is None:
@@ -170,6 +173,8 @@ class TaskTimers:
                     reached += 1
             return reached
         build = self._reminder(task, together, "task.dm_subscribers", firing)
+        # Who gave up every task named is not chased for it: it went back to the others.
+        gave_up = set.intersection(*[await tx.tasks.releasers(t.id) for t in together])
         windows = await tx.fanout.quiet_windows(self._setup.timezone)
         fanout = await tx.fanout.enqueue_for_subscribers(
             scope=aliases.canonical_set(task.scope),
@@ -181,6 +186,7 @@ class TaskTimers:
             no_dm_platforms=self._setup.no_dm_platforms,
             priority=Priority.TASK,
             subject=task.subject,
+            skip=gave_up,
             # Quiet hours stay quiet: a call for help would be stale in the morning digest.
             holding=Holding(
                 alert_id=task.alert_id or 0,

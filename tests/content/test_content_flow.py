@@ -283,3 +283,20 @@ async def test_bad_input_gets_one_line_and_schedules_nothing(net: PushNet) -> No
     assert await net.say("#lyon", "bob", "/push C1 now") == [
         "Refusé : cette commande est réservée au rôle coordinateur."
     ]
+
+
+async def test_a_push_to_a_tag_no_room_has_is_refused_and_one_whose_rooms_left_says_so(
+    net: PushNet,
+) -> None:
+    await approved(net)
+    assert await net.say("#paris", "claire", "/push C1 in 1m to #dept:013") == [
+        "Aucun salon relié n'a le tag #dept:013 : rien n'y partirait. Les tags des salons : "
+        "#dept:069 #dept:075."
+    ]
+    await net.say("#paris", "claire", "/push C1 in 1m to #dept:069")
+    await net.say("#lyon", "alice", "/unlink")
+    await net.later(60)
+    await net.later(3)
+    report = net.texts("#paris")[-1]
+    assert report.startswith("📣 P1 (C1)")
+    assert "plus aucun salon relié pour #dept:069" in report

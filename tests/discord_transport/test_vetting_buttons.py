@@ -58,5 +58,6 @@ async def test_accept_and_refuse_buttons_decide_join_requests(
         lambda: any("a été refusée" in m.content for m in fake_discord.sent_to(ALERTES))
     )
     await riposte.say("#paris alice: /members")
-    await riposte.expect(r"^-> #paris: 1 membre ; 0 demande en attente\.")
+    # Marc, and the two admins of the config file (members whatever the database says).
+    await riposte.expect(r"^-> #paris: 3 membres ; 0 demande en attente\.")
     assert await riposte.finish() == 0

@@ -67,6 +67,7 @@ async def test_self_signed_server_is_refused_by_default(
         tls=True,
         port=tls_server.tls_port,
         reconnect_min=5.0,
+        reconnect_max=10.0,
     )
     async with asyncio.timeout(20):
         while True:

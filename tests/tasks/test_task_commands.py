@@ -144,7 +144,7 @@ async def test_bad_input_gets_one_line_in_the_members_language_and_changes_nothi
             "/claim T99",
             "/claim T1",  # bob's room and follows are dept:069, the task is dept:075's
             "/task A1 clip due 0:01",
-            "/task A1 riposte due bientôt",
+            "/task riposte due bientôt",
             "/task rebuttal Répondre #dept:069",  # no alert and not a coordinator
             "/done T1 javascript:alert(1)",
             "/assign T1 @bob",
@@ -154,6 +154,8 @@ async def test_bad_input_gets_one_line_in_the_members_language_and_changes_nothi
             answers[line] = last(bot, "#lyon")
         await bot.say("#paris", "nadia", "/assign T1 @bob")
         outside = last(bot, "#paris")
+        await bot.say("#paris", "nadia", "/task A1 clip due 0:01")
+        past = last(bot, "#paris")
         after = task_rows(tmp_path)
         await bot.say("#paris", "dave", "/claim T1")
         await bot.say("#paris", "dave", "/done T1")
@@ -161,8 +163,10 @@ async def test_bad_input_gets_one_line_in_the_members_language_and_changes_nothi
         finished = last(bot, "#paris")
     assert answers["/claim T99"] == "Task T99 does not exist."
     assert answers["/claim T1"].startswith("T1 (clip, A1) is for #dept:075: follow that scope")
-    assert answers["/task A1 clip due 0:01"] == 'The due time "0:01" has already passed.'
-    assert answers["/task A1 riposte due bientôt"].startswith('"bientôt" is not a due time')
+    # Paris's alert is unknown in Lyon's eyes: its text and its tasks do not leak.
+    assert answers["/task A1 clip due 0:01"] == "Alert A1 does not exist."
+    assert past == "L'échéance « 0:01 » est déjà passée."
+    assert answers["/task riposte due bientôt"].startswith('"bientôt" is not a due time')
     assert answers["/task rebuttal Répondre #dept:069"].startswith(
         "A task without an alert is created by a coordinator"
     )
@@ -320,3 +324,41 @@ async def test_claim_and_drop_flapping_is_paused_and_nobody_holds_more_than_five
         greedy = last(bot, "#paris")
     assert flapping == "Vous avez lâché 5 tâches dans l'heure : reprenez-en plus tard."
     assert greedy.startswith("Vous avez déjà 5 tâches en cours (le maximum)")
+
+
+async def test_after_a_long_stop_only_the_latest_overdue_step_is_sent(tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with network(tmp_path, clock=clock, escalation=STEPS) as bot:
+        await bot.say("#paris", "alice", "/alert Le député X ment #dept:075")
+        clock.advance(2)
+        await bot.fire_timers()
+        before = sum("⏰" in r.message.text for r in bot.transport.sent)
+        clock.advance(1300)  # the bot was down through the three steps
+        await bot.fire_timers()
+        await bot.fire_timers()
+        sent = [r.message.text for r in bot.transport.sent if "⏰" in r.message.text]
+        late = sent[before:]
+        # One call for help (the last step, to subscribers), naming both tasks, said late.
+        assert late == [
+            "⏰ Besoin d'aide : T1 (clip, A1), T2 (riposte, A1), sans preneur depuis 21 min."
+            " (en retard de 16 min : le bot était arrêté)"
+        ]
+
+
+async def test_who_dropped_a_task_is_not_chased_for_it(tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with network(tmp_path, clock=clock, escalation=STEPS) as bot:
+        await bot.say("#paris", "dave", "/subscribe dept:075")
+        await bot.say("#paris", "alice", "/alert Le député X ment #dept:075")
+        await bot.say("#paris", "dave", "/claim T1")
+        await bot.say("#paris", "nadia", "/claim T2")
+        told = len(texts(bot, "dave"))
+        await bot.say("#paris", "dave", "/drop T1")
+        for _ in range(5):
+            clock.advance(300)
+            await bot.fire_timers()
+        assert texts(bot, "dave", told) == []
+        # The pool's escalation runs as for any free task: carol is asked for help.
+        assert texts(bot, "carol")[-1] == (
+            "⏰ Besoin d'aide : T1 (clip, A1), sans preneur depuis 20 min."
+        )

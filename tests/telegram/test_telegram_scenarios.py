@@ -199,7 +199,7 @@ async def test_channel_posting_in_its_discussion_group_is_heard(bot: RunningBot)
     channel = -1009999
     bot.api.add_group(channel, "Le canal")
     bot.api.group_message(LYON, 777000, "/help", sender_chat=channel)
-    reply = await bot.wait_sent(LYON, "/alert")
+    reply = await bot.wait_sent(LYON, "/join")
     assert reply.chat_id == LYON
 
 

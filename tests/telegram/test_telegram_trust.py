@@ -17,7 +17,7 @@ async def test_invitation_deep_link_admits_once_with_sponsor_and_subscriptions(
 ) -> None:
     bot = vetted_bot
     bot.api.add_user(DAVE, "Dave", username="dave")
-    await bot.converse(ALICE, ALICE, "/start", "Bonjour")
+    await bot.converse(ALICE, ALICE, "/start", "je peux maintenant vous écrire")
     sent = await bot.converse(ALICE, ALICE, "/invite 2 dept:069", "2 invitations")
     first, second = DEEP_LINK.findall(sent.text)
 
@@ -60,7 +60,8 @@ async def test_join_requests_are_accepted_and_refused_with_the_buttons(
     bot = vetted_bot
     bot.api.add_user(DAVE, "Dave", username="dave")
     await link_rooms(bot, LYON)
-    await bot.converse(ALICE, ALICE, "/start", "Bonjour")  # Alice may now be written to
+    # Alice may now be written to
+    await bot.converse(ALICE, ALICE, "/start", "je peux maintenant vous écrire")
 
     pending = await bot.converse(LYON, CAROL, "/join", "Demande enregistrée")
     assert "M" in pending.text
