@@ -40,6 +40,7 @@ from bot.cluster.roles import OWNER_ROLES
 from bot.commands import CommandDispatcher, Registry
 from bot.config import NETWORK_PLATFORMS, Settings
 from bot.delivery import DeliveryEngine
+from bot.delivery.links import LinkWatch
 from bot.digests import DigestSetup, DigestTimers
 from bot.domain import roles_for_scope
 from bot.domain.clips import Clip
@@ -114,6 +115,9 @@ class App:
         self.archive: ArchiveService | None = None
         self.timers: TimerService | None = None
         self.pushes: PushService | None = None
+        self.links: LinkWatch | None = None
+        """Since when each platform of this process has been down (health, status)."""
+        self.transports: dict[str, Transport] = {}
         self.owner = uuid.uuid4().hex[:12]
         """This process, as the holder of outbox leases and of the heartbeat row."""
         self.state = "standby" if roles >= OWNER_ROLES else "active"
@@ -447,6 +451,9 @@ class App:
         )
         self.engine = engine
         self.engines.append(engine)
+        self.transports = transports
+        links = LinkWatch(transports, engine)
+        self.links = links
         if not self.postgres:
             # The instance lock proves the previous process gone: its claims are void.
             await engine.recover()
@@ -496,7 +503,7 @@ class App:
             timing = group.create_task(timers.run(), name="timers")
             retaining = group.create_task(retention.run(), name="retention")
             posting = group.create_task(pushes.run(), name="pushes")
-            heartbeat = group.create_task(self._heartbeat(db), name="heartbeat")
+            heartbeat = group.create_task(self._heartbeat(db, links), name="heartbeat")
             try:
                 for transport in transports.values():
                     if not await self._start(transport, dispatcher):
@@ -561,9 +568,11 @@ class App:
                 )
             )
         )
-        server = WebServer(
-            Runtime(db, ReadView(reader), settings, engine, transports, archive, on_commit)
+        links = self.links if engine is not None else None
+        runtime = Runtime(
+            db, ReadView(reader), settings, engine, transports, archive, on_commit, links=links
         )
+        server = WebServer(runtime)
         try:
             await server.start()
         except OSError as error:
@@ -675,12 +684,15 @@ class App:
         except Exception:
             log.exception("%s failed", what)
 
-    async def _heartbeat(self, db: Database) -> None:
-        """`riposte health` and `status` read this: the event loop is alive and writing."""
+    async def _heartbeat(self, db: Database, links: LinkWatch) -> None:
+        """`riposte health` and `status` read this: the event loop is alive and writing,
+        and which platform is down since when."""
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
+            states = {name: (s.up, s.down_since) for name, s in links.states().items()}
             async with db.transaction() as tx:
                 await tx.running.beat(self.owner)
+                await tx.running.record_links(states)
 
 
 async def _finish(task: asyncio.Task[None]) -> None:

@@ -31,7 +31,7 @@ from bot.log_config import configure_logging
 from bot.redaction import Redactor
 from bot.store import Database
 from bot.store.database import DatabaseMissing, SchemaRefused, describe
-from bot.store.instance import AlreadyRunning, InstanceLock, is_locked
+from bot.store.instance import AlreadyRunning, InstanceLock, TransportLink, is_locked
 from bot.store.postgres import DatabaseUnavailable
 from bot.store.processes import STALE_SECONDS
 
@@ -170,6 +170,7 @@ async def _status(settings: Settings) -> None:
             retrying = await tx.outbox.retrying(10)
             files = await tx.clips.archived_files()
             clip_counts = await tx.clips.status_counts()
+            links = await tx.running.links(time.time() - HEALTHY_HEARTBEAT_SECONDS)
     now = time.time()
     storage = settings.storage
     if storage.url is not None:
@@ -209,6 +210,8 @@ async def _status(settings: Settings) -> None:
         )
     if not counts:
         print("(nothing queued or sent yet)")
+    if links and (running or storage.url is not None):
+        print("links: " + ", ".join(_describe_link(link, now) for link in links))
     for failure in failures:
         print(
             f"failed #{failure.id} -> {failure.target.platform}:{failure.target.address}: "
@@ -235,6 +238,22 @@ async def _status(settings: Settings) -> None:
                 f"  {p.id} {','.join(p.roles):<28} {state:<8} pid {p.pid} on {p.host},"
                 f" since {_ago(p.started_at, now)}, heartbeat {now - p.heartbeat_at:.0f}s ago"
             )
+
+
+def _describe_link(link: TransportLink, now: float) -> str:
+    if link.up or link.down_since is None:
+        return f"{link.platform} up"
+    since = time.strftime("%H:%M:%S", time.localtime(link.down_since))
+    return f"{link.platform} DOWN for {now - link.down_since:.0f}s (since {since})"
+
+
+def _down_too_long(links: list[TransportLink], limit: float, now: float) -> list[str]:
+    """Platforms down for longer than `[web] health_down_after`, as `/healthz` judges."""
+    return [
+        f"{link.platform} down for {now - link.down_since:.0f}s"
+        for link in links
+        if not link.up and link.down_since is not None and now - link.down_since > limit
+    ]
 
 
 def _check_backup(destination: str) -> None:
@@ -288,9 +307,14 @@ async def _health(settings: Settings) -> int:
         host = socket.gethostname()
         async with _open(settings, readonly=True) as db, db.reading() as tx:
             here = [p for p in await tx.processes.all() if p.host == host]
+            links = await tx.running.links(time.time() - HEALTHY_HEARTBEAT_SECONDS)
         fresh = [p for p in here if time.time() - p.heartbeat_at <= HEALTHY_HEARTBEAT_SECONDS]
         if not fresh:
             print(f"unhealthy: no riposte process with a fresh heartbeat on {host}")
+            return EXIT_UNHEALTHY
+        down = _down_too_long(links, settings.web.health_down_after, time.time())
+        if down and any(p.state == "active" and "transports" in p.roles for p in fresh):
+            print("unhealthy: " + ", ".join(down))
             return EXIT_UNHEALTHY
         print("healthy: " + ", ".join(f"pid {p.pid} ({p.state})" for p in fresh))
         return 0
@@ -300,9 +324,14 @@ async def _health(settings: Settings) -> int:
         return EXIT_UNHEALTHY
     async with _open(settings, readonly=True) as db, db.reading() as tx:
         instance = await tx.running.current()
+        links = await tx.running.links(time.time() - HEALTHY_HEARTBEAT_SECONDS)
     age = time.time() - instance.heartbeat_at if instance is not None else None
     if age is None or age > HEALTHY_HEARTBEAT_SECONDS:
         print(f"unhealthy: no heartbeat for {age or 0:.0f}s (the bot is stuck or starting)")
+        return EXIT_UNHEALTHY
+    down = _down_too_long(links, settings.web.health_down_after, time.time())
+    if down:
+        print("unhealthy: " + ", ".join(down))
         return EXIT_UNHEALTHY
     print(f"healthy: pid {instance.pid if instance else '?'}, heartbeat {age:.0f}s ago")
     return 0

@@ -18,11 +18,12 @@ from bot.commands import (
 from bot.domain import Counted, Kind, Member, OutgoingMessage, Role, format_id
 from bot.domain.members import Standing
 from bot.domain.membership import JoinRequest
+from bot.domain.messages import platform_label
 from bot.domain.rights import may_decide_request, removal_refusal
 from bot.i18n import count, pick_lang, spans
 from bot.store import Priority
 from bot.tasks import Actor, TaskSetup, member_removed
-from bot.tasks.changes import dm_target
+from bot.tasks.changes import private_reach
 from handlers import admission
 
 router = Router("vetting")
@@ -191,8 +192,11 @@ async def remove(ctx: Context, member: str, reason: str | None) -> None:
     note = _reason(reason)
     await ctx.tx.members.close(target.id, Standing.REMOVED, ctx.member.id, note)
     # The person hears it from the bot, privately, in their language (never in a group).
-    private = dm_target(target, TaskSetup(ctx.settings, ctx.platforms))
-    if private is not None:
+    # The notice joins the outbox in this transaction, before the answer: once the admin
+    # reads "told", the notice survives a crash.
+    setup = TaskSetup(ctx.settings, ctx.platforms)
+    reach = private_reach(target, setup)
+    if reach.target is not None:
         lang = pick_lang(target.lang, ctx.network.lang)
         by = ctx.member.display_name
         told = (
@@ -200,17 +204,18 @@ async def remove(ctx: Context, member: str, reason: str | None) -> None:
             if note
             else spans(lang, "remove.told", by=by)
         )
-        await ctx.send(private, OutgoingMessage(told), Priority.REPLY, lang=lang)
+        await ctx.send(reach.target, OutgoingMessage(told), Priority.REPLY, lang=lang)
     revoked = await ctx.tx.invitations.revoke_unused(target.id)
-    setup = TaskSetup(ctx.settings, ctx.platforms)
     await member_removed(ctx.tx, setup, target.id, Actor(ctx.member, ctx.origin), ctx.clock())
-    await ctx.audit("remove", "done", f"{target.short_id} {note or ''}".strip())
-    await ctx.reply(
-        "remove.done",
-        name=target.display_name,
-        id=target.short_id,
-        codes=count(ctx.lang, "count.codes", revoked),
-    )
+    untold = "" if reach.why_not is None else f" untold:{reach.why_not.value}"
+    await ctx.audit("remove", "done", f"{target.short_id} {note or ''}".strip() + untold)
+    key = "remove.done_told" if reach.why_not is None else f"remove.done_{reach.why_not.value}"
+    codes = count(ctx.lang, "count.codes", revoked)
+    if reach.platform is None:
+        await ctx.reply(key, name=target.display_name, id=target.short_id, codes=codes)
+    else:
+        await ctx.reply(key, name=target.display_name, id=target.short_id, codes=codes,
+                        platform=platform_label(reach.platform))  # fmt: skip
 
 
 @router.command(

@@ -149,9 +149,10 @@ async def test_remove_ends_membership_and_revokes_unused_invitations(tmp_path: P
         await bot.say("", "bob", "/remove @alice", private=True)
         assert "réservée au rôle coordinateur" in bot.transport.texts_to("bob")[-1]
         await bot.say("", "alice", "/remove @bob spam", private=True)
-        assert "bob (M2) n'est plus membre ; 2 invitations non utilisées annulées." in (
-            bot.transport.texts_to("alice")
-        )
+        assert (
+            "bob (M2) n'est plus membre ; 2 invitations non utilisées annulées. "
+            "Prévenu·e en privé (fake)."
+        ) in bot.transport.texts_to("alice")
         await bot.say("", "carol", f"/join {bob_codes[0]}", private=True)
         assert "n'est plus valable" in bot.transport.texts_to("carol")[-1]
         await bot.say("", "bob", f"/join {second}", private=True)

@@ -23,6 +23,7 @@ from bot.i18n import (
     fr,
     hints,
     identity,
+    removal,
     rights,
     stats,
     tasks,
@@ -45,6 +46,7 @@ _FAMILIES: tuple[tuple[Mapping[str, str], Mapping[str, str]], ...] = (
     (stats.FR, stats.EN),
     (web.FR, web.EN),
     (rights.FR, rights.EN),
+    (removal.FR, removal.EN),
 )
 """(French, English) catalogues of command families kept apart from `fr.py` / `en.py`.
 

@@ -86,7 +86,6 @@ FR: dict[str, str] = {
     "remove.scope": "Refusé : {who} ({id}) est entré·e par un autre périmètre que le vôtre.",
     "remove.privileged": "Refusé : {who} ({id}) a un rôle ; seul un admin de ce périmètre peut "
     "l'exclure.",
-    "remove.done": "{name} ({id}) n'est plus membre ; {codes}.",
     "count.codes.one": "{n} invitation non utilisée annulée",
     "count.codes.many": "{n} invitations non utilisées annulées",
     "members.summary": "{members} ; {requests}.",
@@ -204,7 +203,6 @@ EN: dict[str, str] = {
     "remove.scope": "Refused: {who} ({id}) came in through another scope than yours.",
     "remove.privileged": "Refused: {who} ({id}) holds a role; only an admin of that scope can "
     "remove them.",
-    "remove.done": "{name} ({id}) is no longer a member; {codes}.",
     "count.codes.one": "{n} unused invitation cancelled",
     "count.codes.many": "{n} unused invitations cancelled",
     "members.summary": "{members}; {requests}.",

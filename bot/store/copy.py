@@ -64,7 +64,14 @@ TABLES: tuple[str, ...] = (
 )
 """Every table with the network's data, parents before children."""
 NOT_COPIED: frozenset[str] = frozenset(
-    {"schema_migrations", "running_instance", "processes", "delivery_shares", "delivery_rooms"}
+    {
+        "schema_migrations",
+        "running_instance",
+        "processes",
+        "delivery_shares",
+        "delivery_rooms",
+        "transport_links",
+    }
 )
 ORDERED_BY_INSERTION = frozenset({"identities", "subscriptions", "room_tags", "alert_acks"})
 BATCH = 5_000

@@ -18,6 +18,7 @@ import fcntl
 import os
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +91,14 @@ class RunningInstance:
     stopped_at: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class TransportLink:
+    platform: str
+    up: bool
+    down_since: float | None
+    checked_at: float
+
+
 class RunningInstanceRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -115,6 +124,26 @@ class RunningInstanceRepository:
             "UPDATE running_instance SET stopped_at = ? WHERE id = 1 AND owner = ?",
             (time.time(), owner),
         )
+
+    async def record_links(self, states: Mapping[str, tuple[bool, float | None]]) -> None:
+        """Each platform's link now: up, or down since when (`riposte status`, `health`)."""
+        now = time.time()
+        for platform, (up, down_since) in states.items():
+            await self._conn.execute(
+                "INSERT INTO transport_links (platform, up, down_since, checked_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(platform) DO UPDATE SET up = excluded.up,"
+                " down_since = excluded.down_since, checked_at = excluded.checked_at",
+                (platform, int(up), down_since, now),
+            )
+
+    async def links(self, since: float) -> list[TransportLink]:
+        """The links recorded at or after `since` (older rows are of a process gone)."""
+        rows = await self._conn.fetchall(
+            "SELECT platform, up, down_since, checked_at FROM transport_links"
+            " WHERE checked_at >= ? ORDER BY platform",
+            (since,),
+        )
+        return [TransportLink(str(r[0]), bool(r[1]), r[2], float(r[3])) for r in rows]
 
     async def current(self) -> RunningInstance | None:
         row = await self._conn.fetchone(

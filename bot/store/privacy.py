@@ -92,6 +92,7 @@ _NOT_PERSONAL = frozenset(
         ("short_links", "code"),
         ("delivery_minutes", "platform"),
         ("received_updates", "platform"),
+        ("transport_links", "platform"),
     }
 )
 """Columns the free-text sweep skips: structure that never names anyone (each column swept is
@@ -602,6 +603,50 @@ class PrivacyRepository:
             (before, limit),
         )
         return changed
+
+    async def purge_loose_tasks(self, before: float, limit: int = 100) -> int:
+        """Tasks raised without an alert (`task` on its own) that ended before `before`,
+        with their history (foreign keys cascade). Open and claimed ones are live work."""
+        changed = await self._conn.execute(
+            "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE alert_id IS NULL"
+            " AND status IN ('done', 'dropped', 'expired')"
+            " AND COALESCE(finished_at, opened_at) < ? ORDER BY id LIMIT ?)",
+            (before, limit),
+        )
+        return changed
+
+    async def purge_loose_clips(self, before: float, limit: int = 100) -> tuple[int, list[str]]:
+        """Clips that belong to no alert, finished (archived, failed or expired) before
+        `before`, that no content and no remaining task points at: their rows go, and the
+        paths of the files no other clip shares, to delete once this commits."""
+        rows = await self._conn.fetchall(
+            "SELECT c.id, c.sha256 FROM clips c WHERE c.alert_id IS NULL"
+            " AND c.status IN ('done', 'failed', 'expired')"
+            " AND COALESCE(c.finished_at, c.requested_at) < ?"
+            " AND NOT EXISTS (SELECT 1 FROM content k WHERE k.clip_id = c.id)"
+            " AND NOT EXISTS (SELECT 1 FROM tasks t"
+            "                 WHERE t.clip_id = c.id OR t.result_clip_id = c.id)"
+            " ORDER BY c.id LIMIT ?",
+            (before, limit),
+        )
+        if not rows:
+            return 0, []
+        ids = [int(r[0]) for r in rows]
+        marks = ", ".join("?" * len(ids))
+        shas = sorted({str(r[1]) for r in rows if r[1] is not None})
+        paths: list[str] = []
+        if shas:
+            sha_marks = ", ".join("?" * len(shas))
+            found = await self._conn.fetchall(
+                f"SELECT DISTINCT c.path FROM clips c WHERE c.id IN ({marks})"
+                " AND c.status = 'done' AND c.path IS NOT NULL"
+                f" AND c.sha256 IN ({sha_marks}) AND NOT EXISTS (SELECT 1 FROM clips o"
+                f"   WHERE o.sha256 = c.sha256 AND o.status = 'done' AND o.id NOT IN ({marks}))",
+                (*ids, *shas, *ids),
+            )
+            paths = [str(r[0]) for r in found]
+        changed = await self._conn.execute(f"DELETE FROM clips WHERE id IN ({marks})", ids)
+        return changed, paths
 
     async def purge_audit(self, before: float, limit: int = 500) -> int:
         changed = await self._conn.execute(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.domain.alerts import Alert, AlertStatus, alert_subject
 from bot.domain.durations import format_local_time
@@ -64,6 +65,52 @@ def dm_target(member: Member, setup: TaskSetup) -> Target | None:
     if not identity.dm_reachable and not (limits is not None and limits.dm_without_prompt):
         return None
     return Target(identity.platform, TargetKind.USER, identity.user_id)
+
+
+class NoPrivateChat(StrEnum):
+    """Why a person cannot be written to privately (from the most to the least telling)."""
+
+    UNREACHABLE = "unreachable"
+    """Their private messages failed for good (they blocked the bot, left the platform)."""
+    NOT_OPENED = "not_opened"
+    """The platform lets no bot write first, and they never opened a chat with it."""
+    NONE = "none"
+    """No identity of theirs on a platform this bot runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateReach:
+    target: Target | None
+    why_not: NoPrivateChat | None = None
+    platform: str | None = None
+    """Where it was sent, or the platform that explains `why_not`."""
+
+
+def private_reach(member: Member, setup: TaskSetup) -> PrivateReach:
+    """Where one important private message to `member` can go: their home platform first,
+    then any other identity the bot may write to; else why it cannot go anywhere."""
+    home = member.home_identity()
+    ordered = [i for i in (home, *member.identities) if i is not None]
+    seen: set[str] = set()
+    failed: list[tuple[NoPrivateChat, str]] = []
+    for identity in ordered:
+        if identity.key in seen:
+            continue
+        seen.add(identity.key)
+        limits = setup.limits.get(identity.platform)
+        if limits is None:
+            continue
+        if identity.unreachable_reason:
+            failed.append((NoPrivateChat.UNREACHABLE, identity.platform))
+        elif identity.dm_reachable or limits.dm_without_prompt:
+            target = Target(identity.platform, TargetKind.USER, identity.user_id)
+            return PrivateReach(target, platform=identity.platform)
+        else:
+            failed.append((NoPrivateChat.NOT_OPENED, identity.platform))
+    if not failed:
+        return PrivateReach(None, NoPrivateChat.NONE)
+    why, platform = failed[0]
+    return PrivateReach(None, why, platform)
 
 
 Build = Callable[[str], OutgoingMessage]

@@ -1,6 +1,6 @@
 """`/healthz`: each transport's state and queue, for a load balancer or a monitor.
 
-A transport is down when it says its link is down (IRC, Discord) or when
+A transport is down when it says its link is down (IRC, Discord, Telegram) or when
 its sends have failed for a transient reason with no success since (any
 platform: timeouts, 5xx, connection refused). Down for longer than `[web]
 health_down_after`, or a heartbeat older than `riposte health` accepts, and
@@ -9,60 +9,17 @@ the answer is 503. Nothing here names a chat, a member or a secret.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.transports.base import ReportsLink
+from bot.delivery.links import LinkState, LinkWatch
 from bot.web.runtime import Runtime
 
-POLL_SECONDS = 2.0
 HEALTHY_HEARTBEAT_SECONDS = 60.0
 """The same limit as `riposte health`."""
 
-
-@dataclass(frozen=True, slots=True)
-class LinkState:
-    up: bool
-    down_since: float | None
-
-
-class LinkWatch:
-    """Remembers since when each transport has been down (transports only say up or not)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._down_since: dict[str, float] = {}
-        self._stopping = asyncio.Event()
-
-    def states(self) -> dict[str, LinkState]:
-        now = self._runtime.clock()
-        engine = self._runtime.engine
-        found: dict[str, LinkState] = {}
-        for name, transport in self._runtime.transports.items():
-            link_up = transport.link_up if isinstance(transport, ReportsLink) else True
-            if link_up:
-                self._down_since.pop(name, None)
-            else:
-                self._down_since.setdefault(name, now)
-            worker = engine.workers.get(name) if engine is not None else None
-            candidates = [t for t in (self._down_since.get(name),
-                                      worker.failing_since if worker else None) if t is not None]
-            since = min(candidates) if candidates else None
-            found[name] = LinkState(since is None, since)
-        return found
-
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            self.states()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), POLL_SECONDS)
-
-    def stop(self) -> None:
-        self._stopping.set()
+__all__ = ["Health", "LinkState", "LinkWatch"]
 
 
 class Health:

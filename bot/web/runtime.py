@@ -15,6 +15,7 @@ from bot.store import Database, Tx
 if TYPE_CHECKING:
     from bot.archive.service import ArchiveService
     from bot.delivery import DeliveryEngine
+    from bot.delivery.links import LinkWatch
     from bot.transports.base import Transport
 
 
@@ -47,3 +48,5 @@ class Runtime:
     on_commit: Callable[[], None] = lambda: None
     """Wakes the engine, the archive and the timers after a web action commits."""
     clock: Callable[[], float] = time.time
+    links: LinkWatch | None = None
+    """The process's watch over its platforms (one per process, shared with the heartbeat)."""

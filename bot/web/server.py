@@ -65,7 +65,9 @@ class WebServer:
         self.runtime = runtime
         self._lang = pick_lang(runtime.settings.network.lang)
         self.counter = VisitCounter(runtime.db, runtime.clock)
-        self.watch = LinkWatch(runtime)
+        self.watch = runtime.links or LinkWatch(
+            runtime.transports, runtime.engine, runtime.clock
+        )
         self.sessions = Sessions(runtime)
         self.metrics = Metrics(runtime, self.watch, self.counter)
         self._redirects = Redirects(runtime, self.counter)

@@ -63,7 +63,9 @@ async def test_what_is_older_than_the_retention_goes_and_the_rest_stays(
             await tx.identities.add_code("link", member.id, "h2", now=now, expires_at=now + 600)
         settings = PrivacySettings(keep_audit_days=365, keep_alerts_days=365, export_dir=exports)
         done = await Retention(db, settings, clock=lambda: now).purge()
-        assert done == {"alerts": 2, "audit": 1_100, "codes": 1, "exports": 1}
+        assert done == {
+            "alerts": 2, "tasks": 0, "clips": 0, "audit": 1_100, "codes": 1, "exports": 1
+        }
         async with db.transaction() as tx:
             left = await tx.alerts.recent(10)
             assert [a.text for a in left] == ["10 days"] and len(left[0].acks) == 1

@@ -6,11 +6,16 @@ processor), then `updater.start_polling` or our webhook endpoint; stop is the
 reverse. Sending goes straight through `Bot`; pacing and retries are the
 delivery engine's job, so no PTB rate limiter is installed and nothing is
 retried here except a send into a group that just became a supergroup.
+
+Every request's outcome feeds `link_up` (see `link.py`); when nothing else
+asks the Bot API anything (a webhook with no traffic, or while it fails), a
+getMe every few seconds tells whether it answers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -40,6 +45,7 @@ from bot.transports.telegram.errors import (
 )
 from bot.transports.telegram.http import AiohttpRequest
 from bot.transports.telegram.inbound import PLATFORM, ChatMoved, parse_address, parse_update
+from bot.transports.telegram.link import LinkHealth, ObservedRequest
 from bot.transports.telegram.menu import MenuCommand, register_menu
 from bot.transports.telegram.render import MAX_TEXT_UTF16, keyboard, render_chunks, utf16_len
 from bot.transports.telegram.webhook import WebhookServer, webhook_secret
@@ -55,6 +61,10 @@ STOP_POLL_SECONDS = 2.0
 MIN_UPLOAD_SECONDS = 60.0
 MIN_UPLOAD_RATE = 1_000_000
 """Bytes/s an upload must keep up: a 2 GB clip may take 2,000 s before it times out."""
+PROBE_EVERY_SECONDS = 5.0
+"""How often the link is looked at; a getMe is sent when it is failing or idle."""
+IDLE_PROBE_SECONDS = 60.0
+"""With no answer from the Bot API for this long (a quiet webhook), a getMe asks."""
 
 
 def telegram_limits(settings: TelegramSettings) -> PlatformLimits:
@@ -115,6 +125,15 @@ class TelegramTransport:
         self._username: str | None = None
         self._webhook: WebhookServer | None = None
         self.max_upload_bytes = settings.max_upload_mb * 1024 * 1024
+        self.link = LinkHealth()
+        self.probe_every = PROBE_EVERY_SECONDS
+        self.idle_probe = IDLE_PROBE_SECONDS
+        self._watcher: asyncio.Task[None] | None = None
+
+    @property
+    def link_up(self) -> bool:
+        """The Bot API answers (polls, sends, probes), or has failed for only a moment."""
+        return self.link.up
 
     @property
     def bot_username(self) -> str | None:
@@ -141,8 +160,8 @@ class TelegramTransport:
             .token(self._token)
             .base_url(settings.base_url)
             .base_file_url(settings.base_file_url)
-            .request(calls)
-            .get_updates_request(polls)
+            .request(ObservedRequest(calls, self.link))
+            .get_updates_request(ObservedRequest(polls, self.link, keep_polling=True))
             .job_queue(None)  # schedules are ours (rows in the store), not PTB's
             .build()
         )
@@ -178,6 +197,7 @@ class TelegramTransport:
         except BaseException:
             await self.stop()
             raise
+        self._watcher = asyncio.create_task(self._watch(), name="telegram-link")
         log.info(
             "telegram: connected as @%s (%s)",
             self._username,
@@ -190,6 +210,7 @@ class TelegramTransport:
         app = await self._initialize()
         self._app = app
         self._username = app.bot.username
+        self._watcher = asyncio.create_task(self._watch(), name="telegram-link")
         log.info("telegram: sending as @%s (no updates received here)", self._username)
 
     async def _initialize(self) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -225,7 +246,26 @@ class TelegramTransport:
             url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
         )
 
+    async def _watch(self) -> None:
+        """Ask the Bot API (getMe) when it has been failing or silent: a webhook with no
+        traffic, or a bot whose calls failed and nothing since has said it is back."""
+        while True:
+            await asyncio.sleep(self.probe_every)
+            link, app = self.link, self._app
+            if app is None:
+                return
+            if link.failing or link.idle_for() >= self.idle_probe:
+                try:
+                    await app.bot.get_me()
+                except TelegramError as error:
+                    log.debug("telegram: getMe probe failed: %s", error)
+
     async def stop(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         app, self._app = self._app, None
         if app is None:
             return
