@@ -71,6 +71,9 @@ NOT_COPIED: frozenset[str] = frozenset(
         "delivery_shares",
         "delivery_rooms",
         "transport_links",
+        # The barometer's daily counts: the target's triggers rebuild them from the rows.
+        "activity_member_days",
+        "activity_scope_days",
     }
 )
 ORDERED_BY_INSERTION = frozenset({"identities", "subscriptions", "room_tags", "alert_acks"})

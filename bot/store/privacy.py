@@ -93,6 +93,8 @@ _NOT_PERSONAL = frozenset(
         ("delivery_minutes", "platform"),
         ("received_updates", "platform"),
         ("transport_links", "platform"),
+        # Counts per scope: its triggers follow the rows the sweep changes.
+        ("activity_scope_days", "scope"),
     }
 )
 """Columns the free-text sweep skips: structure that never names anyone (each column swept is

@@ -21,7 +21,8 @@ async def test_both_engines_build_the_same_tables_and_columns(pg_url: str) -> No
         conn.executescript(migration.sql)
     lite: dict[str, set[str]] = {}
     for (table,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+        " AND name NOT LIKE 'sqlite_%'"
     ).fetchall():
         lite[table] = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
     pg = await asyncpg.connect(pg_url)
