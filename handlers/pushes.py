@@ -176,13 +176,16 @@ async def unpush(ctx: Context, push: int) -> None:
         rules.unpush(ctx.tx, setup_of(ctx), push, actor_of(ctx), ctx.aliases, ctx.clock()),
     )
     await ctx.audit("unpush", "done", done.push.short_id)
-    if not done.already and not done.rooms_out:
+    if not done.already and not done.rooms_out and not done.rooms_sending:
         await ctx.reply("push.unpushed_clean", id=done.push.short_id)
         return
     lines = [ctx.t("push.unpushed_partial", id=done.push.short_id)]
     if done.rooms_out:
         out = Counted("count.copies_out", done.rooms_out)
         lines.append(ctx.t("push.unpushed_rooms", copies=out))
+    if done.rooms_sending:
+        sending = Counted("count.copies_sending", done.rooms_sending)
+        lines.append(ctx.t("push.unpushed_rooms", copies=sending))
     for network, state, url in done.already:
         key = "push.unpushed_sent" if state is TargetState.SENT else "push.unpushed_unsure"
         lines.append(ctx.t(key, network=network.label, url=url or ""))

@@ -17,6 +17,13 @@ store): the platform's overall rate is split through the store
 (`shares.py`), and each room is paced by one process at a time (the claim
 holds it), so the platform's limits hold for all processes together.
 
+Cancellations: the copies of an alert or a push (`bot.domain.stoppable`) are
+sent only once the store has cleared them to go (`_clear`, a batch of rows a
+little ahead of the sends, in a task of its own so that sending never waits
+for it). `cancel A17` and `unpush P3` change the rows not yet cleared in their
+own transaction; the next clearance drops a stopped copy from memory unsent,
+or picks up a cancelled alert's new text, in this process or another.
+
 Duplicate bound after `kill -9`: a message (or one part of it) is sent twice
 only if its send had started but its outcome was not yet committed: the
 `max_in_flight` sends awaiting an answer, plus the outcomes the recorder had
@@ -27,11 +34,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import heapq
 import logging
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,6 +49,7 @@ from bot.delivery.recorder import OutcomeRecorder
 from bot.delivery.sending import PartDelivery
 from bot.delivery.shares import SharedRate
 from bot.domain.messages import OutgoingMessage, TargetKind
+from bot.domain.stoppable import stoppable
 from bot.redaction import redact as redact_patterns
 from bot.store.database import Database
 from bot.store.delivery_minutes import minute_of
@@ -70,6 +79,13 @@ MAX_GROUP = 20
 STOP_GRACE_SECONDS = 4.0
 """How long a stop lets sends in flight finish before cancelling them."""
 MAX_RATE_LIMITED = 20
+CLEAR_AHEAD_SECONDS = 0.5
+"""Copies of an alert or a push are cleared to go about this far ahead of their send: what
+a cancellation can no longer stop (at Telegram's 30/s, 15 copies)."""
+CLEAR_BATCH = 500
+"""Most rows cleared in one transaction (an unpaced platform sends thousands a second)."""
+PACE_SAMPLE_SECONDS = 0.05
+"""The pace is measured over at least this long (claims and clearances come faster)."""
 
 
 @dataclass
@@ -94,6 +110,8 @@ class WorkerStats:
     rate_limited: int = 0
     pauses: int = 0
     """Pauses of the whole platform asked by a rate-limit answer."""
+    stopped: int = 0
+    """Claimed copies a cancellation stopped before their send."""
 
 
 class PlatformWorker:
@@ -147,6 +165,26 @@ class PlatformWorker:
         self._grace = STOP_GRACE_SECONDS
         self._last_renewal = time.monotonic()
         self._lease_valid_until = time.monotonic() + lease_seconds
+        self._awaiting_go: dict[int, OutboxRow] = {}
+        """Claimed copies of an alert or a push not cleared to go yet: never sent as they are."""
+        self._to_clear: deque[int] = deque()
+        """The same rows, in the order they were claimed: cleared in that order."""
+        self._urgent: list[int] = []
+        """Heads the loop could send now but for their go-ahead: cleared first."""
+        self._cleared: set[int] = set()
+        """Copies cleared to go whose send has not started yet."""
+        self._clearances: list[tuple[list[int], dict[int, int], dict[int, OutgoingMessage]]] = []
+        """Answers of the store not applied yet: (asked, cleared -> payload, new texts)."""
+        self._clearing: asyncio.Task[None] | None = None
+        self._answered = 0
+        """Sends answered since start (not started: stuck sends must not make the worker
+        clear more)."""
+        self._pace_mark = (time.monotonic(), 0)
+        """When the last clearance measured the pace, and `_answered` then."""
+        self._ahead = 0
+        """Rows to clear in advance: this worker's recent pace times `CLEAR_AHEAD_SECONDS`."""
+        self._pace = 0.0
+        """Sends answered per second lately (see `_measure_pace`)."""
         self._room_sent: dict[str, float] = {}
         """Shared: rooms this worker sent to lately (monotonic), held while their window runs."""
         self._rate: SharedRate | None = None
@@ -211,6 +249,10 @@ class PlatformWorker:
             self._stopping = True
             self._claim_signal.set()
             await claimer
+            if self._clearing is not None:
+                self._clearing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._clearing
             unsent = await self._stop_senders()
             # Outcomes first: a part recorded as out must be on disk before its row is
             # given back, or the next run would send that part again.
@@ -244,6 +286,7 @@ class PlatformWorker:
         self._chats.clear()
         self._buffered.clear()
         self._sending.clear()
+        self._forget_clearances()
         return unsent
 
     async def _release(self, unsent: list[int]) -> None:
@@ -257,6 +300,8 @@ class PlatformWorker:
     async def _loop(self) -> None:
         while not self._stopping:
             self._pacer.tick()
+            if self._clearances:
+                self._apply_clearances()
             chat_key, wait = self._pick()
             if chat_key is None:
                 self._wake.clear()
@@ -270,7 +315,157 @@ class PlatformWorker:
                 self._slots.release()
                 self._drop_unleased()
                 continue
+            chat = self._chats.get(chat_key)
+            if chat is None or chat.busy or not chat.rows:
+                self._slots.release()
+                continue
+            head = chat.rows[0]
+            if head.id in self._awaiting_go:
+                # Asked only now that it would go at once: a send waiting for a slot is
+                # not on its way, and a cancellation must still be able to stop it.
+                self._slots.release()
+                await self._wait_for_go(chat_key, head)
+                continue
+            if self._awaiting_go and len(self._cleared) < self._ahead // 2:
+                self._clear_ahead()
             self._start_send(chat_key)
+
+    # --- the go-ahead of stoppable copies ------------------------------------------------
+
+    async def _wait_for_go(self, key: str, head: OutboxRow) -> None:
+        """The chat's next row needs its go-ahead: ask for it first, and wait."""
+        heapq.heappush(self._ready, (head.priority, head.id, key))
+        self._urgent.append(head.id)
+        self._clear_ahead()
+        clearing = self._clearing
+        if clearing is not None:
+            await asyncio.wait({clearing})
+
+    def _measure_pace(self) -> int:
+        """Rows to clear in advance: what this worker answered in about the last
+        `CLEAR_AHEAD_SECONDS` (none after a quiet or stuck moment), so that what a
+        cancellation can no longer stop is about that long of sending."""
+        now = time.monotonic()
+        since, answered = self._pace_mark
+        elapsed = now - since
+        if elapsed > CLEAR_AHEAD_SECONDS:
+            self._pace = 0.0
+            self._pace_mark = (now, self._answered)
+        elif elapsed >= PACE_SAMPLE_SECONDS:
+            self._pace = (self._answered - answered) / elapsed
+            self._pace_mark = (now, self._answered)
+        self._ahead = min(CLEAR_BATCH, int(self._pace * CLEAR_AHEAD_SECONDS))
+        return self._ahead
+
+    def _clear_ahead(self) -> None:
+        if self._clearing is None or self._clearing.done():
+            self._clearing = asyncio.create_task(
+                self._clear(), name=f"outbox-clear-{self.platform}"
+            )
+
+    async def _clear(self) -> None:
+        """Ask the store for the go-ahead of the next batch (see the module's docstring)."""
+        batch: list[int] = []
+        for row_id in self._urgent:
+            if row_id in self._awaiting_go and row_id not in batch:
+                batch.append(row_id)
+        self._urgent.clear()
+        asked = set(batch)
+        # One line may carry a message to several rooms (IRC): clear its companions too.
+        together = (
+            min(MAX_GROUP, max(1, self._multi_target.max_targets))
+            if self._multi_target is not None
+            else 1
+        )
+        wanted = max(together, self._measure_pace())
+        while self._to_clear and len(batch) < wanted:
+            row_id = self._to_clear.popleft()
+            if row_id in self._awaiting_go and row_id not in asked:
+                batch.append(row_id)
+                asked.add(row_id)
+        if not batch:
+            return
+        try:
+            async with self._db.transaction() as tx:
+                found = await tx.outbox.clear_to_send(batch, self.owner)
+                changed = {
+                    row_id: payload_id
+                    for row_id, payload_id in found.items()
+                    if row_id in self._awaiting_go
+                    and self._awaiting_go[row_id].payload_id != payload_id
+                }
+                texts = await tx.outbox.messages(changed.values()) if changed else {}
+        except Exception as error:
+            log.warning(
+                "%s: go-ahead of %d claimed copies not obtained (%s); asked again",
+                self.platform,
+                len(batch),
+                redact_patterns(str(error)),
+            )
+            self._to_clear.extendleft(reversed(batch))
+            await asyncio.sleep(0.5)
+            return
+        rewritten = {row_id: texts[payload_id] for row_id, payload_id in changed.items()}
+        self._clearances.append((batch, found, rewritten))
+        self._wake.set()
+
+    def _apply_clearances(self) -> None:
+        """Between two sends: cleared rows may go, stopped ones leave memory unsent."""
+        stopped: list[OutboxRow] = []
+        rewritten: dict[int, tuple[OutboxRow, OutgoingMessage, int]] = {}
+        for batch, found, texts in self._clearances:
+            for row_id in batch:
+                row = self._awaiting_go.pop(row_id, None)
+                if row is None:
+                    continue  # dropped meanwhile (its chat gone, a stop)
+                payload_id = found.get(row_id)
+                if payload_id is None:
+                    stopped.append(row)
+                    continue
+                self._cleared.add(row_id)
+                text = texts.get(row_id)
+                if text is not None:
+                    rewritten[row_id] = (row, text, payload_id)
+        self._clearances.clear()
+        touched: set[str] = set()
+        for row, text, payload_id in rewritten.values():
+            chat = self._chats.get(row.target.address)
+            if chat is None:
+                continue
+            for index, queued in enumerate(chat.rows):
+                if queued.id == row.id:
+                    chat.rows[index] = dataclasses.replace(
+                        queued, message=text, payload_id=payload_id
+                    )
+        if not stopped:
+            return
+        gone = {row.id for row in stopped}
+        for row in stopped:
+            key = row.target.address
+            chat = self._chats.get(key)
+            if chat is not None:
+                chat.rows = [queued for queued in chat.rows if queued.id not in gone]
+                touched.add(key)
+        self._forget(stopped)
+        for key in touched:
+            chat = self._chats.get(key)
+            if chat is not None and not chat.busy:
+                self._requeue(key)
+        self.stats.stopped += len(stopped)
+        log.info(
+            "%s: %d claimed copies dropped unsent: cancelled, or taken back by another worker"
+            " (outbox %s)",
+            self.platform,
+            len(stopped),
+            ",".join(str(row.id) for row in stopped[:20]),
+        )
+
+    def _forget_clearances(self) -> None:
+        self._awaiting_go.clear()
+        self._to_clear.clear()
+        self._urgent.clear()
+        self._cleared.clear()
+        self._clearances.clear()
 
     async def _claimer(self) -> None:
         """Keeps the buffer fed from the database, so sending never waits on a query."""
@@ -320,6 +515,7 @@ class PlatformWorker:
         for chat in self._chats.values():
             chat.rows.clear()
         self._buffered.clear()
+        self._forget_clearances()
         self._ready.clear()
         self._waiting.clear()
         self.stats.buffered = 0
@@ -361,6 +557,11 @@ class PlatformWorker:
                 return
             below, room = worst, CLAIM_BATCH
         started = time.monotonic()
+        # At a pace that sends everything held within the clearing window (an unpaced
+        # platform, thousands a second), the claim itself is the go-ahead: no transaction
+        # of its own per batch, and what a cancellation cannot stop is the same half second.
+        self._measure_pace()
+        cleared = self._pace * CLEAR_AHEAD_SECONDS >= len(self._buffered) + CLAIM_BATCH
         async with self._db.transaction() as tx:
             rows = await tx.outbox.claim_due(
                 self.platform,
@@ -370,6 +571,7 @@ class PlatformWorker:
                 below_priority=below,
                 owner=self.owner,
                 hold_rooms=self._hold_rooms,
+                cleared=cleared,
             )
         if rows and not self._buffered:
             # Everything held was claimed just now: the lease counts from this claim.
@@ -380,15 +582,20 @@ class PlatformWorker:
                 await tx.outbox.release([row.id for row in rows], self.owner)
             return
         for row in rows:
-            self._add(row)
+            self._add(row, cleared)
+        if self._awaiting_go and len(self._cleared) < self._ahead // 2:
+            self._clear_ahead()
         if below is None:
             self._drained = len(rows) < min(room, CLAIM_BATCH)
             if not self._drained:
                 self._claim_wanted = True  # probably more waiting
         self.stats.buffered = len(self._buffered)
 
-    def _add(self, row: OutboxRow) -> None:
+    def _add(self, row: OutboxRow, cleared: bool = False) -> None:
         self._buffered.add(row.id)
+        if not cleared and stoppable(row.subject, row.edit_of):
+            self._awaiting_go[row.id] = row
+            self._to_clear.append(row.id)
         key = row.target.address
         chat = self._chats.get(key)
         if chat is None:
@@ -452,7 +659,12 @@ class PlatformWorker:
             return [chat.rows.pop(0)], head.message
         candidates: list[OutboxRow] = []
         for row in chat.rows:
-            if row.priority != head.priority or row.edit_of is not None or row.parts_sent:
+            if (
+                row.priority != head.priority
+                or row.edit_of is not None
+                or row.parts_sent
+                or row.id in self._awaiting_go
+            ):
                 break
             candidates.append(row)
         if len(candidates) == 1:
@@ -474,6 +686,7 @@ class PlatformWorker:
         self._in_progress += 1
         for row in rows:
             self._sending[row.id] = row
+            self._cleared.discard(row.id)
         # The slot is taken now, not when a sender picks the job up: the loop picks
         # several chats before any sender runs, and each must see the others' slots.
         self._pacer.acquire(key, rows[0].target.kind is TargetKind.ROOM)
@@ -487,6 +700,7 @@ class PlatformWorker:
             if group:
                 for _, _, row in group:
                     self._sending[row.id] = row
+                    self._cleared.discard(row.id)
                 self._jobs.put_nowait((key, chat, rows, message, group))
                 return
         self._jobs.put_nowait((key, chat, rows, message, []))
@@ -513,6 +727,7 @@ class PlatformWorker:
                 or row.target.kind is not TargetKind.ROOM
                 or row.message != head.message
                 or row.id in self._solo
+                or row.id in self._awaiting_go
                 or self._pacer.chat_ready_at(key, True, now) > now
             ):
                 break
@@ -554,6 +769,7 @@ class PlatformWorker:
             self.stats.in_flight -= 1
             chat.busy = False
             self._slots.release()
+        self._answered += len(rows)
         outcomes = step.outcomes
         if step.rate_limit is not None:
             error = step.rate_limit
@@ -622,6 +838,7 @@ class PlatformWorker:
                 member_chat.busy = False
             self.stats.in_flight -= 1
             self._slots.release()
+        self._answered += len(members)
         for _, _, row in members:
             self._sending.pop(row.id, None)
         if outcomes:
@@ -648,6 +865,8 @@ class PlatformWorker:
         for row in rows:
             self._buffered.discard(row.id)
             self._solo.discard(row.id)
+            self._cleared.discard(row.id)
+            self._awaiting_go.pop(row.id, None)
         self.stats.buffered = len(self._buffered)
         if len(self._buffered) < self._buffer_size // 2 and not self._claim_wanted:
             self._claim_wanted = True

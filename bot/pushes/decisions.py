@@ -444,7 +444,9 @@ class Unpushed:
     already: tuple[tuple[Network, TargetState, str | None], ...] = field(default=())
     """Posts already made (or on their way): they cannot be taken back from here."""
     rooms_out: int = 0
-    """Room and channel copies already handed to a platform."""
+    """Room and channel copies delivered (or some of their parts)."""
+    rooms_sending: int = 0
+    """Room and channel copies whose send had started: they go out, the others never do."""
     held_dropped: int = 0
 
 
@@ -454,9 +456,11 @@ async def unpush(
     """Cancel a push: nothing of it starts after this commits.
 
     Its timers are cancelled in this transaction, and so are its posts and room
-    copies still waiting; the sender marks a post `sending` in a transaction of
-    its own before calling the network, so each post is either stopped here or
-    already on its way, and the answer says which.
+    copies still waiting, claimed copies included: a delivery worker asks for the
+    go-ahead of each before its send, so each copy is either stopped here or was
+    already on its way, and the answer counts which (`bot.domain.stoppable`). The
+    sender marks a post `sending` in a transaction of its own before calling the
+    network, so each post too is either stopped here or already on its way.
     """
     push, _ = await push_to_change(tx, setup, push_id, actor, aliases)
     await cancel(tx, subject=push.subject)
@@ -465,16 +469,19 @@ async def unpush(
     posts = await tx.pushes.cancel_queued(push.id, now)
     rooms = 0
     out = 0
+    sending = 0
     for run in await tx.pushes.runs(push.id):
         rooms += await tx.pushes.skip_pending_copies(run.subject)
-        out += await tx.pushes.copies_out(run.subject)
+        sent, started = await tx.pushes.copies_out(run.subject)
+        out += sent
+        sending += started
     already = tuple(
         (t.network, t.state, t.url)
         for t in await tx.pushes.targets_of_push(push.id)
         if t.state in (TargetState.SENDING, TargetState.SENT, TargetState.UNKNOWN)
     )
     fresh = await load_push(tx, push.id)
-    return Unpushed(fresh, rooms, posts, already, out, held)
+    return Unpushed(fresh, rooms, posts, already, out, sending, held)
 
 
 def social_networks(targets: Targets) -> list[Network]:

@@ -22,6 +22,11 @@ CLIP_REFERENCES: tuple[str, ...] = (
     "c.alert_id IS NOT NULL",
     # Submitted content carries the clip: its pushes post it and its kits hand it out.
     "EXISTS (SELECT 1 FROM content k WHERE k.clip_id = c.id)",
+    # Its card and video are still on their way to the rooms (`clip:<id>` is the subject of
+    # every message about the clip): until they are delivered or failed, the file stays,
+    # or the upload would find nothing to send.
+    "EXISTS (SELECT 1 FROM outbox o WHERE o.subject = 'clip:' || CAST(c.id AS TEXT)"
+    " AND o.status IN ('pending', 'sending'))",
 )
 """SQL conditions, on a clip row aliased `c`, under which its file must be kept.
 

@@ -52,6 +52,8 @@ class CopyRef:
     status: str
     coalesced: bool
     parts_sent: int = 0
+    started: int = 0
+    """Claimed copies of an alert or a push: 0 not cleared to go yet (still stoppable)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,11 @@ class Failed:
 Outcome = Sent | Progress | Retry | Failed
 
 MAX_ERROR_LENGTH = 500
+
+BACK_TO_QUEUE = "status = CASE WHEN started = 2 THEN 'skipped' ELSE 'pending' END"
+"""A claimed row going back to the queue; one cleared to go whose alert or push was cancelled
+since is skipped instead: the cancellation's answer counted it as on its way, and nothing
+of a cancelled push may go out later (see `bot.domain.stoppable`)."""
 
 EPHEMERAL_SUBJECT = "ephemeral"
 """Rows deleted as soon as their outcome is known: the goodbye to someone just forgotten,
@@ -422,8 +429,9 @@ class OutboxRepository:
         (the outbox_subject index holds each row's id, so a batch starts where the last
         one ended instead of walking the rows before it)."""
         rows = await self._conn.fetchall(
-            "SELECT id, platform, target_kind, address, lang, status, coalesced, parts_sent"
-            " FROM outbox WHERE subject = ? AND id > ? AND edit_of IS NULL ORDER BY id LIMIT ?",
+            "SELECT id, platform, target_kind, address, lang, status, coalesced, parts_sent,"
+            " started FROM outbox WHERE subject = ? AND id > ? AND edit_of IS NULL"
+            " ORDER BY id LIMIT ?",
             (subject, after, limit),
         )
         return [
@@ -434,9 +442,31 @@ class OutboxRepository:
                 status,
                 bool(coalesced),
                 parts_sent,
+                started,
             )
-            for row_id, platform, kind, address, lang, status, coalesced, parts_sent in (rows)
+            for row_id, platform, kind, address, lang, status, coalesced, parts_sent, started in (
+                rows
+            )
         ]
+
+    async def rewrite_unstarted(self, rows: Sequence[tuple[int, OutgoingMessage]]) -> set[int]:
+        """Rewrite copies of an alert or a push not yet cleared to go: queued, or claimed by
+        a worker that will reload them when it asks for their go-ahead. The ids rewritten;
+        the others were cleared meanwhile (another process) and need an edit instead."""
+        by_payload: dict[int, list[int]] = {}
+        for row_id, message in rows:
+            by_payload.setdefault(await self.payload_id(message), []).append(row_id)
+        dialect = self._conn.dialect
+        done: set[int] = set()
+        for payload_id, ids in by_payload.items():
+            found = await self._conn.fetchall(
+                f"UPDATE outbox SET payload_id = ? WHERE {dialect.in_int_list('id')}"
+                " AND parts_sent = 0 AND (status = 'pending' OR (status = 'sending'"
+                " AND started = 0)) RETURNING id",
+                (payload_id, dialect.list_param(ids)),
+            )
+            done.update(int(r[0]) for r in found)
+        return done
 
     async def pending_edits(self, subject: str) -> dict[int, int]:
         """Edits of one subject not yet handed to a platform: original row id -> edit row id."""
@@ -467,7 +497,7 @@ class OutboxRepository:
         """At start, with the instance lock held: the previous process is gone, so its
         claims are void whatever their lease says. Parts already out stay out."""
         changed = await self._conn.execute(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL"
+            f"UPDATE outbox SET {BACK_TO_QUEUE}, lease_until = NULL, lease_owner = NULL"
             " WHERE status = 'sending' AND lease_owner IS DISTINCT FROM ?",
             (except_owner,),
         )
@@ -476,7 +506,7 @@ class OutboxRepository:
     async def take_back_expired(self, platform: str, now: float) -> int:
         """Claims whose lease ran out go back to the queue (their holder lost track)."""
         changed = await self._conn.execute(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL"
+            f"UPDATE outbox SET {BACK_TO_QUEUE}, lease_until = NULL, lease_owner = NULL"
             " WHERE platform = ? AND status = 'sending' AND lease_until < ?",
             (platform, now),
         )
@@ -500,8 +530,12 @@ class OutboxRepository:
         below_priority: int | None = None,
         owner: str = "",
         hold_rooms: bool = False,
+        cleared: bool = False,
     ) -> list[OutboxRow]:
         """Take due rows in (priority, id) order and mark them `sending` under a lease.
+
+        `cleared`: the rows are cleared to go at once (see `clear_to_send`), for a worker
+        whose pace sends all it holds within the time it clears ahead.
 
         `hold_rooms` (several processes deliver this platform): rows of a room another
         process holds are left to it, and the rooms of the rows taken are held by this
@@ -517,7 +551,7 @@ class OutboxRepository:
             "SELECT o.id FROM outbox o WHERE o.platform = ? AND o.status = 'pending'"
             " AND o.not_before <= ?"
         )
-        params: list[object] = [now + lease_seconds, owner, platform, now]
+        params: list[object] = [now + lease_seconds, owner, int(cleared), platform, now]
         if hold_rooms:
             inner += (
                 " AND NOT EXISTS (SELECT 1 FROM delivery_rooms r WHERE r.platform = o.platform"
@@ -531,7 +565,7 @@ class OutboxRepository:
         params.append(limit)
         rows = await self._rows(
             "UPDATE outbox SET status = 'sending', lease_until = ?, lease_owner = ?,"
-            f" attempts = attempts + 1 WHERE id IN ({inner}) RETURNING {_COLUMNS}",
+            f" attempts = attempts + 1, started = ? WHERE id IN ({inner}) RETURNING {_COLUMNS}",
             params,
         )
         if hold_rooms:
@@ -539,6 +573,24 @@ class OutboxRepository:
             await self.hold_rooms(platform, rooms, owner, now + lease_seconds)
         rows.sort(key=lambda row: (row.priority, row.id))
         return rows
+
+    async def clear_to_send(self, row_ids: Sequence[int], owner: str) -> dict[int, int]:
+        """The go-ahead for claimed copies of an alert or a push: those still claimed by
+        `owner` (none stopped by a cancellation meanwhile) are marked as on their way.
+        Row id -> its payload now (a cancelled alert's copy was rewritten)."""
+        if not row_ids:
+            return {}
+        dialect = self._conn.dialect
+        rows = await self._conn.fetchall(
+            f"UPDATE outbox SET started = 1 WHERE {dialect.in_int_list('id')}"
+            " AND status = 'sending' AND lease_owner = ? RETURNING id, payload_id",
+            (dialect.list_param(row_ids), owner),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def messages(self, payload_ids: Iterable[int]) -> dict[int, OutgoingMessage]:
+        """Stored payloads by id, decoded."""
+        return await self._messages(payload_ids)
 
     async def hold_rooms(
         self, platform: str, addresses: Sequence[str], owner: str, until: float
@@ -583,7 +635,7 @@ class OutboxRepository:
             )
         if retries:
             await self._conn.executemany(
-                "UPDATE outbox SET status = 'pending', not_before = ?, lease_until = NULL,"
+                f"UPDATE outbox SET {BACK_TO_QUEUE}, not_before = ?, lease_until = NULL,"
                 " lease_owner = NULL, last_error = ?, attempts = attempts - ?,"
                 " rate_limited = rate_limited + ? WHERE id = ?" + mine,
                 [
@@ -630,7 +682,7 @@ class OutboxRepository:
         extra: tuple[object, ...] = (owner,) if owner is not None else ()
         self._conn.notify("outbox")
         await self._conn.executemany(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL,"
+            f"UPDATE outbox SET {BACK_TO_QUEUE}, lease_until = NULL, lease_owner = NULL,"
             " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
             " WHERE id = ? AND status = 'sending'" + mine,
             [(row_id, *extra) for row_id in row_ids],

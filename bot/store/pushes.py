@@ -391,21 +391,36 @@ class PushRepository:
         return [(str(r[0]), str(r[1])) for r in rows]
 
     async def skip_pending_copies(self, subject: str) -> int:
-        """A cancelled run: its copies (and their videos) not yet handed to a platform."""
+        """A cancelled run: its copies (and their videos) not yet on their way, queued or
+        claimed by a delivery worker not yet cleared to send them (it drops them before
+        their send). Copies cleared to go are marked so that they are skipped rather than
+        sent again if they come back to the queue."""
+        subjects = (subject, f"{subject}:video")
         changed = await self._conn.execute(
-            "UPDATE outbox SET status = 'skipped', last_error = 'push cancelled'"
-            " WHERE subject IN (?, ?) AND status = 'pending'",
-            (subject, f"{subject}:video"),
+            "UPDATE outbox SET status = 'skipped', last_error = 'push cancelled',"
+            " lease_until = NULL, lease_owner = NULL WHERE subject IN (?, ?)"
+            " AND (status = 'pending' OR (status = 'sending' AND started = 0))",
+            subjects,
+        )
+        await self._conn.execute(
+            "UPDATE outbox SET started = 2 WHERE subject IN (?, ?) AND status = 'sending'"
+            " AND started = 1",
+            subjects,
         )
         return changed
 
-    async def copies_out(self, subject: str) -> int:
+    async def copies_out(self, subject: str) -> tuple[int, int]:
+        """A run's room and channel copies (sent, on their way): sent, or some of their
+        parts out; and cleared to go by a delivery worker, whose outcome is not known yet."""
         row = await self._conn.fetchone(
-            "SELECT COUNT(*) FROM outbox WHERE subject = ? AND edit_of IS NULL"
-            " AND status IN ('sending', 'sent')",
+            "SELECT SUM(CASE WHEN status = 'sent' OR parts_sent > 0 THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN status = 'sending' AND started > 0 AND parts_sent = 0"
+            " THEN 1 ELSE 0 END) FROM outbox WHERE subject = ? AND edit_of IS NULL",
             (subject,),
         )
-        return int(row[0]) if row else 0
+        if row is None:
+            return 0, 0
+        return int(row[0] or 0), int(row[1] or 0)
 
     # --- share kits -----------------------------------------------------------------------
 

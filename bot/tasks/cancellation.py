@@ -12,7 +12,9 @@ together, so after a stop or a crash the work goes on from where it was, and
 no copy is edited twice. When the last batch is done, whoever cancelled is
 told how many copies were corrected.
 
-A copy not yet handed to its platform is rewritten in place; one already
+A copy not yet handed to its platform is rewritten in place, even one a
+delivery worker has claimed but not been cleared to send (it reloads the new
+text when it asks for the go-ahead, see `bot.domain.stoppable`); one already
 sent (or on its way) gets an edit, which the delivery engine sends once the
 original has landed.
 """
@@ -70,20 +72,35 @@ async def _batch(
     rendered = {lang: cards.render_alert(alert, [], lang, setup.timezone, now) for lang in LANGS}
     rewrite: list[tuple[int, OutgoingMessage]] = []
     edit: list[tuple[CopyRef, OutgoingMessage, str | None]] = []
-    # This transaction holds the only writer: the statuses read here stay true until commit.
+    unstarted = {row.id: row for row in rows if _unstarted(row)}
     for row in rows:
         lang = pick_lang(row.lang, setup.default_lang)
-        if row.status == "pending" and not row.parts_sent:
+        if row.id in unstarted:
             rewrite.append((row.id, rendered[lang]))
         elif row.status in ("pending", "sending", "sent"):
             edit.append((row, rendered[lang], lang))
-    await tx.outbox.replace_payloads(rewrite)
+    rewritten = await tx.outbox.rewrite_unstarted(rewrite)
+    # Cleared to go by a worker of another process between the read and the rewrite:
+    # on its way with the old text, so it gets an edit like a copy already out.
+    for row_id, _ in rewrite:
+        if row_id not in rewritten:
+            row = unstarted[row_id]
+            lang = pick_lang(row.lang, setup.default_lang)
+            edit.append((row, rendered[lang], lang))
     await tx.outbox.enqueue_edits(edit, Priority.ALERT, subject=alert_subject(alert.id))
     return Correction(
         since.fixed + len(rewrite) + len(edit),
         rows[-1].id if rows else since.after,
         len(rows) < BATCH,
     )
+
+
+def _unstarted(row: CopyRef) -> bool:
+    """Queued, or claimed by a worker that has not been cleared to send it: rewritten in
+    place, the worker picks the new text up before the send (`bot.domain.stoppable`)."""
+    if row.parts_sent:
+        return False
+    return row.status == "pending" or (row.status == "sending" and not row.started)
 
 
 async def _promise(

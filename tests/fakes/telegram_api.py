@@ -109,6 +109,7 @@ class _Failure:
     retry_after: int = 1
     delay: float = 0.0
     when: Callable[[dict[str, Any]], bool] | None = None
+    until: asyncio.Event | None = None
 
 
 @dataclass(slots=True)
@@ -272,18 +273,20 @@ class FakeTelegramAPI:
         retry_after: int = 1,
         delay: float = 0.0,
         when: Callable[[dict[str, Any]], bool] | None = None,
+        until: asyncio.Event | None = None,
     ) -> None:
         """The next `count` calls of `method` ("*" for any) fail; with `when`, only calls
         whose decoded parameters it accepts (the others pass, and do not count).
 
         kind: "429" (with `retry_after`), "502", "forbidden", "chat_not_found",
-        "slow" (answer normally after `delay` seconds, to trigger client timeouts),
+        "slow" (answer normally after `delay` seconds, to trigger client timeouts, or once
+        `until` is set),
         "redirect" (a 302 to the same URL, forever).
         """
         if kind not in ("429", "502", "forbidden", "chat_not_found", "slow", "redirect"):
             raise ValueError(f"unknown failure kind {kind!r}")
         self._failures.setdefault(method, collections.deque()).append(
-            _Failure(kind, count, retry_after, delay, when)
+            _Failure(kind, count, retry_after, delay, when, until)
         )
 
     def recover(self) -> None:
@@ -535,6 +538,8 @@ class FakeTelegramAPI:
             if failure.kind == "chat_not_found":
                 raise ApiError(400, "Bad Request: chat not found")
             if failure.kind == "slow":
+                if failure.until is not None:
+                    await failure.until.wait()
                 await asyncio.sleep(failure.delay)
             return
 
