@@ -387,14 +387,25 @@ class OutboxRepository:
             params,
         )
 
-    async def replace_payloads(self, rows: Sequence[tuple[int, OutgoingMessage]]) -> None:
-        """`replace_payload` for many rows at once (rows still pending only)."""
-        params = [(await self.payload_id(message), row_id) for row_id, message in rows]
-        await self._conn.executemany(
-            "UPDATE outbox SET payload_id = ? WHERE id = ? AND status = 'pending'"
-            " AND parts_sent = 0",
-            params,
-        )
+    async def replace_payloads(self, rows: Sequence[tuple[int, OutgoingMessage]]) -> set[int]:
+        """`replace_payload` for many rows at once (rows still pending only). The ids
+        rewritten; the others were claimed meanwhile (another process) and show the old text."""
+        return await self._rewrite(rows, "status = 'pending'")
+
+    async def _rewrite(self, rows: Sequence[tuple[int, OutgoingMessage]], still: str) -> set[int]:
+        by_payload: dict[int, list[int]] = {}
+        for row_id, message in rows:
+            by_payload.setdefault(await self.payload_id(message), []).append(row_id)
+        dialect = self._conn.dialect
+        done: set[int] = set()
+        for payload_id, ids in by_payload.items():
+            found = await self._conn.fetchall(
+                f"UPDATE outbox SET payload_id = ? WHERE {dialect.in_int_list('id')}"
+                f" AND parts_sent = 0 AND {still} RETURNING id",
+                (payload_id, dialect.list_param(ids)),
+            )
+            done.update(int(r[0]) for r in found)
+        return done
 
     async def copies(self, subject: str) -> list[OutboxRow]:
         """Every original (non-edit) row sent or to be sent for one subject."""
@@ -453,20 +464,9 @@ class OutboxRepository:
         """Rewrite copies of an alert or a push not yet cleared to go: queued, or claimed by
         a worker that will reload them when it asks for their go-ahead. The ids rewritten;
         the others were cleared meanwhile (another process) and need an edit instead."""
-        by_payload: dict[int, list[int]] = {}
-        for row_id, message in rows:
-            by_payload.setdefault(await self.payload_id(message), []).append(row_id)
-        dialect = self._conn.dialect
-        done: set[int] = set()
-        for payload_id, ids in by_payload.items():
-            found = await self._conn.fetchall(
-                f"UPDATE outbox SET payload_id = ? WHERE {dialect.in_int_list('id')}"
-                " AND parts_sent = 0 AND (status = 'pending' OR (status = 'sending'"
-                " AND started = 0)) RETURNING id",
-                (payload_id, dialect.list_param(ids)),
-            )
-            done.update(int(r[0]) for r in found)
-        return done
+        return await self._rewrite(
+            rows, "(status = 'pending' OR (status = 'sending' AND started = 0))"
+        )
 
     async def pending_edits(self, subject: str) -> dict[int, int]:
         """Edits of one subject not yet handed to a platform: original row id -> edit row id."""

@@ -215,31 +215,39 @@ async def refresh_alert(tx: Tx, setup: TaskSetup, alert_id: int | None, now: flo
     return await _edit_copies(tx, setup, alert, tasks, now)
 
 
+_Shown = tuple[CopyRef, OutgoingMessage, str | None]
+"""A room copy of an alert card, the card it should show, and in which language."""
+
+
 async def _edit_copies(
     tx: Tx, setup: TaskSetup, alert: Alert, tasks: list[Task], now: float
 ) -> int:
     rendered = {lang: cards.render_alert(alert, tasks, lang, setup.timezone, now) for lang in LANGS}
     subject = edits_subject(alert.id)
     waiting = await tx.outbox.pending_edits(subject)
-    rewrite: list[tuple[int, OutgoingMessage]] = []
-    edit: list[tuple[CopyRef, OutgoingMessage, str | None]] = []
-    # This transaction holds the only writer: the statuses read here stay true until commit.
+    unsent: dict[int, _Shown] = {}  # copies still queued, by their own id
+    requeue: dict[int, _Shown] = {}  # copies out, by the id of their edit still queued
+    edit: list[_Shown] = []
     for row in await tx.outbox.room_copies(alert_subject(alert.id)):
         if not setup.can_edit(row.target.platform):
             continue
         lang = pick_lang(row.lang, setup.default_lang)
-        message = rendered[lang]
+        shown = (row, rendered[lang], lang)
         if row.status == "pending":
-            rewrite.append((row.id, message))
+            unsent[row.id] = shown
         elif row.status in ("sending", "sent") and not row.coalesced:
             queued = waiting.get(row.id)
             if queued is not None:
-                rewrite.append((queued, message))
+                requeue[queued] = shown
             else:
-                edit.append((row, message, lang))
-    await tx.outbox.replace_payloads(rewrite)
+                edit.append(shown)
+    done = await tx.outbox.rewrite_unstarted([(i, s[1]) for i, s in unsent.items()])
+    done |= await tx.outbox.replace_payloads([(i, s[1]) for i, s in requeue.items()])
+    # Taken by a worker of another process between the read and the rewrite: on its
+    # way with the old text, so the copy gets an edit like one already out.
+    edit += [shown for i, shown in (unsent | requeue).items() if i not in done]
     await tx.outbox.enqueue_edits(edit, Priority.TASK, subject=subject)
-    return len(rewrite) + len(edit)
+    return len(done) + len(edit)
 
 
 async def alert_cancelled(
