@@ -176,7 +176,7 @@ async def unpush(ctx: Context, push: int) -> None:
         rules.unpush(ctx.tx, setup_of(ctx), push, actor_of(ctx), ctx.aliases, ctx.clock()),
     )
     await ctx.audit("unpush", "done", done.push.short_id)
-    if not done.already and not done.rooms_out and not done.rooms_sending:
+    if not (done.already or done.rooms_out or done.rooms_sending or done.kits_out):
         await ctx.reply("push.unpushed_clean", id=done.push.short_id)
         return
     lines = [ctx.t("push.unpushed_partial", id=done.push.short_id)]
@@ -186,6 +186,9 @@ async def unpush(ctx: Context, push: int) -> None:
     if done.rooms_sending:
         sending = Counted("count.copies_sending", done.rooms_sending)
         lines.append(ctx.t("push.unpushed_rooms", copies=sending))
+    if done.kits_out:
+        kits = Counted("count.kits_out", done.kits_out)
+        lines.append(ctx.t("push.unpushed_rooms", copies=kits))
     for network, state, url in done.already:
         key = "push.unpushed_sent" if state is TargetState.SENT else "push.unpushed_unsure"
         lines.append(ctx.t(key, network=network.label, url=url or ""))

@@ -249,6 +249,12 @@ class PushRun:
         """Outbox subject of this run's room and channel copies."""
         return f"push-run:{self.id}"
 
+    @property
+    def kits_prefix(self) -> str:
+        """Outbox subjects of this run's share kits start so: one subject per member's kit
+        (text and video), so that `unpush` stops each kit whole."""
+        return f"push-kit:{self.id}:"
+
 
 @dataclass(frozen=True, slots=True)
 class PushTarget:

@@ -10,9 +10,10 @@ Edits are never stopped: they correct what is already out.
 
 from __future__ import annotations
 
-STOPPABLE_PREFIXES = ("alert:", "push-run:")
-"""Outbox subjects of an alert's relayed copies and of a push run's room copies (and
-their videos): `bot.domain.alerts.alert_subject`, `PushRun.subject`."""
+STOPPABLE_PREFIXES = ("alert:", "push-run:", "push-kit:")
+"""Outbox subjects of an alert's relayed copies, of a push run's room copies (and
+their videos) and of its share kits: `bot.domain.alerts.alert_subject`,
+`PushRun.subject`, `bot.pushes.kits.kit_subject`."""
 
 
 def stoppable(subject: str | None, edit_of: int | None) -> bool:

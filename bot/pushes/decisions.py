@@ -42,11 +42,13 @@ from bot.domain.pushes import (
 )
 from bot.domain.roles import Role, has_role
 from bot.domain.tags import NATIONAL, TagAliases
+from bot.domain.tasks import TaskEventKind
 from bot.i18n import pick_lang, spans, text
 from bot.pushes.setup import PushSetup, length_limits
 from bot.scheduler import cancel, schedule
 from bot.store.outbox import Priority
 from bot.store.transaction import Tx
+from bot.tasks import deadlines
 
 SEND = "push.send"
 REPORT = "push.report"
@@ -448,6 +450,9 @@ class Unpushed:
     rooms_sending: int = 0
     """Room and channel copies whose send had started: they go out, the others never do."""
     held_dropped: int = 0
+    kits_out: int = 0
+    """Share kits already out (or on their way): their share tasks stay with their holders;
+    the kits stopped never go and their tasks are dropped."""
 
 
 async def unpush(
@@ -470,18 +475,36 @@ async def unpush(
     rooms = 0
     out = 0
     sending = 0
+    kits_out = 0
     for run in await tx.pushes.runs(push.id):
         rooms += await tx.pushes.skip_pending_copies(run.subject)
         sent, started = await tx.pushes.copies_out(run.subject)
         out += sent
         sending += started
+        stopped_tasks, kits = await tx.pushes.stop_kits(run.id, run.kits_prefix)
+        kits_out += kits
+        await _drop_share_tasks(tx, stopped_tasks, actor, push, now)
     already = tuple(
         (t.network, t.state, t.url)
         for t in await tx.pushes.targets_of_push(push.id)
         if t.state in (TargetState.SENDING, TargetState.SENT, TargetState.UNKNOWN)
     )
     fresh = await load_push(tx, push.id)
-    return Unpushed(fresh, rooms, posts, already, out, sending, held)
+    return Unpushed(fresh, rooms, posts, already, out, sending, held, kits_out)
+
+
+async def _drop_share_tasks(
+    tx: Tx, task_ids: list[int], actor: Actor, push: Push, now: float
+) -> None:
+    """The share tasks of kits that never went: nobody was asked, nobody is chased."""
+    for task_id in await tx.tasks.drop_unfinished(task_ids, now):
+        task = await tx.tasks.get(task_id)
+        if task is not None:
+            await deadlines.stop_all(tx, task)
+        await tx.tasks.add_event(
+            task_id, TaskEventKind.DROPPED, actor.member.id, actor.member.display_name, now,
+            push.short_id,
+        )  # fmt: skip
 
 
 def social_networks(targets: Targets) -> list[Network]:

@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 MAX_KITS_PER_RUN = 5_000
 
 
-def kit_subject(run: PushRun) -> str:
-    return f"push-kit:{run.id}"
+def kit_subject(run: PushRun, member_id: int) -> str:
+    return f"{run.kits_prefix}{member_id}"
 
 
 async def recipients(tx: Tx, push: Push, content: Content) -> list[Member]:
@@ -119,7 +119,7 @@ async def send_kit(
         task.id, TaskEventKind.ASSIGNED, member.id, member.display_name, now, push.short_id
     )
     await tx.pushes.add_kit(run.id, member.id, task.id, now)
-    subject = kit_subject(run)
+    subject = kit_subject(run, member.id)
     kit = render_kit(push, content, texts, link or content.url, task.short_id, lang)
     await tx.outbox.enqueue(target, kit, Priority.PUSH, subject=subject, lang=lang)
     if clip is not None and clip.status is ClipStatus.DONE:

@@ -409,6 +409,41 @@ class PushRepository:
         )
         return changed
 
+    async def stop_kits(self, run_id: int, prefix: str) -> tuple[list[int], int]:
+        """A cancelled run's share kits: those not yet on their way are stopped (skipped,
+        their `share_kits` row deleted) and their share tasks returned, to be dropped;
+        the number of kits already out (or cleared to go), whose tasks stay."""
+        low, high = prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        stopped = await self._conn.fetchall(
+            "UPDATE outbox SET status = 'skipped', last_error = 'push cancelled',"
+            " lease_until = NULL, lease_owner = NULL WHERE subject >= ? AND subject < ?"
+            " AND (status = 'pending' OR (status = 'sending' AND started = 0)) RETURNING subject",
+            (low, high),
+        )
+        await self._conn.execute(
+            "UPDATE outbox SET started = 2 WHERE subject >= ? AND subject < ?"
+            " AND status = 'sending' AND started = 1",
+            (low, high),
+        )
+        out_rows = await self._conn.fetchall(
+            "SELECT DISTINCT subject FROM outbox WHERE subject >= ? AND subject < ?"
+            " AND (status = 'sent' OR parts_sent > 0 OR (status = 'sending' AND started > 0))",
+            (low, high),
+        )
+        out = {str(r[0]) for r in out_rows}
+        members = sorted(
+            {int(str(r[0])[len(prefix) :]) for r in stopped if str(r[0]) not in out}
+        )
+        tasks: list[int] = []
+        for member_id in members:
+            row = await self._conn.fetchone(
+                "DELETE FROM share_kits WHERE run_id = ? AND member_id = ? RETURNING task_id",
+                (run_id, member_id),
+            )
+            if row is not None and row[0] is not None:
+                tasks.append(int(row[0]))
+        return tasks, len(out)
+
     async def copies_out(self, subject: str) -> tuple[int, int]:
         """A run's room and channel copies (sent, on their way): sent, or some of their
         parts out; and cleared to go by a delivery worker, whose outcome is not known yet."""

@@ -4,7 +4,7 @@ people claim the same task at once, exactly one update matches."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.domain.messages import Target, TargetKind
 from bot.domain.tasks import Task, TaskEvent, TaskEventKind, TaskKind, TaskStatus
@@ -303,6 +303,19 @@ class TaskRepository:
 
     async def link_clip(self, task_id: int, clip_id: int) -> None:
         await self._conn.execute("UPDATE tasks SET clip_id = ? WHERE id = ?", (clip_id, task_id))
+
+    async def drop_unfinished(self, task_ids: Sequence[int], now: float) -> list[int]:
+        """Those of these tasks not finished yet are dropped. Returns their ids."""
+        dropped: list[int] = []
+        for task_id in task_ids:
+            row = await self._conn.fetchone(
+                f"UPDATE tasks SET status = 'dropped', finished_at = ? WHERE id = ?"
+                f" AND status IN {_ACTIVE} RETURNING id",
+                (now, task_id),
+            )
+            if row is not None:
+                dropped.append(int(row[0]))
+        return dropped
 
     async def drop_for_alert(self, alert_id: int, now: float) -> list[int]:
         """The alert was cancelled: its unfinished tasks are dropped. Returns their ids."""

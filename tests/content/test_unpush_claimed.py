@@ -163,3 +163,40 @@ async def test_the_go_ahead_and_a_cancellation_settle_each_copy_once_whoever_cla
     async with store.transaction() as tx:
         assert await tx.pushes.copy_counts("push-run:7") == {"sent": 1, "skipped": 3}
         assert await tx.outbox.claim_due("telegram", 1e12, 10, 30, owner="another") == []
+
+
+async def test_unpush_stops_share_kits_not_yet_sent_and_drops_their_tasks(
+    tmp_path: Path,
+) -> None:
+    platform = SlowPlatform(slow="🔗")
+    sharers = [f"amp{n}" for n in range(1, 13)]
+    async with push_network(tmp_path, transport=platform) as net:
+        for who in sharers:
+            await net.say("#paris", who, "/join")
+            await net.say("#paris", who, "/subscribe share")
+        await net.say("#paris", "paul", f"/submit {POST}")
+        await net.say("#paris", "claire", "/approve C1")
+        await net.say("#paris", "claire", "/push C1 now to #dept:075")
+        await _quiet()
+        await net.bot.timers.fire_due()
+        net.bot.engine.wake()
+        await _held(platform, 8)
+        await asyncio.sleep(0.2)  # the other kits wait in the worker's memory
+
+        await platform.say("#paris", "claire", "/unpush P1")
+        on_their_way = sorted(platform.started)
+        platform.answer.set()
+        assert await net.bot.engine.wait_idle(10)
+        net.bot.engine.wake()
+        assert await net.bot.engine.wait_idle(10)
+
+        kits = sorted(r.target.address for r in platform.sent if r.message.text.startswith("🔗"))
+        assert kits == on_their_way and len(kits) == 8
+        answer = next(t for t in net.texts("#paris") if t.startswith("P1 annulée"))
+        assert "  8 kits de partage déjà envoyés (leurs tâches de partage restent)" in answer
+        async with net.bot.db.reading() as tx:
+            rows = await tx._conn.fetchall(
+                "SELECT status, COUNT(*) FROM tasks WHERE kind = 'share' GROUP BY status"
+            )
+        # Those who got a kit keep their share task; nobody is asked for the others.
+        assert dict((str(s), int(n)) for s, n in rows) == {"claimed": 8, "dropped": 4}
