@@ -395,45 +395,38 @@ class PushRepository:
         claimed by a delivery worker not yet cleared to send them (it drops them before
         their send). Copies cleared to go are marked so that they are skipped rather than
         sent again if they come back to the queue."""
-        subjects = (subject, f"{subject}:video")
-        changed = await self._conn.execute(
+        stopped = await self._stop_copies("subject IN (?, ?)", (subject, f"{subject}:video"))
+        return len(stopped)
+
+    async def _stop_copies(self, where: str, params: tuple[str, str]) -> list[str]:
+        """Skip the copies matching `where` not yet cleared to go; mark those cleared so
+        that they are skipped if they come back to the queue. The subjects skipped."""
+        rows = await self._conn.fetchall(
             "UPDATE outbox SET status = 'skipped', last_error = 'push cancelled',"
-            " lease_until = NULL, lease_owner = NULL WHERE subject IN (?, ?)"
-            " AND (status = 'pending' OR (status = 'sending' AND started = 0))",
-            subjects,
+            f" lease_until = NULL, lease_owner = NULL WHERE {where}"
+            " AND (status = 'pending' OR (status = 'sending' AND started = 0)) RETURNING subject",
+            params,
         )
         await self._conn.execute(
-            "UPDATE outbox SET started = 2 WHERE subject IN (?, ?) AND status = 'sending'"
+            f"UPDATE outbox SET started = 2 WHERE {where} AND status = 'sending'"
             " AND started = 1",
-            subjects,
+            params,
         )
-        return changed
+        return [str(r[0]) for r in rows]
 
     async def stop_kits(self, run_id: int, prefix: str) -> tuple[list[int], int]:
         """A cancelled run's share kits: those not yet on their way are stopped (skipped,
         their `share_kits` row deleted) and their share tasks returned, to be dropped;
         the number of kits already out (or cleared to go), whose tasks stay."""
         low, high = prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        stopped = await self._conn.fetchall(
-            "UPDATE outbox SET status = 'skipped', last_error = 'push cancelled',"
-            " lease_until = NULL, lease_owner = NULL WHERE subject >= ? AND subject < ?"
-            " AND (status = 'pending' OR (status = 'sending' AND started = 0)) RETURNING subject",
-            (low, high),
-        )
-        await self._conn.execute(
-            "UPDATE outbox SET started = 2 WHERE subject >= ? AND subject < ?"
-            " AND status = 'sending' AND started = 1",
-            (low, high),
-        )
+        stopped = await self._stop_copies("subject >= ? AND subject < ?", (low, high))
         out_rows = await self._conn.fetchall(
             "SELECT DISTINCT subject FROM outbox WHERE subject >= ? AND subject < ?"
             " AND (status = 'sent' OR parts_sent > 0 OR (status = 'sending' AND started > 0))",
             (low, high),
         )
         out = {str(r[0]) for r in out_rows}
-        members = sorted(
-            {int(str(r[0])[len(prefix) :]) for r in stopped if str(r[0]) not in out}
-        )
+        members = sorted({int(subject[len(prefix) :]) for subject in stopped if subject not in out})
         tasks: list[int] = []
         for member_id in members:
             row = await self._conn.fetchone(
